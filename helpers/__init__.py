@@ -1,0 +1,1 @@
+"""dlcv-report helpers: data, models, training, metrics, plots and the report."""

@@ -1,0 +1,1 @@
+"""Unsupervised domain adaptation: one module per method, sharing backbone, data, loop and evaluation."""

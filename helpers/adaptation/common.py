@@ -1,0 +1,76 @@
+"""What every adaptation method shares: pairs, the backbone, the classifier training step, evaluation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers.adaptation.config import DannConfig
+from helpers.data.images import Domain
+from helpers.models.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor
+
+ARROW = "->"
+
+
+def parse_pair(pair: str, valid: tuple[str, ...] | list[str]) -> tuple[str, str]:
+    """``'digits-m->digits-s'`` to ``('digits-m', 'digits-s')``, checking both names."""
+    parts = pair.split(ARROW)
+    if len(parts) != 2 or not all(parts):
+        raise ValueError(f"pair {pair!r} must look like 'source->target'")
+    for name in parts:
+        if name not in valid:
+            raise ValueError(f"unknown domain {name!r} in pair {pair!r}; valid choices: {', '.join(valid)}")
+    return parts[0], parts[1]
+
+
+@dataclass
+class DomainPair:
+    """Source and target of one adaptation task, with as many channels as the more colourful one."""
+
+    source: Domain
+    target: Domain
+
+    @property
+    def name(self) -> str:
+        return f"{self.source.name}{ARROW}{self.target.name}"
+
+    @classmethod
+    def of(cls, source: Domain, target: Domain) -> DomainPair:
+        channels = max(source.train.channels, target.train.channels)
+        return cls(source.with_channels(channels), target.with_channels(channels))
+
+    @property
+    def channels(self) -> int:
+        return self.source.train.channels
+
+
+def feature_extractor(config: DannConfig, channels: int) -> FeatureExtractor:
+    return FeatureExtractor(channels, config.widths, config.padding, config.image_size)
+
+
+def digit_classifier(config: DannConfig, channels: int) -> DigitClassifier:
+    features = feature_extractor(config, channels)
+    return DigitClassifier(features, LabelPredictor(features.out_features, config.hidden))
+
+
+def annealed_lr(optimizer: torch.optim.Optimizer, base_lr: float, progress: float) -> None:
+    """The DANN paper's learning-rate annealing, lr = lr0 / (1 + 10 p)^0.75, set from progress p."""
+    for group in optimizer.param_groups:
+        group["lr"] = base_lr / (1.0 + 10.0 * progress) ** 0.75
+
+
+def classification_step(model: nn.Module, optimizer: torch.optim.Optimizer, base_lr: float):
+    """A supervised step on ``(images, labels)`` batches: cross-entropy, Adam, annealed learning rate."""
+
+    def step(batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
+        images, labels = batch
+        annealed_lr(optimizer, base_lr, progress)
+        loss = F.cross_entropy(model(images), labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return {"class": loss.detach()}
+
+    return step

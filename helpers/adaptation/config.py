@@ -1,0 +1,32 @@
+"""Configuration of the domain-adaptation notebooks, with a profile per machine."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+EMBEDDED_PAIRS = ("digits-m->digits-s", "digits-m->digits-u", "digits-s->digits-m")
+
+
+@dataclass
+class DannConfig:
+    """Defaults of the DANN notebook; ``PROFILES`` overrides per profile."""
+
+    PROFILES: ClassVar[dict[str, dict]] = {
+        "smoke": dict(epochs=1, copies=1, widths=(8, 16), hidden=32, tsne_points=150),
+        "cpu": dict(),
+        "gpu": dict(epochs=40, copies=6, widths=(64, 128, 256), padding=2, hidden=1024, batch_size=128),
+    }
+
+    pairs: tuple[str, ...] = EMBEDDED_PAIRS
+    image_size: int = field(default=28, metadata={"min": 16})
+    copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
+    widths: tuple[int, ...] = field(default=(32, 48), metadata={"min": 1, "each": True})
+    padding: int = field(default=0, metadata={"min": 0})
+    hidden: int = field(default=100, metadata={"min": 1})
+    epochs: int = field(default=15, metadata={"min": 1})
+    batch_size: int = field(default=64, metadata={"min": 2})
+    lr: float = field(default=1e-3, metadata={"min": 0.0})
+    weight_decay: float = field(default=5e-4, metadata={"min": 0.0})
+    domain_weight: float = field(default=1.0, metadata={"min": 0.0})
+    gamma: float = field(default=10.0, metadata={"min": 0.0})  # GRL schedule steepness
+    tsne_points: int = field(default=1000, metadata={"min": 20})  # per t-SNE plot, source + target

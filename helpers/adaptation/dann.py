@@ -1,0 +1,59 @@
+"""DANN: Domain-Adversarial Training of Neural Networks (Ganin & Lempitsky 2015, Ganin et al. 2016).
+
+The feature extractor learns to classify source digits while a domain classifier, behind a gradient
+reversal layer, tries to tell source features from target features; the reversed gradient pushes the
+features to be indistinguishable across domains. lambda ramps from 0 to 1 with the paper's schedule.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from helpers.adaptation.common import DomainPair, annealed_lr, feature_extractor
+from helpers.adaptation.config import DannConfig
+from helpers.data.batches import PairedBatches
+from helpers.evaluation import accuracy
+from helpers.models.digit_cnn import LabelPredictor
+from helpers.models.domain import DANN, DomainClassifier, grl_lambda
+from helpers.training import History, fit
+
+
+def build_dann(config: DannConfig, channels: int) -> DANN:
+    features = feature_extractor(config, channels)
+    return DANN(features, LabelPredictor(features.out_features, config.hidden),
+                DomainClassifier(features.out_features, config.hidden))
+
+
+def dann_step(model: DANN, optimizer: torch.optim.Optimizer, config: DannConfig):
+    """One step on a labelled source batch and an unlabelled target batch."""
+
+    def step(batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
+        source, labels, target = batch
+        model.domain_classifier.reversal.lambda_ = grl_lambda(progress, config.gamma)
+        annealed_lr(optimizer, config.lr, progress)
+        # Separate passes: batch normalisation sees each domain's own statistics while training.
+        source_features, target_features = model.feature_extractor(source), model.feature_extractor(target)
+        class_loss = F.cross_entropy(model.label_predictor(source_features), labels)
+        features = torch.cat([source_features, target_features])
+        domains = torch.cat([torch.zeros(len(source)), torch.ones(len(target))]).long().to(source.device)
+        domain_loss = F.cross_entropy(model.domain_classifier(features), domains)
+        optimizer.zero_grad(set_to_none=True)
+        (class_loss + config.domain_weight * domain_loss).backward()
+        optimizer.step()
+        return {"class": class_loss.detach(), "domain": domain_loss.detach()}
+
+    return step
+
+
+def train_dann(pair: DomainPair, config: DannConfig, *, name: str, checkpoint: Path | None, seed: int,
+               device: torch.device) -> tuple[DANN, History]:
+    torch.manual_seed(seed)
+    model = build_dann(config, pair.channels).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    batches = PairedBatches(pair.source.train, pair.target.train, config.batch_size, device)
+    history = fit(dann_step(model, optimizer, config), lambda: batches, name=name, epochs=config.epochs,
+                  modules={"model": model}, optimizers={"adam": optimizer}, checkpoint=checkpoint, seed=seed,
+                  on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, pair.target.test, device)})
+    return model, history

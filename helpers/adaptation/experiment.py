@@ -1,0 +1,48 @@
+"""Run any adaptation method on a pair, with a checkpoint named by everything that shapes the result."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from helpers.adaptation.common import DomainPair
+from helpers.adaptation.config import DannConfig
+from helpers.adaptation.dann import train_dann
+from helpers.adaptation.source_only import train_source_only, train_target_only
+from helpers.checkpoint import fingerprint
+from helpers.config import as_dict
+from helpers.evaluation import accuracy
+from helpers.training import History
+
+Method = Callable[..., tuple[nn.Module, History]]
+METHODS: dict[str, Method] = {
+    "source-only": train_source_only,
+    "dann": train_dann,
+    "target-only": train_target_only,
+}
+
+
+@dataclass
+class MethodResult:
+    method: str
+    pair: str
+    model: nn.Module
+    history: History
+    accuracy: float  # on the target test split
+
+
+def run_method(method: str, pair: DomainPair, config: DannConfig, *, data: str, seed: int,
+               device: torch.device, checkpoint_dir: Path | str | None = None) -> MethodResult:
+    """Train ``method`` on ``pair`` (resuming its checkpoint if one exists) and evaluate on the target test split."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; valid choices: {', '.join(METHODS)}")
+    name = f"{method} {pair.name}"
+    checkpoint = None
+    if checkpoint_dir is not None:
+        key = fingerprint({"method": method, "pair": pair.name, "data": data, "seed": seed, "config": as_dict(config)})
+        checkpoint = Path(checkpoint_dir) / f"{method}_{pair.name.replace('->', '_to_')}_{key}.pt"
+    model, history = METHODS[method](pair, config, name=name, checkpoint=checkpoint, seed=seed, device=device)
+    return MethodResult(method, pair.name, model, history, accuracy(model, pair.target.test, device))

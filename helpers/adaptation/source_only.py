@@ -1,0 +1,37 @@
+"""The two reference rows of every adaptation table: trained on the source only, and on the target."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from helpers.adaptation.common import DomainPair, classification_step, digit_classifier
+from helpers.adaptation.config import DannConfig
+from helpers.data.batches import Batches
+from helpers.data.images import ImageSet
+from helpers.evaluation import accuracy
+from helpers.training import History, fit
+
+
+def train_classifier(train: ImageSet, monitor: ImageSet, config: DannConfig, channels: int, *, name: str,
+                     checkpoint: Path | None, seed: int, device: torch.device) -> tuple[torch.nn.Module, History]:
+    """Supervised training on ``train``; ``monitor`` (the target test set) is only measured each epoch."""
+    torch.manual_seed(seed)
+    model = digit_classifier(config, channels).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    batches = Batches(train, config.batch_size, device)
+    history = fit(classification_step(model, optimizer, config.lr), lambda: batches, name=name,
+                  epochs=config.epochs, modules={"model": model}, optimizers={"adam": optimizer},
+                  checkpoint=checkpoint, seed=seed,
+                  on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, monitor, device)})
+    return model, history
+
+
+def train_source_only(pair: DomainPair, config: DannConfig, **kwargs) -> tuple[torch.nn.Module, History]:
+    """Lower bound: labelled source images only."""
+    return train_classifier(pair.source.train, pair.target.test, config, pair.channels, **kwargs)
+
+
+def train_target_only(pair: DomainPair, config: DannConfig, **kwargs) -> tuple[torch.nn.Module, History]:
+    """Upper bound: the target's own labels (which no adaptation method may use)."""
+    return train_classifier(pair.target.train, pair.target.test, config, pair.channels, **kwargs)

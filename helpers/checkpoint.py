@@ -1,0 +1,39 @@
+"""Atomic checkpoint files: written to a temporary file, then renamed over the old one."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import torch
+
+
+def save_checkpoint(state: dict[str, Any], path: Path | str) -> None:
+    """``torch.save`` to ``path`` so that a crash leaves either the old file or the new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        torch.save(state, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_checkpoint(path: Path | str) -> dict[str, Any]:
+    """Load with ``weights_only=True``; a damaged file raises an error that names it."""
+    path = Path(path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, ValueError) as error:
+        raise RuntimeError(f"checkpoint {path} is damaged or not a dlcv-report checkpoint ({error}); "
+                           f"delete it to train from scratch") from None
+
+
+def fingerprint(params: dict[str, Any]) -> str:
+    """Eight hex digits that change whenever any parameter changes: part of checkpoint names."""
+    text = json.dumps(params, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]

@@ -1,0 +1,94 @@
+"""The course's digit-domain layout, validated up front.
+
+    <root>/<domain>/data/*.png
+    <root>/<domain>/train.csv      image_name,label   (label 0-9)
+    <root>/<domain>/val.csv        image_name,label
+
+Every image is decoded once into a uint8 tensor; any problem raises an error naming the file.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, UnidentifiedImageError
+
+from helpers.data.images import Domain, ImageSet
+
+COURSE_DOMAINS = ("mnistm", "svhn", "usps")
+SPLIT_FILES = {"train": "train.csv", "test": "val.csv"}
+LAYOUT = """expected layout:
+  <data>/<domain>/data/*.png
+  <data>/<domain>/train.csv   (header image_name,label; label an integer 0-9)
+  <data>/<domain>/val.csv"""
+
+
+class DataLayoutError(ValueError):
+    """The data folder does not match the layout the loader expects."""
+
+
+def read_labels(csv_path: Path, image_dir: Path, n_classes: int = 10) -> list[tuple[Path, int]]:
+    """Rows of ``image_name,label`` as (image path, label), each checked."""
+    if not csv_path.is_file():
+        raise DataLayoutError(f"missing label file {csv_path}\n{LAYOUT}")
+    rows = []
+    with csv_path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or not {"image_name", "label"} <= set(reader.fieldnames):
+            raise DataLayoutError(f"{csv_path}: header must be 'image_name,label', got {reader.fieldnames}\n{LAYOUT}")
+        for line, row in enumerate(reader, start=2):
+            text = (row["label"] or "").strip()
+            try:
+                label = int(text)
+            except ValueError:
+                raise DataLayoutError(f"{csv_path}, line {line}: label {text!r} is not an integer 0-{n_classes - 1}") from None
+            if not 0 <= label < n_classes:
+                raise DataLayoutError(f"{csv_path}, line {line}: label {label} is not a class (0-{n_classes - 1})")
+            image = image_dir / row["image_name"].strip()
+            if not image.is_file():
+                raise DataLayoutError(f"{csv_path}, line {line}: image {image} does not exist")
+            rows.append((image, label))
+    if not rows:
+        raise DataLayoutError(f"{csv_path} lists no images\n{LAYOUT}")
+    return rows
+
+
+def decode(path: Path, size: int) -> torch.Tensor:
+    """One image as uint8 ``[C, size, size]`` (gray stays 1 channel, everything else RGB)."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            mode = "L" if image.mode in ("1", "L", "I", "I;16", "F") else "RGB"
+            array = np.array(image.convert(mode))
+    except (UnidentifiedImageError, OSError) as error:
+        raise DataLayoutError(f"cannot decode image {path}: {error}") from None
+    tensor = torch.from_numpy(array)
+    tensor = tensor.unsqueeze(0) if tensor.ndim == 2 else tensor.permute(2, 0, 1)
+    if tensor.shape[1:] != (size, size):
+        tensor = F.interpolate(tensor[None].float(), size=(size, size), mode="bilinear", antialias=True)[0]
+        tensor = tensor.round().clamp(0, 255).to(torch.uint8)
+    return tensor
+
+
+def load_split(domain_dir: Path, split: str, size: int) -> ImageSet:
+    rows = read_labels(domain_dir / SPLIT_FILES[split], domain_dir / "data")
+    images = [decode(path, size) for path, _ in rows]
+    channels = max(im.shape[0] for im in images)
+    images = [im.expand(channels, -1, -1) for im in images]
+    labels = torch.tensor([label for _, label in rows], dtype=torch.long)
+    return ImageSet(torch.stack(images).contiguous(), labels, f"{domain_dir.name}/{split}")
+
+
+def course_domain(root: Path | str, name: str, *, size: int = 28) -> Domain:
+    """Load one domain of the course's digits folder, validating everything before training starts."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataLayoutError(f"data folder {root} does not exist\n{LAYOUT}")
+    domain_dir = root / name
+    if not (domain_dir / "data").is_dir():
+        found = sorted(p.name for p in root.iterdir() if p.is_dir())
+        raise DataLayoutError(f"missing folder {domain_dir / 'data'} for domain {name!r} (found: {found or 'nothing'})\n{LAYOUT}")
+    return Domain(name, load_split(domain_dir, "train", size), load_split(domain_dir, "test", size))

@@ -1,0 +1,65 @@
+"""In-memory image sets: uint8 tensors plus labels, batched without per-item decoding."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """Images as uint8 ``[N, C, H, W]`` and integer labels ``[N]``."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.images.dtype != torch.uint8 or self.images.ndim != 4:
+            raise ValueError(f"{self.name}: images must be uint8 [N, C, H, W], got {self.images.dtype} {tuple(self.images.shape)}")
+        if len(self.images) != len(self.labels):
+            raise ValueError(f"{self.name}: {len(self.images)} images but {len(self.labels)} labels")
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def channels(self) -> int:
+        return self.images.shape[1]
+
+    def with_channels(self, channels: int) -> ImageSet:
+        """Gray to colour by repeating the channel (colour to gray by the mean), so domains can be paired."""
+        if channels == self.channels:
+            return self
+        if self.channels == 1:
+            images = self.images.repeat(1, channels, 1, 1)
+        elif channels == 1:
+            images = self.images.float().mean(1, keepdim=True).round().to(torch.uint8)
+        else:
+            raise ValueError(f"{self.name}: cannot turn {self.channels} channels into {channels}")
+        return ImageSet(images, self.labels, self.name)
+
+    def subset(self, index: torch.Tensor) -> ImageSet:
+        return ImageSet(self.images[index], self.labels[index], self.name)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A named domain with its fixed train and test splits."""
+
+    name: str
+    train: ImageSet
+    test: ImageSet
+
+    def with_channels(self, channels: int) -> Domain:
+        return Domain(self.name, self.train.with_channels(channels), self.test.with_channels(channels))
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [0, 255] to float in [-1, 1], the input range of every model in the suite."""
+    return images.float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """Float images in [0, 1] to uint8."""
+    return images.clamp(0, 1).mul(255).round().to(torch.uint8)

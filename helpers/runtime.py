@@ -1,0 +1,94 @@
+"""Device choice, seeding, phase timings and the run manifest."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import platform
+import random
+import subprocess
+import time
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+
+MANIFEST_PACKAGES = ("torch", "torchvision", "numpy", "scikit-learn", "openTSNE", "pytorch-fid", "papermill")
+
+
+def pick_device(profile: str) -> torch.device:
+    """CUDA when present (and the profile is not smoke), else the CPU."""
+    if profile != "smoke" and torch.cuda.is_available():
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch; on the CPU the same seed gives the same numbers."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def derive_seed(seed: int, *parts: int | str) -> int:
+    """A stable seed for one part of a run (an epoch, a training), independent of Python's hash salt."""
+    text = ":".join(str(p) for p in (seed, *parts))
+    value = 0
+    for ch in text.encode():
+        value = (value * 1_000_003 + ch) % 2**63
+    return value
+
+
+class PhaseTimer:
+    """Wall-clock seconds per named phase; ``total_s`` runs from construction."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.phases: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        begin = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - begin
+
+    def as_dict(self) -> dict[str, float]:
+        return {"total_s": round(time.perf_counter() - self.start, 2), **{k: round(v, 2) for k, v in self.phases.items()}}
+
+
+def git_commit(path: Path | str = ".") -> str:
+    """The checkout's commit, with ``-dirty`` when it has uncommitted changes; ``unknown`` outside git."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=path,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def environment(device: torch.device) -> dict[str, object]:
+    """Versions, device and git commit: the `env` block of metrics.json."""
+    versions = {"python": platform.python_version()}
+    for name in MANIFEST_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {
+        "versions": versions,
+        "device": device_name(device),
+        "cuda": torch.version.cuda if torch.cuda.is_available() else None,
+        "git_commit": git_commit(Path(__file__).resolve().parent),
+        "host": platform.node(),
+        "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
