@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.adaptation.config import DannConfig
-from helpers.data.images import Domain
+from helpers.data import COURSE_DOMAINS, COURSE_NAME, EMBEDDED, EMBEDDED_DOMAINS, Domain, domain_names
 from helpers.models.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor
 
 ARROW = "->"
@@ -23,6 +23,12 @@ def parse_pair(pair: str, valid: tuple[str, ...] | list[str]) -> tuple[str, str]
         if name not in valid:
             raise ValueError(f"unknown domain {name!r} in pair {pair!r}; valid choices: {', '.join(valid)}")
     return parts[0], parts[1]
+
+
+def resolve_pairs(pairs: tuple[str, ...] | list[str], data: str) -> list[tuple[str, str]]:
+    """Parse the configured pairs; with course data, embedded names become the course's (digits-m -> mnistm)."""
+    valid = EMBEDDED_DOMAINS if data == EMBEDDED else (*COURSE_DOMAINS, *COURSE_NAME)
+    return [tuple(domain_names(data, parse_pair(p, valid))) for p in pairs]
 
 
 @dataclass

@@ -1,0 +1,79 @@
+# dlcv-report: the front door.
+#   make report                 set up .venv if missing, run every notebook, write reports/report.html
+#   make test                   set up .venv if missing, then the test suite (smoke profile)
+#   make report NOTEBOOKS=dann PROFILE=smoke DATA=/path/to/hw2_data/digits
+#   make -j2 report             notebooks in parallel; unchanged notebooks are not re-run
+#   make lab | clean | distclean | help
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+REPORTS ?= reports
+PROFILE ?= auto
+DATA ?= embedded
+KERNEL := dlcv-report
+TORCH := torch==2.14.1 torchvision==0.29.1
+
+# Course order first (the report's order), then any other notebook.
+ORDER := gan acgan ddpm conditional_diffusion dann adda classification byol segmentation
+AVAILABLE := $(basename $(notdir $(wildcard notebooks/*.ipynb)))
+NOTEBOOKS ?= $(filter $(ORDER),$(AVAILABLE)) $(sort $(filter-out $(ORDER),$(AVAILABLE)))
+HELPERS := $(shell find helpers -name '*.py' -not -path '*/__pycache__/*')
+VENV_STAMP := $(VENV)/.installed
+NBVAL_DIR := build/nbval/notebooks
+
+.PHONY: report notebooks combine test lab clean distclean help FORCE
+.DEFAULT_GOAL := report
+
+help:
+	@sed -n '2,7p' Makefile | sed 's/^# \{0,1\}//'
+
+$(VENV_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet $(TORCH)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "dlcv-report (.venv)" >/dev/null
+	@touch $@
+
+# All notebooks run even if one fails (-k); the combined report is written either way, showing the
+# failure in its section, and make then exits non-zero.
+report: $(VENV_STAMP)
+	@status=0; $(MAKE) --no-print-directory -k notebooks || status=$$?; \
+	$(MAKE) --no-print-directory combine || status=$$?; \
+	if [ $$status -ne 0 ]; then echo "make report: a notebook failed; see its section in $(REPORTS)/report.html" >&2; fi; \
+	exit $$status
+
+notebooks: $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).html)
+
+combine: $(REPORTS)/report.html
+
+$(REPORTS)/report.html: $(wildcard $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).ipynb)) | $(VENV_STAMP)
+	$(PY) -m helpers.report combine --reports $(REPORTS) $(NOTEBOOKS)
+
+# A notebook re-runs when it, helpers/ or its parameters change. The parameters live in a stamp file
+# that is rewritten only when they differ, so its date moves only then.
+$(REPORTS)/%/.params: FORCE
+	@mkdir -p $(@D); echo 'profile=$(PROFILE) data=$(DATA)' | cmp -s - $@ || echo 'profile=$(PROFILE) data=$(DATA)' > $@
+
+define NOTEBOOK_RULE
+$(REPORTS)/$(1)/$(1).html: notebooks/$(1).ipynb $(HELPERS) $(REPORTS)/$(1)/.params | $(VENV_STAMP)
+	$(PY) -m helpers.report run $(1) --profile $(PROFILE) --data $(DATA) --reports $(REPORTS) --kernel $(KERNEL)
+endef
+$(foreach nb,$(NOTEBOOKS),$(eval $(call NOTEBOOK_RULE,$(nb))))
+
+# Unit tests, every notebook through papermill (tests/test_notebooks.py), and every notebook under
+# nbval from a copy, so that the smoke runs write to build/ and never over a real report.
+test: $(VENV_STAMP)
+	@rm -rf $(NBVAL_DIR) && mkdir -p $(NBVAL_DIR) && cp notebooks/*.ipynb $(NBVAL_DIR)/
+	DLCV_PROFILE=smoke $(PY) -m pytest tests $(NBVAL_DIR) --nbval-lax --nbval-current-env
+
+lab: $(VENV_STAMP)
+	@$(VENV)/bin/jupyter-lab --version >/dev/null 2>&1 || $(PY) -m pip install --quiet -e '.[dev,lab]'
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+clean:
+	rm -rf $(REPORTS) build
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

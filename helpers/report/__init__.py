@@ -1,0 +1,1 @@
+"""The report: each notebook's metrics.json, its HTML rendering, and the combined report.html."""

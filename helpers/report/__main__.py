@@ -1,0 +1,48 @@
+"""Command line of the report pipeline (what the Makefile calls).
+
+    python -m helpers.report run dann --profile smoke --data embedded --reports reports
+    python -m helpers.report combine --reports reports dann gan ...
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from helpers.report.combine import build_report
+from helpers.report.execute import KERNEL, execute_notebook
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.report", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="execute one notebook with papermill and render its HTML")
+    run.add_argument("name", help="notebook name, e.g. dann")
+    run.add_argument("--profile", default="auto", help="smoke | cpu | gpu | auto (default)")
+    run.add_argument("--data", default="embedded", help="'embedded' (default) or a path to the course data")
+    run.add_argument("--reports", default="reports", help="reports folder (default: reports)")
+    run.add_argument("--notebooks", default="notebooks", help="notebooks folder (default: notebooks)")
+    run.add_argument("--kernel", default=KERNEL, help=f"Jupyter kernel (default: {KERNEL})")
+    combine = commands.add_parser("combine", help="build reports/report.html from the executed notebooks")
+    combine.add_argument("names", nargs="+", help="notebook names")
+    combine.add_argument("--reports", default="reports")
+    combine.add_argument("--output", default=None, help="default: <reports>/report.html")
+    args = parser.parse_args(argv)
+
+    if args.command == "run":
+        try:
+            path = execute_notebook(args.name, profile=args.profile, data=args.data, reports_dir=args.reports,
+                                    notebooks_dir=args.notebooks, kernel=args.kernel)
+        except Exception as error:  # papermill's error already names the cell; say where the notebook is
+            print(f"\nnotebook {args.name} failed: {type(error).__name__}: {str(error).strip().splitlines()[-1] if str(error).strip() else ''}\n"
+                  f"the executed notebook with the full traceback: {args.reports}/{args.name}/{args.name}.ipynb",
+                  file=sys.stderr)
+            return 1
+        print(f"wrote {path}")
+    else:
+        print(f"wrote {build_report(args.reports, args.names, args.output)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""One self-contained ``reports/report.html``: title and run manifest, contents, summary, one section per problem."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from helpers.report.metrics import atomic_write_text, read_metrics
+from helpers.report.render import notebook_body
+
+# The order of the course reports (DESIGN.md, 'Problems').
+NOTEBOOK_ORDER = ("gan", "acgan", "ddpm", "conditional_diffusion", "dann", "adda", "classification", "byol",
+                  "segmentation")
+
+STYLE = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto; max-width: 1100px;
+       padding: 1.5rem 2rem; color: #222; line-height: 1.45; }
+h1 { border-bottom: 2px solid #335; padding-bottom: .3rem; }
+section.problem { border-top: 1px solid #ccc; margin-top: 2.5rem; padding-top: 1rem; page-break-before: always; }
+table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
+th, td { border: 1px solid #ccc; padding: .25rem .6rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+thead th { background: #f0f2f6; }
+img { max-width: 100%; height: auto; }
+pre { background: #f7f7f7; padding: .5rem; overflow-x: auto; font-size: .8rem; }
+.status-failed { color: #b00; font-weight: bold; }
+.status-missing { color: #a60; }
+nav ol { columns: 2; }
+.jp-InputPrompt, .jp-OutputPrompt, .prompt { display: none; }
+"""
+
+
+def ordered(names: list[str]) -> list[str]:
+    """Course order first, then any other notebooks alphabetically."""
+    known = [n for n in NOTEBOOK_ORDER if n in names]
+    return known + sorted(n for n in names if n not in NOTEBOOK_ORDER)
+
+
+def notebook_title(notebook: nbformat.NotebookNode, fallback: str) -> str:
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def failure(notebook: nbformat.NotebookNode) -> str | None:
+    """The error text of a notebook that papermill ran and that failed, else None."""
+    if not notebook.metadata.get("papermill", {}).get("exception"):
+        return None
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                return f"{output.ename}: {output.evalue}"
+    return "the notebook raised an error"
+
+
+def results_table(results: dict[str, Any]) -> str:
+    """Each results table of a metrics.json as an HTML table (rows x columns)."""
+    parts = []
+    for table, rows in results.items():
+        columns: list[str] = []
+        for row in rows.values():
+            columns += [c for c in row if c not in columns]
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+        body = "".join(
+            f"<tr><td>{html.escape(str(r))}</td>" + "".join(f"<td>{format_number(row.get(c))}</td>" for c in columns) + "</tr>"
+            for r, row in rows.items())
+        parts.append(f"<p><b>{html.escape(table)}</b></p><table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return "\n".join(parts)
+
+
+def format_number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return html.escape(str(value))
+
+
+def manifest_rows(metrics: dict[str, dict[str, Any]]) -> str:
+    rows = []
+    for name, m in metrics.items():
+        env = m["env"]
+        rows.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
+            name, m["profile"], m["data"], env.get("device", "?"), env.get("git_commit", "?")[:12],
+            f"{m['timings'].get('total_s', float('nan')):.0f}", env.get("finished", "?"))) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("notebook", "profile", "data", "device", "commit", "seconds", "finished"))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def build_report(reports_dir: Path | str, names: list[str], output: Path | str | None = None) -> Path:
+    """Combine the executed notebooks under ``reports_dir`` into one self-contained HTML file."""
+    reports_dir = Path(reports_dir)
+    output = Path(output) if output else reports_dir / "report.html"
+    sections, contents, summaries, metrics = [], [], [], {}
+    for name in ordered(names):
+        executed = reports_dir / name / f"{name}.ipynb"
+        metrics_path = reports_dir / name / "metrics.json"
+        if not executed.exists():
+            title, body = name, f"<p class='status-missing'>Not run: {html.escape(str(executed))} does not exist.</p>"
+        else:
+            notebook = nbformat.read(executed, as_version=4)
+            title = notebook_title(notebook, name)
+            error = failure(notebook)
+            body = notebook_body(notebook)
+            if error:
+                body = (f"<p class='status-failed'>This notebook failed: {html.escape(error)} "
+                        f"(see {html.escape(str(executed))}).</p>") + body
+            elif metrics_path.exists():
+                metrics[name] = read_metrics(metrics_path)
+                summaries.append(f"<h3>{html.escape(title)}</h3>{results_table(metrics[name]['results'])}")
+        contents.append(f"<li><a href='#{name}'>{html.escape(title)}</a></li>")
+        sections.append(f"<section class='problem' id='{name}'>{body}</section>")
+
+    created = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    total = sum(m["timings"].get("total_s", 0) for m in metrics.values())
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>dlcv-report</title><style>{STYLE}</style></head>
+<body>
+<h1>dlcv-report: deep learning for computer vision, the course problems</h1>
+<p>Built {created}; {len(metrics)} of {len(names)} notebooks with results; {total:.0f} s of notebook time.</p>
+<h2>Run manifest</h2>{manifest_rows(metrics)}
+<h2>Contents</h2><nav><ol>{''.join(contents)}</ol></nav>
+<h2>Summary of results</h2>{''.join(summaries) or '<p>No results yet.</p>'}
+<script type="application/json" id="metrics">{html.escape(json.dumps(metrics, default=str))}</script>
+{''.join(sections)}
+</body></html>
+"""
+    atomic_write_text(output, page)
+    return output

@@ -1,0 +1,43 @@
+"""Run one notebook the way ``make report`` does: papermill with parameters, then HTML."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import papermill
+
+from helpers.report.render import render_html
+
+KERNEL = "dlcv-report"
+
+
+def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded", reports_dir: Path | str = "reports",
+                     notebooks_dir: Path | str = "notebooks", kernel: str | None = KERNEL,
+                     extra_parameters: dict | None = None, progress_bar: bool = True) -> Path:
+    """Execute ``notebooks/<name>.ipynb`` into ``reports/<name>/<name>.ipynb`` and render ``<name>.html``.
+
+    The executed notebook is written under a temporary name and renamed when papermill ends, so an earlier
+    report is never left half-overwritten. If the notebook fails, the failed notebook (with its error) is
+    kept, the stale HTML is removed and the error is raised."""
+    notebooks_dir, reports_dir = Path(notebooks_dir).resolve(), Path(reports_dir).resolve()
+    source = notebooks_dir / f"{name}.ipynb"
+    if not source.is_file():
+        available = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
+        raise FileNotFoundError(f"no notebook {source}; available: {', '.join(available)}")
+    out_dir = reports_dir / name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
+    partial = out_dir / f".{name}.running.ipynb"
+    data_parameter = data if data == "embedded" else str(Path(data).expanduser().resolve())
+    parameters = {"profile": profile, "data": data_parameter, "out_dir": os.path.relpath(out_dir, notebooks_dir),
+                  **(extra_parameters or {})}
+    try:
+        papermill.execute_notebook(str(source), str(partial), parameters=parameters, kernel_name=kernel,
+                                   cwd=str(notebooks_dir), progress_bar=progress_bar)
+    except BaseException:
+        if partial.exists():
+            os.replace(partial, executed)
+        html.unlink(missing_ok=True)
+        raise
+    os.replace(partial, executed)
+    return render_html(executed, html)

@@ -1,0 +1,73 @@
+"""``reports/<name>/metrics.json``: the one file the summary table and the tests read (DESIGN.md, Contracts).
+
+    notebook, profile, data, params, results {table: {row: {column: number}}}, timings {total_s, ...}, env
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from helpers.runtime import environment
+
+REQUIRED_KEYS = ("notebook", "profile", "data", "params", "results", "timings", "env")
+
+
+def atomic_write_text(path: Path | str, text: str) -> None:
+    """Write a text file so that readers see the old content or the new, never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def check_results(results: Mapping[str, Any]) -> None:
+    """Results must be ``{table: {row: {column: number}}}`` with finite numbers (or None for 'not run')."""
+    for table, rows in results.items():
+        if not isinstance(rows, Mapping):
+            raise ValueError(f"results[{table!r}] must map rows to columns, got {type(rows).__name__}")
+        for row, columns in rows.items():
+            if not isinstance(columns, Mapping):
+                raise ValueError(f"results[{table!r}][{row!r}] must map columns to numbers")
+            for column, value in columns.items():
+                if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)):
+                    raise ValueError(f"results[{table!r}][{row!r}][{column!r}] = {value!r} is not a finite number")
+
+
+def write_metrics(out_dir: Path | str, *, notebook: str, profile: str, data: str, params: Mapping[str, Any],
+                  results: Mapping[str, Any], timings: Mapping[str, float], device: torch.device,
+                  extra: Mapping[str, Any] | None = None) -> Path:
+    """Write ``out_dir/metrics.json`` atomically and return its path."""
+    check_results(results)
+    document = {
+        "notebook": notebook,
+        "profile": profile,
+        "data": data,
+        "params": dict(params),
+        "results": results,
+        "timings": dict(timings),
+        "env": environment(device),
+        **(extra or {}),
+    }
+    path = Path(out_dir) / "metrics.json"
+    atomic_write_text(path, json.dumps(document, indent=2, default=str) + "\n")
+    return path
+
+
+def read_metrics(path: Path | str) -> dict[str, Any]:
+    """Read a metrics.json, checking the contract's keys."""
+    path = Path(path)
+    document = json.loads(path.read_text())
+    missing = [k for k in REQUIRED_KEYS if k not in document]
+    if missing:
+        raise ValueError(f"{path} lacks the keys {missing}")
+    return document
