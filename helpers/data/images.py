@@ -8,11 +8,13 @@ import torch
 
 @dataclass(frozen=True)
 class ImageSet:
-    """Images as uint8 ``[N, C, H, W]`` and integer labels ``[N]``."""
+    """Images as uint8 ``[N, C, H, W]`` and integer labels ``[N]``; for embedded data, ``origin`` holds
+    the index of the scikit-learn base digit each image was rendered from."""
 
     images: torch.Tensor
     labels: torch.Tensor
     name: str
+    origin: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.images.dtype != torch.uint8 or self.images.ndim != 4:
@@ -37,10 +39,11 @@ class ImageSet:
             images = self.images.float().mean(1, keepdim=True).round().to(torch.uint8)
         else:
             raise ValueError(f"{self.name}: cannot turn {self.channels} channels into {channels}")
-        return ImageSet(images, self.labels, self.name)
+        return ImageSet(images, self.labels, self.name, self.origin)
 
     def subset(self, index: torch.Tensor) -> ImageSet:
-        return ImageSet(self.images[index], self.labels[index], self.name)
+        origin = None if self.origin is None else self.origin[index]
+        return ImageSet(self.images[index], self.labels[index], self.name, origin)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,94 @@
+"""DANN: gradient reversal, its schedule, the step, and the methods around it."""
+import pytest
+import torch
+
+from helpers.adaptation.common import DomainPair, parse_pair, resolve_pairs
+from helpers.adaptation.config import DannConfig
+from helpers.adaptation.dann import build_dann, dann_step
+from helpers.adaptation.experiment import METHODS, run_method
+from helpers.config import make_config
+from helpers.data import load_domains
+from helpers.data.batches import Batches, PairedBatches
+from helpers.models.domain import GradientReversal, grl_lambda
+
+
+@pytest.fixture(scope="module")
+def pair():
+    domains = load_domains("embedded", ["digits-m", "digits-u"], copies=1)
+    return DomainPair.of(domains["digits-m"], domains["digits-u"])
+
+
+def test_gradient_reversal_is_identity_forward_and_negated_backward():
+    layer = GradientReversal(lambda_=0.3)
+    x = torch.randn(4, 5, requires_grad=True)
+    y = layer(x)
+    assert torch.equal(y, x)
+    upstream = torch.randn(4, 5)
+    y.backward(upstream)
+    assert torch.allclose(x.grad, -0.3 * upstream)
+
+
+def test_lambda_schedule_rises_from_zero_towards_one():
+    values = [grl_lambda(p / 10) for p in range(11)]
+    assert values[0] == 0.0 and values[-1] == pytest.approx(0.9999, abs=1e-3)
+    assert all(a < b for a, b in zip(values, values[1:]))
+
+
+def test_dann_step_trains_the_domain_classifier_and_reverses_its_gradient(pair):
+    config = make_config(DannConfig, "smoke")
+    model = build_dann(config, pair.channels)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.0)  # look at gradients, change nothing
+    batch = next(iter(PairedBatches(pair.source.train, pair.target.train, 16)))
+    losses = dann_step(model, optimizer, config)(batch, progress=0.5)
+    assert set(losses) == {"class", "domain"}
+    assert model.domain_classifier.reversal.lambda_ == pytest.approx(grl_lambda(0.5, config.gamma))
+    assert all(p.grad is not None for p in model.domain_classifier.parameters())
+
+    # The feature extractor's gradient from the domain loss alone is the negative (times lambda) of
+    # what it would be without the reversal layer.
+    features_param = model.feature_extractor[0].weight
+    model.eval()  # no dropout: both passes see the same network
+    grads = []
+    for lam in (1.0, -1.0):
+        model.zero_grad()
+        model.domain_classifier.reversal.lambda_ = lam
+        source, _, target = batch
+        logits = model.domain_classifier(model.feature_extractor(torch.cat([source, target])))
+        domains = torch.cat([torch.zeros(len(source)), torch.ones(len(target))]).long()
+        torch.nn.functional.cross_entropy(logits, domains).backward()
+        grads.append(features_param.grad.clone())
+    assert torch.allclose(grads[0], -grads[1], atol=1e-6)
+
+
+def test_paired_batches_hand_out_no_target_labels(pair):
+    batches = PairedBatches(pair.source.train, pair.target.train, 32)
+    assert len(batches) == len(pair.source.train) // 32
+    for batch in batches:
+        assert len(batch) == 3 and batch[2].shape == batch[0].shape
+
+
+def test_batches_cover_the_set_once_per_epoch(pair):
+    batches = Batches(pair.source.test, 10, drop_last=False, shuffle=False)
+    labels = torch.cat([y for _, y in batches])
+    assert torch.equal(labels, pair.source.test.labels)
+
+
+def test_same_seed_twice_gives_the_same_metrics(pair):
+    config = make_config(DannConfig, "smoke")
+    first = run_method("dann", pair, config, data="embedded", seed=5, device=torch.device("cpu"))
+    second = run_method("dann", pair, config, data="embedded", seed=5, device=torch.device("cpu"))
+    assert first.accuracy == second.accuracy and first.history == second.history
+
+
+def test_unknown_method_lists_the_methods(pair):
+    with pytest.raises(ValueError, match="unknown method 'adda'.*" + ", ".join(METHODS)):
+        run_method("adda", pair, make_config(DannConfig, "smoke"), data="embedded", seed=0,
+                   device=torch.device("cpu"))
+
+
+def test_pairs_are_checked_and_mapped_to_course_names():
+    assert resolve_pairs(["digits-m->digits-u"], "/data/digits") == [("mnistm", "usps")]
+    with pytest.raises(ValueError, match="unknown domain 'digits-z'"):
+        resolve_pairs(["digits-z->digits-m"], "embedded")
+    with pytest.raises(ValueError, match="must look like 'source->target'"):
+        parse_pair("digits-m", ["digits-m"])

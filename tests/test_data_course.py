@@ -1,0 +1,73 @@
+"""The course digits layout: good trees load, broken ones fail naming the culprit."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers.data import DataLayoutError, course_domain, load_domains
+
+
+def make_domain(root, name="mnistm", n=6, size=28, channels=3):
+    data = root / name / "data"
+    data.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(n):
+        shape = (size, size, channels) if channels == 3 else (size, size)
+        Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8)).save(data / f"{i:05d}.png")
+        rows.append(f"{i:05d}.png,{i % 10}")
+    (root / name / "train.csv").write_text("image_name,label\n" + "\n".join(rows[:4]) + "\n")
+    (root / name / "val.csv").write_text("image_name,label\n" + "\n".join(rows[4:]) + "\n")
+    return root / name
+
+
+def test_good_tree_loads_into_tensors(tmp_path):
+    make_domain(tmp_path)
+    make_domain(tmp_path, "usps", size=16, channels=1)
+    domains = load_domains(str(tmp_path), ["mnistm", "usps"], size=28)
+    assert tuple(domains["mnistm"].train.images.shape) == (4, 3, 28, 28)
+    assert tuple(domains["usps"].test.images.shape) == (2, 1, 28, 28)  # resized from 16x16
+    assert domains["mnistm"].train.labels.tolist() == [0, 1, 2, 3]
+
+
+def test_missing_data_folder(tmp_path):
+    with pytest.raises(DataLayoutError, match=r"data folder .*nowhere does not exist[\s\S]*expected layout"):
+        course_domain(tmp_path / "nowhere", "mnistm")
+
+
+def test_missing_domain_folder_lists_what_is_there(tmp_path):
+    make_domain(tmp_path, "svhn")
+    with pytest.raises(DataLayoutError, match=r"mnistm/data.*found: \['svhn'\]"):
+        course_domain(tmp_path, "mnistm")
+
+
+def test_missing_csv(tmp_path):
+    (make_domain(tmp_path) / "val.csv").unlink()
+    with pytest.raises(DataLayoutError, match=r"missing label file .*val\.csv"):
+        course_domain(tmp_path, "mnistm")
+
+
+def test_corrupt_png_is_named(tmp_path):
+    domain = make_domain(tmp_path)
+    (domain / "data" / "00002.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    with pytest.raises(DataLayoutError, match=r"cannot decode image .*00002\.png"):
+        course_domain(tmp_path, "mnistm")
+
+
+@pytest.mark.parametrize("label, message", [("x", r"label 'x' is not an integer"), ("12", r"label 12 is not a class")])
+def test_bad_label_names_file_and_line(tmp_path, label, message):
+    domain = make_domain(tmp_path)
+    (domain / "train.csv").write_text(f"image_name,label\n00000.png,1\n00001.png,{label}\n")
+    with pytest.raises(DataLayoutError, match=rf"train\.csv, line 3: {message}"):
+        course_domain(tmp_path, "mnistm")
+
+
+def test_csv_naming_a_missing_file(tmp_path):
+    domain = make_domain(tmp_path)
+    (domain / "train.csv").write_text("image_name,label\n99999.png,1\n")
+    with pytest.raises(DataLayoutError, match=r"train\.csv, line 2: image .*99999\.png does not exist"):
+        course_domain(tmp_path, "mnistm")
+
+
+def test_unknown_course_domain(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown course domain 'mnist'.*mnistm, svhn, usps"):
+        load_domains(str(tmp_path), ["mnist"])

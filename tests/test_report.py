@@ -1,0 +1,77 @@
+"""metrics.json, the per-notebook HTML and the combined report."""
+import json
+import re
+
+import nbformat
+import pytest
+import torch
+
+from helpers.report.combine import build_report, ordered
+from helpers.report.metrics import read_metrics, write_metrics
+from helpers.report.render import render_html
+
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+
+def write(out_dir, results=None):
+    return write_metrics(out_dir, notebook=out_dir.name, profile="smoke", data="embedded", params={"seed": 0},
+                         results=results or {"accuracy": {"dann": {"a->b": 0.5}}}, timings={"total_s": 1.5},
+                         device=torch.device("cpu"))
+
+
+def executed_notebook(path, title, failed=False):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nText."),
+                nbformat.v4.new_code_cell("make_figure()")]
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="progress 50%|#####"),
+        nbformat.v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+    ]
+    if failed:
+        nb.metadata.papermill = {"exception": True}
+        nb.cells[1].outputs.append(nbformat.v4.new_output("error", ename="ValueError", evalue="epochs=-1 is out of range",
+                                                          traceback=[]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+def test_metrics_file_holds_the_contract(tmp_path):
+    path = write(tmp_path / "dann")
+    document = read_metrics(path)
+    assert document["results"]["accuracy"]["dann"]["a->b"] == 0.5
+    assert document["timings"]["total_s"] == 1.5
+    assert {"versions", "device", "git_commit"} <= set(document["env"])
+    assert [p.name for p in path.parent.iterdir()] == ["metrics.json"]  # no temporary file left
+
+
+@pytest.mark.parametrize("results", [{"accuracy": {"dann": {"a->b": float("nan")}}}, {"accuracy": 0.5},
+                                     {"accuracy": {"dann": 0.5}}])
+def test_malformed_results_are_refused(tmp_path, results):
+    with pytest.raises(ValueError, match="results"):
+        write(tmp_path / "dann", results)
+
+
+def test_standalone_html_hides_progress_output(tmp_path):
+    executed_notebook(tmp_path / "nb.ipynb", "Domain adaptation")
+    page = render_html(tmp_path / "nb.ipynb", tmp_path / "nb.html").read_text()
+    assert "Domain adaptation" in page and "data:image/png;base64" in page
+    assert "progress 50%" not in page and "make_figure()" not in page
+
+
+def test_combined_report_is_self_contained_with_contents_summary_and_failures(tmp_path):
+    executed_notebook(tmp_path / "dann" / "dann.ipynb", "Domain adaptation with DANN")
+    write(tmp_path / "dann")
+    executed_notebook(tmp_path / "gan" / "gan.ipynb", "GANs", failed=True)
+    page = build_report(tmp_path, ["dann", "gan", "byol"]).read_text()
+    assert page.index("id='gan'") < page.index("id='dann'") < page.index("id='byol'")  # course order
+    assert "href='#dann'>Domain adaptation with DANN" in page
+    assert re.search(r"<td>a-&gt;b</td>|<th>a-&gt;b</th>", page) and "<td>0.5</td>" in page
+    assert "This notebook failed: ValueError: epochs=-1 is out of range" in page
+    assert "Not run" in page  # byol has no executed notebook
+    assert not re.search(r"""(src|href)=["']https?://""", page)  # nothing loaded from the network
+    metrics = json.loads(re.search(r'id="metrics">(.*?)</script>', page, re.S).group(1).replace("&quot;", '"'))
+    assert set(metrics) == {"dann"}
+
+
+def test_unknown_notebooks_follow_the_course_order():
+    assert ordered(["zeta", "dann", "gan", "alpha"]) == ["gan", "dann", "alpha", "zeta"]

@@ -1,0 +1,132 @@
+"""The shared training loop: history, atomic checkpoints, resume after a kill, NaN detection."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+from helpers.checkpoint import load_checkpoint, save_checkpoint
+from helpers.training import TrainingDiverged, fit
+
+
+class Batches:
+    def __init__(self, n=4):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __iter__(self):
+        for _ in range(self.n):
+            x = torch.randn(8, 3)
+            yield x, x.sum(1, keepdim=True)
+
+
+def regression(epochs, checkpoint=None, on_epoch_end=None):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(batch, progress):
+        x, y = batch
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return {"mse": loss.detach()}
+
+    history = fit(step, Batches, name="regression", epochs=epochs, modules={"model": model},
+                  optimizers={"sgd": optimizer}, checkpoint=checkpoint, seed=0, on_epoch_end=on_epoch_end)
+    return model, history
+
+
+def test_history_has_one_mean_per_epoch_and_loss_falls():
+    _, history = regression(5, on_epoch_end=lambda epoch: {"epoch": epoch})
+    assert len(history["mse"]) == 5 and history["epoch"] == [0, 1, 2, 3, 4]
+    assert history["mse"][-1] < history["mse"][0]
+
+
+def test_finished_checkpoint_is_reused_without_training(tmp_path):
+    path = tmp_path / "run.pt"
+    model, history = regression(3, checkpoint=path)
+    calls = []
+    again, history_again = regression(3, checkpoint=path, on_epoch_end=lambda e: calls.append(e))
+    assert calls == [] and history_again == history
+    assert torch.equal(model.weight, again.weight)
+
+
+def test_resumed_run_equals_uninterrupted_run(tmp_path):
+    path = tmp_path / "run.pt"
+    regression(2, checkpoint=path)  # as if stopped after epoch 2 of 4
+    assert load_checkpoint(path)["epoch"] == 2
+    resumed_model, resumed = regression(4, checkpoint=path)
+    full_model, full = regression(4)
+    assert resumed == full  # same seeds per epoch: bit-identical
+    assert torch.equal(resumed_model.weight, full_model.weight)
+
+
+def test_nan_loss_names_the_run_the_step_and_the_loss():
+    def step(batch, progress):
+        return {"generator": torch.tensor(float("nan"))}
+
+    with pytest.raises(TrainingDiverged, match=r"wgan: loss 'generator' is nan at epoch 1, step 1"):
+        fit(step, Batches, name="wgan", epochs=2, modules={}, optimizers={})
+
+
+def test_checkpoint_write_is_atomic_and_damage_is_reported(tmp_path):
+    path = tmp_path / "a" / "state.pt"
+    save_checkpoint({"x": torch.ones(2)}, path)
+    assert [p.name for p in path.parent.iterdir()] == ["state.pt"]
+    assert torch.equal(load_checkpoint(path)["x"], torch.ones(2))
+    path.write_bytes(b"garbage")
+    with pytest.raises(RuntimeError, match=r"state\.pt is damaged"):
+        load_checkpoint(path)
+
+
+CHILD = textwrap.dedent("""
+    import json, os, signal, sys
+    import torch
+    torch.set_num_threads(1)
+    import helpers.training as training
+    from helpers.adaptation.common import DomainPair
+    from helpers.adaptation.config import DannConfig
+    from helpers.adaptation.experiment import run_method
+    from helpers.config import make_config
+    from helpers.data import load_domains
+
+    kill_after = int(os.environ.get("KILL_AFTER_EPOCH", "0"))
+    if kill_after:
+        real_save = training.save_checkpoint
+        def save_then_die(state, path):
+            real_save(state, path)
+            if state["epoch"] == kill_after:
+                os.kill(os.getpid(), signal.SIGKILL)  # a hard kill: no cleanup, no finally blocks
+        training.save_checkpoint = save_then_die
+
+    config = make_config(DannConfig, "smoke", {"epochs": 4})
+    domains = load_domains("embedded", ["digits-m", "digits-u"], copies=1)
+    pair = DomainPair.of(domains["digits-m"], domains["digits-u"])
+    result = run_method("dann", pair, config, data="embedded", seed=0, device=torch.device("cpu"),
+                        checkpoint_dir=sys.argv[1])
+    print(json.dumps({"accuracy": result.accuracy, "history": result.history}))
+""")
+
+
+def run_child(checkpoints, kill_after=0):
+    env = {**os.environ, "KILL_AFTER_EPOCH": str(kill_after), "TQDM_DISABLE": "1"}
+    return subprocess.run([sys.executable, "-c", CHILD, str(checkpoints)], capture_output=True, text=True, env=env)
+
+
+def test_killed_dann_run_resumes_and_finishes_like_an_uninterrupted_one(tmp_path):
+    killed = run_child(tmp_path / "resumed", kill_after=2)
+    assert killed.returncode == -9, killed.stderr
+    [checkpoint] = (tmp_path / "resumed").glob("dann_*.pt")
+    assert load_checkpoint(checkpoint)["epoch"] == 2
+
+    resumed = run_child(tmp_path / "resumed")
+    uninterrupted = run_child(tmp_path / "fresh")
+    assert resumed.returncode == 0 and uninterrupted.returncode == 0, resumed.stderr + uninterrupted.stderr
+    assert json.loads(resumed.stdout) == json.loads(uninterrupted.stdout)
