@@ -192,7 +192,7 @@ def build_domain(name: str, base_index: torch.Tensor, *, seed: int, size: int, c
         gen = torch.Generator().manual_seed(derive_seed(seed, name, split, size))
         repeated = index.repeat(copies)
         images = render(name, glyphs[repeated], size, gen, pool=glyphs[index])
-        splits[split] = ImageSet(to_uint8(images), labels[repeated].clone(), f"{name}/{split}")
+        splits[split] = ImageSet(to_uint8(images), labels[repeated].clone(), f"{name}/{split}", origin=repeated)
     return Domain(name, splits["train"], splits["test"])
 
 
