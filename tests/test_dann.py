@@ -92,3 +92,12 @@ def test_pairs_are_checked_and_mapped_to_course_names():
         resolve_pairs(["digits-z->digits-m"], "embedded")
     with pytest.raises(ValueError, match="must look like 'source->target'"):
         parse_pair("digits-m", ["digits-m"])
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "gpu"])
+def test_every_profile_builds_a_working_network(profile):
+    config = make_config(DannConfig, profile)
+    model = build_dann(config, channels=3).eval()
+    images = torch.zeros(2, 3, config.image_size, config.image_size)
+    assert model(images).shape == (2, 10)
+    assert model.domain_classifier(model.feature_extractor(images)).shape == (2, 2)
