@@ -37,6 +37,7 @@ from helpers.config import as_dict, make_config, resolve_profile
 from helpers.data import load_domains
 from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
+from helpers.report.tables import hyperparameters
 from helpers.runtime import pick_device, seed_everything
 
 profile = resolve_profile(profile)
@@ -46,8 +47,7 @@ device = pick_device(profile)
 seed_everything(seed)
 task_pairs = resolve_pairs(config.pairs, data)
 pair_names = [f"{s}->{t}" for s, t in task_pairs]
-print(f"profile {profile} on {device}, data: {data}, seed {seed}")
-pd.DataFrame({"value": {k: str(v) for k, v in as_dict(config).items()}}).rename_axis("hyperparameter")
+hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 """),
     ("md", """
 ## Data
@@ -63,8 +63,8 @@ with timer.phase("data"):
     domains = load_domains(data, names, seed=seed, size=config.image_size, copies=config.copies)
     pairs_by_name = {f"{s}->{t}": DomainPair.of(domains[s], domains[t]) for s, t in task_pairs}
 
-display(pd.DataFrame({name: {"train": len(d.train), "test": len(d.test), "channels": d.train.channels}
-                      for name, d in domains.items()}).T.rename_axis("domain"))
+display(pd.DataFrame([{"domain": name, "train images": len(d.train), "test images": len(d.test),
+                       "channels": d.train.channels} for name, d in domains.items()]).set_index("domain"))
 fig = image_grid({name: d.train.images[:16] for name, d in domains.items()})
 save_figure(fig, out_dir, "domains")
 """),

@@ -30,7 +30,7 @@ pre { background: #f7f7f7; padding: .5rem; overflow-x: auto; font-size: .8rem; }
 .status-failed { color: #b00; font-weight: bold; }
 .status-missing { color: #a60; }
 nav ol { columns: 2; }
-.jp-InputPrompt, .jp-OutputPrompt, .prompt { display: none; }
+.jp-InputPrompt, .jp-OutputPrompt, .prompt, .anchor-link { display: none; }
 """
 
 

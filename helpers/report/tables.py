@@ -1,0 +1,15 @@
+"""Small tables the notebooks show, as pandas DataFrames (rendered as HTML tables in the report)."""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from helpers.config import as_dict
+
+
+def hyperparameters(config: Any, **extra: Any) -> pd.DataFrame:
+    """One row per configuration field (lists written out in full), plus any ``extra`` rows."""
+    values = {**as_dict(config), **extra}
+    text = {k: ", ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in values.items()}
+    return pd.DataFrame({"value": text}).rename_axis("hyperparameter")
