@@ -3,7 +3,7 @@
 #   make test                   set up .venv if missing, then the test suite (smoke profile)
 #   make report NOTEBOOKS=dann PROFILE=smoke DATA=/path/to/hw2_data/digits
 #   make -j2 report             notebooks in parallel; unchanged notebooks are not re-run
-#   make lab | clean | distclean | help
+#   make pdf | lab | clean | distclean | help
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -14,6 +14,7 @@ PROFILE ?= auto
 DATA ?= embedded
 KERNEL := dlcv-report
 TORCH := torch==2.14.1 torchvision==0.29.1
+CHROMIUM ?= $(shell command -v chromium chromium-browser google-chrome 2>/dev/null | head -n 1)
 
 # Course order first (the report's order), then any other notebook.
 ORDER := gan acgan ddpm conditional_diffusion dann adda classification byol segmentation
@@ -23,7 +24,7 @@ HELPERS := $(shell find helpers -name '*.py' -not -path '*/__pycache__/*')
 VENV_STAMP := $(VENV)/.installed
 NBVAL_DIR := build/nbval/notebooks
 
-.PHONY: report notebooks combine test lab clean distclean help FORCE
+.PHONY: report notebooks combine pdf test lab clean distclean help FORCE
 .DEFAULT_GOAL := report
 
 help:
@@ -50,6 +51,13 @@ combine: $(REPORTS)/report.html
 
 $(REPORTS)/report.html: $(wildcard $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).ipynb)) | $(VENV_STAMP)
 	$(PY) -m helpers.report combine --reports $(REPORTS) $(NOTEBOOKS)
+
+# The same report as PDF, printed by headless Chromium (page breaks between problems).
+pdf: report
+	@test -n "$(CHROMIUM)" || { echo "make pdf needs Chromium: sudo apt-get install chromium (or CHROMIUM=/path/to/chrome)" >&2; exit 1; }
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
+	    --no-pdf-header-footer --print-to-pdf=$(REPORTS)/.report.pdf.tmp file://$(abspath $(REPORTS)/report.html) 2>/dev/null
+	@mv $(REPORTS)/.report.pdf.tmp $(REPORTS)/report.pdf && echo "wrote $(REPORTS)/report.pdf"
 
 # A notebook re-runs when it, helpers/ or its parameters change. The parameters live in a stamp file
 # that is rewritten only when they differ, so its date moves only then.

@@ -7,8 +7,7 @@ import pytest
 
 from helpers.report.execute import execute_notebook
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+from tests.conftest import NOTEBOOKS, ROOT
 # What each notebook's metrics.json must hold: table -> rows -> columns.
 EXPECTED = {
     "dann": {"accuracy": ({"source-only", "dann", "target-only"},
@@ -26,11 +25,11 @@ def test_committed_without_outputs_and_with_a_parameters_cell(name):
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_runs_through_papermill_and_writes_its_report(name, tmp_path):
-    html = execute_notebook(name, profile="smoke", reports_dir=tmp_path, notebooks_dir=ROOT / "notebooks",
-                            kernel="python3", progress_bar=False)
-    out = tmp_path / name
-    assert html.exists() and (out / f"{name}.ipynb").exists()
+def test_runs_through_papermill_and_writes_its_report(name, smoke_reports):
+    reports, errors = smoke_reports
+    assert errors[name] is None, errors[name]
+    out = reports / name
+    assert (out / f"{name}.html").exists() and (out / f"{name}.ipynb").exists()
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["notebook"] == name and metrics["profile"] == "smoke" and metrics["timings"]["total_s"] > 0
     for table, (rows, columns) in EXPECTED.get(name, {}).items():

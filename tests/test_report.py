@@ -75,3 +75,16 @@ def test_combined_report_is_self_contained_with_contents_summary_and_failures(tm
 
 def test_unknown_notebooks_follow_the_course_order():
     assert ordered(["zeta", "dann", "gan", "alpha"]) == ["gan", "dann", "alpha", "zeta"]
+
+
+def test_results_are_shown_beside_the_reference_reports(tmp_path):
+    from helpers.report.references import beside_references, load_references
+
+    references = load_references()
+    assert all(r.source for r in references)
+    embedded = {"dann": {"data": "embedded", "results": {"accuracy": {"dann": {"digits-m->digits-s": 0.61}}}}}
+    [row, missing] = [r for r in beside_references(embedded, references) if r["notebook"] == "dann"]
+    assert row["result"] == "accuracy / dann / mnistm->svhn" and row["ours"] == 0.61 and row["reference"] == 0.494
+    assert not row["comparable"] and missing["ours"] is None  # mnistm->usps was not run
+    course = {"dann": {"data": "/data/digits", "results": {"accuracy": {"dann": {"mnistm->usps": 0.9}}}}}
+    assert [r["comparable"] for r in beside_references(course, references)] == [True, True]

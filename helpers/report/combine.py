@@ -10,6 +10,7 @@ from typing import Any
 import nbformat
 
 from helpers.report.metrics import atomic_write_text, read_metrics
+from helpers.report.references import beside_references
 from helpers.report.render import notebook_body
 
 # The order of the course reports (DESIGN.md, 'Problems').
@@ -83,6 +84,19 @@ def format_number(value: Any) -> str:
     return html.escape(str(value))
 
 
+def references_table(metrics: dict[str, dict[str, Any]]) -> str:
+    """Our numbers beside the reference reports', marked comparable or not."""
+    rows = beside_references(metrics)
+    if not rows:
+        return "<p>No result here has a reference-report number yet.</p>"
+    body = "".join(
+        f"<tr><td>{html.escape(r['notebook'])}</td><td>{html.escape(r['result'])}</td><td>{format_number(r['ours'])}</td>"
+        f"<td>{format_number(r['reference'])}</td><td>{'course data: comparable' if r['comparable'] else 'embedded stand-in: not comparable'}</td>"
+        f"<td>{html.escape(r['source'])}</td></tr>" for r in rows)
+    head = "".join(f"<th>{h}</th>" for h in ("notebook", "result", "ours", "reference", "data", "source"))
+    return f"<table class='references'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def manifest_rows(metrics: dict[str, dict[str, Any]]) -> str:
     rows = []
     for name, m in metrics.items():
@@ -91,7 +105,12 @@ def manifest_rows(metrics: dict[str, dict[str, Any]]) -> str:
             name, m["profile"], m["data"], env.get("device", "?"), env.get("git_commit", "?")[:12],
             f"{m['timings'].get('total_s', float('nan')):.0f}", env.get("finished", "?"))) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("notebook", "profile", "data", "device", "commit", "seconds", "finished"))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    versions = {}
+    for m in metrics.values():
+        versions.update(m["env"].get("versions", {}))
+    listed = ", ".join(f"{k} {v}" for k, v in versions.items())
+    return (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            + (f"<p>Versions: {html.escape(listed)}.</p>" if listed else ""))
 
 
 def build_report(reports_dir: Path | str, names: list[str], output: Path | str | None = None) -> Path:
@@ -127,7 +146,9 @@ def build_report(reports_dir: Path | str, names: list[str], output: Path | str |
 <p>Built {created}; {len(metrics)} of {len(names)} notebooks with results; {total:.0f} s of notebook time.</p>
 <h2>Run manifest</h2>{manifest_rows(metrics)}
 <h2>Contents</h2><nav><ol>{''.join(contents)}</ol></nav>
-<h2>Summary of results</h2>{''.join(summaries) or '<p>No results yet.</p>'}
+<h2>Summary of results</h2>
+<h3>Beside the reference reports</h3>{references_table(metrics)}
+{''.join(summaries) or '<p>No results yet.</p>'}
 <script type="application/json" id="metrics">{html.escape(json.dumps(metrics, default=str))}</script>
 {''.join(sections)}
 </body></html>
