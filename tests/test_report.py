@@ -88,3 +88,14 @@ def test_results_are_shown_beside_the_reference_reports(tmp_path):
     assert not row["comparable"] and missing["ours"] is None  # mnistm->usps was not run
     course = {"dann": {"data": "/data/digits", "results": {"accuracy": {"dann": {"mnistm->usps": 0.9}}}}}
     assert [r["comparable"] for r in beside_references(course, references)] == [True, True]
+
+
+def test_earlier_results_are_reused_only_with_the_same_settings(tmp_path):
+    from helpers.report.metrics import earlier_results
+
+    path = write(tmp_path / "dann")
+    same = {"profile": "smoke", "data": "embedded", "seed": 0}
+    assert earlier_results(path, table="accuracy", row="dann", same=same) == {"a->b": 0.5}
+    assert earlier_results(path, table="accuracy", row="dann", same={**same, "profile": "cpu"}) is None
+    assert earlier_results(path, table="accuracy", row="dann", same={**same, "seed": 1}) is None
+    assert earlier_results(tmp_path / "missing.json", table="accuracy", row="dann", same=same) is None

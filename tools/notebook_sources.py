@@ -29,12 +29,11 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.adaptation.analysis import accuracy_curves, accuracy_table, observations, tsne_panels
-from helpers.adaptation.common import DomainPair, resolve_pairs
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import build_dann
 from helpers.adaptation.experiment import METHODS, run_method
+from helpers.adaptation.pairs import domain_table, load_pairs
 from helpers.config import as_dict, make_config, resolve_profile
-from helpers.data import load_domains
 from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
@@ -45,8 +44,6 @@ overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "pairs": tupl
 config = make_config(DannConfig, profile, overrides)
 device = pick_device(profile)
 seed_everything(seed)
-task_pairs = resolve_pairs(config.pairs, data)
-pair_names = [f"{s}->{t}" for s, t in task_pairs]
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 """),
     ("md", """
@@ -59,12 +56,9 @@ handwritten digits, so no handwritten sample appears in two domains.
 """),
     ("code", """
 with timer.phase("data"):
-    names = sorted({name for pair in task_pairs for name in pair})
-    domains = load_domains(data, names, seed=seed, size=config.image_size, copies=config.copies)
-    pairs_by_name = {f"{s}->{t}": DomainPair.of(domains[s], domains[t]) for s, t in task_pairs}
-
-display(pd.DataFrame([{"domain": name, "train images": len(d.train), "test images": len(d.test),
-                       "channels": d.train.channels} for name, d in domains.items()]).set_index("domain"))
+    domains, pairs_by_name = load_pairs(config, data, seed)
+pair_names = list(pairs_by_name)
+display(domain_table(domains))
 fig = image_grid({name: d.train.images[:16] for name, d in domains.items()})
 save_figure(fig, out_dir, "domains")
 """),

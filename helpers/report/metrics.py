@@ -71,3 +71,17 @@ def read_metrics(path: Path | str) -> dict[str, Any]:
     if missing:
         raise ValueError(f"{path} lacks the keys {missing}")
     return document
+
+
+def earlier_results(path: Path | str, *, table: str, row: str, same: Mapping[str, Any]) -> dict[str, float] | None:
+    """One row of another notebook's results, if its metrics.json exists and was made with the same
+    settings (``same``: keys of metrics.json's top level or of its ``params``); else None."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    document = read_metrics(path)
+    for key, value in same.items():
+        recorded = document.get(key, document["params"].get(key))
+        if json.loads(json.dumps(recorded, default=str)) != json.loads(json.dumps(value, default=str)):
+            return None
+    return document["results"].get(table, {}).get(row)
