@@ -81,8 +81,8 @@ def test_same_seed_twice_gives_the_same_metrics(pair):
 
 
 def test_unknown_method_lists_the_methods(pair):
-    with pytest.raises(ValueError, match="unknown method 'adda'.*" + ", ".join(METHODS)):
-        run_method("adda", pair, make_config(DannConfig, "smoke"), data="embedded", seed=0,
+    with pytest.raises(ValueError, match="unknown method 'dan'.*" + ", ".join(METHODS)):
+        run_method("dan", pair, make_config(DannConfig, "smoke"), data="embedded", seed=0,
                    device=torch.device("cpu"))
 
 

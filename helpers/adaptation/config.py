@@ -30,3 +30,20 @@ class DannConfig:
     domain_weight: float = field(default=1.0, metadata={"min": 0.0})
     gamma: float = field(default=10.0, metadata={"min": 0.0})  # GRL schedule steepness
     tsne_points: int = field(default=1000, metadata={"min": 20})  # per t-SNE plot, source + target
+
+
+@dataclass
+class AddaConfig(DannConfig):
+    """The ADDA notebook: DANN's settings (same pairs, backbone and budget) plus the adaptation stage
+    of ADDA and the entropy weight of DANN + entropy minimisation."""
+
+    PROFILES: ClassVar[dict[str, dict]] = {
+        "smoke": {**DannConfig.PROFILES["smoke"], "adapt_epochs": 1, "discriminator_hidden": 32},
+        "cpu": {**DannConfig.PROFILES["cpu"]},
+        "gpu": {**DannConfig.PROFILES["gpu"], "adapt_epochs": 30},
+    }
+
+    adapt_epochs: int = field(default=10, metadata={"min": 1})
+    adapt_lr: float = field(default=2e-4, metadata={"min": 0.0})  # the paper's Adam, beta1 = 0.5
+    discriminator_hidden: int = field(default=500, metadata={"min": 1})
+    entropy_weight: float = field(default=0.1, metadata={"min": 0.0})

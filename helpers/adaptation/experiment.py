@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from helpers.adaptation.adda import train_adda
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import train_dann
@@ -21,6 +22,7 @@ Method = Callable[..., tuple[nn.Module, History]]
 METHODS: dict[str, Method] = {
     "source-only": train_source_only,
     "dann": train_dann,
+    "adda": train_adda,
     "target-only": train_target_only,
 }
 
@@ -35,8 +37,9 @@ class MethodResult:
 
 
 def run_method(method: str, pair: DomainPair, config: DannConfig, *, data: str, seed: int,
-               device: torch.device, checkpoint_dir: Path | str | None = None) -> MethodResult:
-    """Train ``method`` on ``pair`` (resuming its checkpoint if one exists) and evaluate on the target test split."""
+               device: torch.device, checkpoint_dir: Path | str | None = None, **options) -> MethodResult:
+    """Train ``method`` on ``pair`` (resuming its checkpoint if one exists) and evaluate on the target test
+    split; ``options`` go to the method (e.g. ADDA's ``source_model``)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid choices: {', '.join(METHODS)}")
     name = f"{method} {pair.name}"
@@ -44,5 +47,6 @@ def run_method(method: str, pair: DomainPair, config: DannConfig, *, data: str, 
     if checkpoint_dir is not None:
         key = fingerprint({"method": method, "pair": pair.name, "data": data, "seed": seed, "config": as_dict(config)})
         checkpoint = Path(checkpoint_dir) / f"{method}_{pair.name.replace('->', '_to_')}_{key}.pt"
-    model, history = METHODS[method](pair, config, name=name, checkpoint=checkpoint, seed=seed, device=device)
+    model, history = METHODS[method](pair, config, name=name, checkpoint=checkpoint, seed=seed, device=device,
+                                     **options)
     return MethodResult(method, pair.name, model, history, accuracy(model, pair.target.test, device))

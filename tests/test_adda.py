@@ -1,0 +1,74 @@
+"""ADDA: inverted labels for the target encoder, a frozen source encoder, evaluation on the target encoder."""
+import pytest
+import torch
+
+from helpers.adaptation import adda
+from helpers.adaptation.adda import SOURCE, TARGET, AddaDiscriminator, adda_step
+from helpers.adaptation.common import DomainPair
+from helpers.adaptation.config import AddaConfig
+from helpers.adaptation.experiment import run_method
+from helpers.config import make_config
+from helpers.data import load_domains
+from helpers.evaluation import accuracy
+from helpers.models.digit_cnn import FeatureExtractor
+
+
+@pytest.fixture(scope="module")
+def pair():
+    domains = load_domains("embedded", ["digits-m", "digits-u"], copies=1)
+    return DomainPair.of(domains["digits-m"], domains["digits-u"])
+
+
+def encoders():
+    torch.manual_seed(0)
+    source = FeatureExtractor(3, (4, 8))
+    target = FeatureExtractor(3, (4, 8))
+    target.load_state_dict(source.state_dict())
+    return source.requires_grad_(False), target, AddaDiscriminator(source.out_features, 16)
+
+
+def test_target_encoder_is_trained_with_inverted_labels(monkeypatch):
+    source, target, discriminator = encoders()
+    seen = []
+    real = torch.nn.functional.cross_entropy
+
+    def spy(logits, labels):
+        seen.append((logits.requires_grad, labels.tolist()))
+        return real(logits, labels)
+
+    monkeypatch.setattr(adda.F, "cross_entropy", spy)
+    step = adda_step(source, target, discriminator, torch.optim.SGD(discriminator.parameters(), lr=0.1),
+                     torch.optim.SGD(target.parameters(), lr=0.1))
+    x = torch.randn(6, 3, 28, 28)
+    step((x, None, x + 1), 0.0)
+    source_d, target_d, target_encoder = seen
+    assert set(source_d[1]) == {SOURCE} and set(target_d[1]) == {TARGET}  # discriminator: true domains
+    assert set(target_encoder[1]) == {SOURCE}  # target encoder: its features labelled as source
+
+
+def test_source_encoder_stays_frozen_while_the_target_encoder_moves():
+    source, target, discriminator = encoders()
+    before_source = {k: v.clone() for k, v in source.state_dict().items()}
+    before_target = {k: v.clone() for k, v in target.state_dict().items()}
+    step = adda_step(source, target, discriminator, torch.optim.Adam(discriminator.parameters(), lr=0.01),
+                     torch.optim.Adam(target.parameters(), lr=0.01))
+    for _ in range(3):
+        step((torch.randn(6, 3, 28, 28), None, torch.randn(6, 3, 28, 28) + 1), 0.0)
+    assert all(torch.equal(before_source[k], v) for k, v in source.state_dict().items())  # BN statistics too
+    assert not all(torch.equal(before_target[k], v) for k, v in target.state_dict().items())
+
+
+def test_evaluation_uses_the_target_encoder(pair):
+    config = make_config(AddaConfig, "smoke")
+    result = run_method("adda", pair, config, data="embedded", seed=0, device=torch.device("cpu"))
+    model = result.model
+    assert model.feature_extractor is not model.source_encoder
+    with torch.no_grad():  # break the source encoder: the adapted model's accuracy must not change
+        for p in model.source_encoder.parameters():
+            p.fill_(1e6)
+    assert accuracy(model, pair.target.test) == result.accuracy
+
+
+def test_unknown_method_names_the_choices(pair):
+    with pytest.raises(ValueError, match="unknown method 'adaa'.*adda"):
+        run_method("adaa", pair, make_config(AddaConfig, "smoke"), data="embedded", seed=0, device=torch.device("cpu"))
