@@ -72,3 +72,22 @@ def test_evaluation_uses_the_target_encoder(pair):
 def test_unknown_method_names_the_choices(pair):
     with pytest.raises(ValueError, match="unknown method 'adaa'.*adda"):
         run_method("adaa", pair, make_config(AddaConfig, "smoke"), data="embedded", seed=0, device=torch.device("cpu"))
+
+
+def test_dann_em_adds_the_target_entropy_and_is_dann_without_it(pair):
+    from helpers.adaptation.dann import build_dann, dann_step, prediction_entropy
+    from helpers.data.batches import PairedBatches
+
+    assert prediction_entropy(torch.tensor([[0.0, 0.0]])).item() == pytest.approx(0.6931, abs=1e-4)
+    assert prediction_entropy(torch.tensor([[50.0, 0.0]])).item() == pytest.approx(0.0, abs=1e-6)
+    config = make_config(AddaConfig, "smoke")
+    batch = next(iter(PairedBatches(pair.source.train, pair.target.train, 16)))
+    losses = []
+    for weight in (0.0, 0.5):
+        torch.manual_seed(0)
+        model = build_dann(config, pair.channels)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+        torch.manual_seed(1)
+        losses.append(dann_step(model, optimizer, config, entropy_weight=weight)(batch, progress=0.5))
+    assert "entropy" not in losses[0] and losses[1]["entropy"] > 0
+    assert losses[0]["class"] == losses[1]["class"] and losses[0]["domain"] == losses[1]["domain"]

@@ -9,9 +9,10 @@ from helpers.report.execute import execute_notebook
 
 from tests.conftest import NOTEBOOKS, ROOT
 # What each notebook's metrics.json must hold: table -> rows -> columns.
+PAIRS = {"digits-m->digits-s", "digits-m->digits-u", "digits-s->digits-m"}
 EXPECTED = {
-    "dann": {"accuracy": ({"source-only", "dann", "target-only"},
-                          {"digits-m->digits-s", "digits-m->digits-u", "digits-s->digits-m"})},
+    "dann": {"accuracy": ({"source-only", "dann", "target-only"}, PAIRS)},
+    "adda": {"accuracy": ({"source-only", "dann", "adda", "dann-em", "target-only"}, PAIRS)},
 }
 
 

@@ -31,7 +31,7 @@ from IPython.display import Markdown, display
 from helpers.adaptation.analysis import accuracy_curves, accuracy_table, observations, tsne_panels
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import build_dann
-from helpers.adaptation.experiment import METHODS, run_method
+from helpers.adaptation.experiment import run_method
 from helpers.adaptation.pairs import domain_table, load_pairs
 from helpers.config import as_dict, make_config, resolve_profile
 from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
@@ -83,7 +83,7 @@ running the notebook again with the same parameters resumes or reuses them.
 results = []
 with timer.phase("training"):
     for pair_name, pair in pairs_by_name.items():
-        for method in METHODS:
+        for method in ("source-only", "dann", "target-only"):
             results.append(run_method(method, pair, config, data=data, seed=seed, device=device,
                                       checkpoint_dir=f"{out_dir}/checkpoints"))
 table = accuracy_table(results)
@@ -130,4 +130,154 @@ print(f"wrote {metrics_path}")
 """),
 ]
 
-NOTEBOOKS = {"dann": DANN}
+ADDA = [
+    ("md", """
+# Domain adaptation II: ADDA and DANN with entropy minimisation
+
+*DLCV HW3 P4 ("improved UDA").* The same three domain pairs, backbone and budget as the DANN notebook,
+with two further methods:
+**ADDA** (Tzeng et al., 2017) pre-trains a source encoder and classifier, then trains a separate target
+encoder against a domain discriminator with inverted labels while the source encoder stays frozen;
+**DANN + entropy minimisation** (`dann-em`) adds to DANN the mean entropy of the classifier's predictions
+on target images (Grandvalet & Bengio, 2005), which pushes target features away from the decision
+boundaries. Every number is the accuracy on the target domain's test split.
+"""),
+    ("parameters", """
+profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+data = "embedded"  # or the course's digits folder: <data>/{mnistm,svhn,usps}/data/*.png + train.csv, val.csv
+seed = 0
+out_dir = "../reports/adda"
+dann_metrics = "../reports/dann/metrics.json"  # DANN's row is read from here when its settings match
+epochs = None      # None keeps the profile's value
+adapt_epochs = None
+batch_size = None
+pairs = None       # e.g. ["digits-m->digits-s"]; None: the profile's three pairs
+"""),
+    ("code", """
+from helpers.runtime import PhaseTimer
+
+timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from helpers.adaptation.adda import AddaDiscriminator
+from helpers.adaptation.analysis import accuracy_curves, accuracy_table, observations, tsne_panels
+from helpers.adaptation.common import feature_extractor
+from helpers.adaptation.config import AddaConfig, DannConfig
+from helpers.adaptation.experiment import run_method
+from helpers.adaptation.pairs import domain_table, load_pairs
+from helpers.config import as_dict, make_config, resolve_profile
+from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
+from helpers.report.metrics import earlier_results, write_metrics
+from helpers.report.tables import hyperparameters
+from helpers.runtime import pick_device, seed_everything
+
+profile = resolve_profile(profile)
+overrides = {"epochs": epochs, "adapt_epochs": adapt_epochs, "batch_size": batch_size,
+             "pairs": tuple(pairs) if pairs else None}
+config = make_config(AddaConfig, profile, overrides)
+device = pick_device(profile)
+seed_everything(seed)
+hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
+"""),
+    ("md", """
+## Data
+"""),
+    ("code", """
+with timer.phase("data"):
+    domains, pairs_by_name = load_pairs(config, data, seed)
+pair_names = list(pairs_by_name)
+display(domain_table(domains))
+fig = image_grid({name: d.train.images[:16] for name, d in domains.items()})
+save_figure(fig, out_dir, "domains")
+"""),
+    ("md", """
+## Models
+
+ADDA's encoders are the DANN notebook's feature extractor (the target encoder starts as a copy of the
+trained source encoder); its discriminator is the paper's: two hidden layers of 500 units.
+"""),
+    ("code", """
+encoder = feature_extractor(config, channels=3)
+print("encoder (source and target):", encoder, sep="\\n")
+print("discriminator:", AddaDiscriminator(encoder.out_features, config.discriminator_hidden), sep="\\n")
+"""),
+    ("md", """
+## Training
+
+Per pair: source-only (which is also ADDA's pre-trained source model), ADDA's adaptation, DANN +
+entropy minimisation, and target-only. DANN's row is read from the DANN notebook's metrics.json when it
+was made with the same profile, data, seed and settings; otherwise DANN is trained here too.
+"""),
+    ("code", """
+dann_settings = {"profile": profile, "data": data, "seed": seed,
+                 **{k: v for k, v in as_dict(config).items() if k in as_dict(make_config(DannConfig, profile))}}
+dann_row = earlier_results(dann_metrics, table="accuracy", row="dann", same=dann_settings)
+dann_source = f"read from {dann_metrics}" if dann_row and set(pair_names) <= set(dann_row) else "trained here"
+print(f"DANN row: {dann_source}")
+
+results = []
+with timer.phase("training"):
+    for pair_name, pair in pairs_by_name.items():
+        run = dict(data=data, seed=seed, device=device, checkpoint_dir=f"{out_dir}/checkpoints")
+        source_only = run_method("source-only", pair, config, **run)
+        results += [source_only, run_method("adda", pair, config, source_model=source_only.model, **run),
+                    run_method("dann-em", pair, config, **run)]
+        if dann_source == "trained here":
+            results.append(run_method("dann", pair, config, **run))
+        results.append(run_method("target-only", pair, config, **run))
+table = accuracy_table(results)
+if dann_source != "trained here":
+    table["dann"] = {p: dann_row[p] for p in pair_names}
+"""),
+    ("md", """
+## Results: target test accuracy
+"""),
+    ("code", """
+rows = ["source-only", "dann", "adda", "dann-em", "target-only"]
+pd.DataFrame(table).loc[pair_names, rows].T.rename_axis("trained on / method").style.format("{:.1%}")
+"""),
+    ("code", """
+fig = accuracy_curves(results, pair_names)
+save_figure(fig, out_dir, "accuracy_curves")
+"""),
+    ("code", """
+fig = loss_curves({f"{r.method}, {r.pair}": r.history for r in results if r.method in ("adda", "dann-em")},
+                  keys=["discriminator", "target encoder", "class", "domain", "entropy"])
+save_figure(fig, out_dir, "loss_curves")
+"""),
+    ("md", """
+## t-SNE of the adapted features
+
+Source and target test images through ADDA's encoders (source images through the source encoder, target
+images through the target encoder, as the method classifies them) and through DANN + entropy
+minimisation's feature extractor; coloured by digit class and by domain.
+"""),
+    ("code", """
+with timer.phase("t-SNE"):
+    panels = [panel for r in results if r.method in ("adda", "dann-em")
+              for panel in tsne_panels(r, pairs_by_name[r.pair], points=config.tsne_points, seed=seed, device=device)]
+fig = embedding_grid(panels, ncols=4)
+save_figure(fig, out_dir, "tsne_adapted")
+"""),
+    ("md", """
+## Observations
+"""),
+    ("code", """
+display(Markdown("**ADDA**\\n\\n" + observations(table, "adda", pair_names)))
+display(Markdown("**DANN + entropy minimisation**\\n\\n" + observations(table, "dann-em", pair_names)))
+better = [p for p in pair_names if table["dann-em"][p] >= table["dann"][p]]
+display(Markdown(f"DANN + entropy minimisation matches or beats DANN on {len(better)} of {len(pair_names)} pairs"
+                 + (f" ({', '.join(better)})." if better else ".") + f" The DANN row was {dann_source}."))
+"""),
+    ("code", """
+metrics_path = write_metrics(
+    out_dir, notebook="adda", profile=profile, data=data, device=device,
+    params={"seed": seed, **as_dict(config)}, results={"accuracy": table}, timings=timer.as_dict(),
+    extra={"dann_row": dann_source})
+print(f"wrote {metrics_path}")
+"""),
+]
+
+NOTEBOOKS = {"dann": DANN, "adda": ADDA}

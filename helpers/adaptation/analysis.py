@@ -51,8 +51,10 @@ def tsne_panels(result: MethodResult, pair: DomainPair, *, points: int, seed: in
     as two panels: coloured by digit class and by domain."""
     source = pair.source.test.subset(sample_indices(len(pair.source.test), points // 2, seed))
     target = pair.target.test.subset(sample_indices(len(pair.target.test), points - points // 2, seed + 1))
-    extractor = result.model.feature_extractor.eval()
-    features = torch.cat([apply(extractor, source, device), apply(extractor, target, device)]).numpy()
+    # Each domain through the encoder the method classifies it with (ADDA keeps a separate source encoder).
+    target_encoder = result.model.feature_extractor.eval()
+    source_encoder = getattr(result.model, "source_encoder", target_encoder).eval()
+    features = torch.cat([apply(source_encoder, source, device), apply(target_encoder, target, device)]).numpy()
     embedded = tsne(features, seed=seed)
     classes = np.concatenate([source.labels.numpy(), target.labels.numpy()])
     domains = np.concatenate([np.zeros(len(source), int), np.ones(len(target), int)])

@@ -1,6 +1,7 @@
 """What every adaptation method shares: pairs, the backbone, the classifier training step, evaluation."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -53,7 +54,8 @@ class DomainPair:
 
 
 def feature_extractor(config: DannConfig, channels: int) -> FeatureExtractor:
-    return FeatureExtractor(channels, config.widths, config.padding, config.image_size)
+    return FeatureExtractor(channels, config.widths, config.padding, config.image_size,
+                            standardize=config.input_norm == "image")
 
 
 def digit_classifier(config: DannConfig, channels: int) -> DigitClassifier:
@@ -62,9 +64,11 @@ def digit_classifier(config: DannConfig, channels: int) -> DigitClassifier:
 
 
 def annealed_lr(optimizer: torch.optim.Optimizer, base_lr: float, progress: float) -> None:
-    """The DANN paper's learning-rate annealing, lr = lr0 / (1 + 10 p)^0.75, set from progress p."""
+    """Cosine annealing from lr0 to 0 over training, set from progress p: lr = lr0 (1 + cos(pi p)) / 2.
+    (The DANN paper's lr0 / (1 + 10 p)^0.75 still has a sixth of lr0 at the end, and with these short
+    runs the adversarial game then keeps moving: the last epochs' target accuracy jumps by 0.1-0.4.)"""
     for group in optimizer.param_groups:
-        group["lr"] = base_lr / (1.0 + 10.0 * progress) ** 0.75
+        group["lr"] = base_lr * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 def classification_step(model: nn.Module, optimizer: torch.optim.Optimizer, base_lr: float):

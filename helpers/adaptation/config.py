@@ -19,17 +19,19 @@ class DannConfig:
 
     pairs: tuple[str, ...] = EMBEDDED_PAIRS
     image_size: int = field(default=28, metadata={"min": 16})
-    copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
-    widths: tuple[int, ...] = field(default=(32, 48), metadata={"min": 1, "each": True})
+    copies: int = field(default=4, metadata={"min": 1})  # renderings of each embedded base digit
+    widths: tuple[int, ...] = field(default=(16, 64), metadata={"min": 1, "each": True})
     padding: int = field(default=0, metadata={"min": 0})
     hidden: int = field(default=100, metadata={"min": 1})
-    epochs: int = field(default=15, metadata={"min": 1})
+    epochs: int = field(default=22, metadata={"min": 1})
     batch_size: int = field(default=64, metadata={"min": 2})
-    lr: float = field(default=1e-3, metadata={"min": 0.0})
+    lr: float = field(default=2e-3, metadata={"min": 0.0})
     weight_decay: float = field(default=5e-4, metadata={"min": 0.0})
     domain_weight: float = field(default=1.0, metadata={"min": 0.0})
     gamma: float = field(default=10.0, metadata={"min": 0.0})  # GRL schedule steepness
     tsne_points: int = field(default=1000, metadata={"min": 20})  # per t-SNE plot, source + target
+    # "image": each input image is contrast-normalised (zero mean, unit deviation) before the first layer
+    input_norm: str = field(default="image", metadata={"choices": ("image", "none")})
 
 
 @dataclass

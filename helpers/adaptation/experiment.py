@@ -12,6 +12,7 @@ from helpers.adaptation.adda import train_adda
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import train_dann
+from helpers.adaptation.dann_em import train_dann_em
 from helpers.adaptation.source_only import train_source_only, train_target_only
 from helpers.checkpoint import fingerprint
 from helpers.config import as_dict
@@ -23,6 +24,7 @@ METHODS: dict[str, Method] = {
     "source-only": train_source_only,
     "dann": train_dann,
     "adda": train_adda,
+    "dann-em": train_dann_em,
     "target-only": train_target_only,
 }
 

@@ -7,11 +7,19 @@ import torch
 from torch import nn
 
 
+def standardize(images: torch.Tensor, eps: float = 0.1) -> torch.Tensor:
+    """Per-image contrast normalisation (zero mean, unit deviation over channels and pixels), the global
+    contrast normalisation long used for SVHN; ``eps`` keeps flat images from being blown up."""
+    mean = images.mean((1, 2, 3), keepdim=True)
+    return (images - mean) / (images.std((1, 2, 3), keepdim=True) + eps)
+
+
 class FeatureExtractor(nn.Sequential):
-    """Conv(5x5) - BatchNorm - ReLU - MaxPool(2) blocks, then flatten; dropout before the last pool."""
+    """Conv(5x5) - BatchNorm - ReLU - MaxPool(2) blocks, then flatten; dropout before the last pool.
+    With ``standardize`` each input image is first contrast-normalised (see :func:`standardize`)."""
 
     def __init__(self, in_channels: int = 3, widths: Sequence[int] = (32, 48), padding: int = 0,
-                 image_size: int = 28, dropout: float = 0.1) -> None:
+                 image_size: int = 28, dropout: float = 0.1, standardize: bool = True) -> None:
         layers: list[nn.Module] = []
         channels = in_channels
         for i, width in enumerate(widths):
@@ -22,10 +30,14 @@ class FeatureExtractor(nn.Sequential):
             channels = width
         layers.append(nn.Flatten())
         super().__init__(*layers)
+        self.standardize = standardize
         with torch.no_grad():
             self.out_features = self(torch.zeros(2, in_channels, image_size, image_size)).shape[1]
         if self.out_features == 0:
             raise ValueError(f"widths {tuple(widths)} with padding {padding} shrink a {image_size}px image to nothing")
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return super().forward(standardize(images) if self.standardize else images)
 
 
 class LabelPredictor(nn.Sequential):

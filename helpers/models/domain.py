@@ -38,13 +38,13 @@ def grl_lambda(progress: float, gamma: float = 10.0) -> float:
 
 
 class DomainClassifier(nn.Sequential):
-    """Gradient reversal, then a small MLP that tells source (0) from target (1)."""
+    """Gradient reversal, then one hidden layer that tells source (0) from target (1), as in the paper's
+    digit network (fc 100 - ReLU - fc)."""
 
     def __init__(self, in_features: int, hidden: int = 100) -> None:
         super().__init__(
             GradientReversal(),
-            nn.Linear(in_features, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True),
-            nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True),
+            nn.Linear(in_features, hidden), nn.ReLU(inplace=True),
             nn.Linear(hidden, 2),
         )
 
