@@ -19,7 +19,7 @@ CHROMIUM ?= $(shell command -v chromium chromium-browser google-chrome 2>/dev/nu
 # Course order first (the report's order), then any other notebook.
 ORDER := gan acgan ddpm conditional_diffusion dann adda classification byol segmentation
 AVAILABLE := $(basename $(notdir $(wildcard notebooks/*.ipynb)))
-NOTEBOOKS ?= $(filter $(ORDER),$(AVAILABLE)) $(sort $(filter-out $(ORDER),$(AVAILABLE)))
+NOTEBOOKS ?= $(foreach nb,$(ORDER),$(filter $(nb),$(AVAILABLE))) $(sort $(filter-out $(ORDER),$(AVAILABLE)))
 HELPERS := $(shell find helpers -name '*.py' -not -path '*/__pycache__/*')
 VENV_STAMP := $(VENV)/.installed
 NBVAL_DIR := build/nbval/notebooks
