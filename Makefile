@@ -49,7 +49,7 @@ notebooks: $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).html)
 
 combine: $(REPORTS)/report.html
 
-$(REPORTS)/report.html: $(wildcard $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).ipynb)) | $(VENV_STAMP)
+$(REPORTS)/report.html: $(wildcard $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).ipynb)) $(REPORTS)/.notebooks | $(VENV_STAMP)
 	$(PY) -m helpers.report combine --reports $(REPORTS) $(NOTEBOOKS)
 
 # The same report as PDF, printed by headless Chromium (page breaks between problems).
@@ -61,6 +61,9 @@ pdf: report
 
 # A notebook re-runs when it, helpers/ or its parameters change. The parameters live in a stamp file
 # that is rewritten only when they differ, so its date moves only then.
+$(REPORTS)/.notebooks: FORCE
+	@mkdir -p $(@D); echo '$(strip $(NOTEBOOKS))' | cmp -s - $@ || echo '$(strip $(NOTEBOOKS))' > $@
+
 $(REPORTS)/%/.params: FORCE
 	@mkdir -p $(@D); echo 'profile=$(PROFILE) data=$(DATA)' | cmp -s - $@ || echo 'profile=$(PROFILE) data=$(DATA)' > $@
 
