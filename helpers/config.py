@@ -65,3 +65,14 @@ def validate(config: Any) -> None:
 def as_dict(config: Any) -> dict[str, Any]:
     """The configuration as plain JSON-friendly values (tuples become lists)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
+
+
+def prepare_run(cls: type[C], profile: str, overrides: Mapping[str, Any], seed: int) -> tuple[str, C, torch.device]:
+    """What every notebook does first: resolve the profile, build the validated configuration, pick the
+    device and seed everything. Returns (profile, config, device)."""
+    from helpers.runtime import pick_device, seed_everything
+
+    profile = resolve_profile(profile)
+    config = make_config(cls, profile, overrides)
+    seed_everything(seed)
+    return profile, config, pick_device(profile)

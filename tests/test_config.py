@@ -52,3 +52,14 @@ def test_out_of_range_values_name_the_field(field, value):
 def test_as_dict_is_json_friendly():
     values = as_dict(make_config(DannConfig, "smoke"))
     assert isinstance(values["widths"], list) and isinstance(values["pairs"], list)
+
+
+def test_prepare_run_resolves_builds_seeds_and_picks_the_device(monkeypatch):
+    from helpers.config import prepare_run
+
+    monkeypatch.setenv("DLCV_PROFILE", "smoke")
+    profile, config, device = prepare_run(DannConfig, "auto", {"epochs": 3}, seed=4)
+    first = torch.rand(3)
+    prepare_run(DannConfig, "auto", {}, seed=4)
+    assert profile == "smoke" and config.epochs == 3 and device.type == "cpu"
+    assert torch.equal(first, torch.rand(3))  # seeded the same way both times

@@ -33,17 +33,13 @@ from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import build_dann
 from helpers.adaptation.experiment import run_method
 from helpers.adaptation.pairs import domain_table, load_pairs
-from helpers.config import as_dict, make_config, resolve_profile
+from helpers.config import as_dict, prepare_run
 from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
-from helpers.runtime import pick_device, seed_everything
 
-profile = resolve_profile(profile)
 overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "pairs": tuple(pairs) if pairs else None}
-config = make_config(DannConfig, profile, overrides)
-device = pick_device(profile)
-seed_everything(seed)
+profile, config, device = prepare_run(DannConfig, profile, overrides, seed)
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 """),
     ("md", """
@@ -167,18 +163,14 @@ from helpers.adaptation.common import feature_extractor
 from helpers.adaptation.config import AddaConfig, DannConfig
 from helpers.adaptation.experiment import run_method
 from helpers.adaptation.pairs import domain_table, load_pairs
-from helpers.config import as_dict, make_config, resolve_profile
+from helpers.config import as_dict, make_config, prepare_run
 from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
 from helpers.report.metrics import earlier_results, write_metrics
 from helpers.report.tables import hyperparameters
-from helpers.runtime import pick_device, seed_everything
 
-profile = resolve_profile(profile)
 overrides = {"epochs": epochs, "adapt_epochs": adapt_epochs, "batch_size": batch_size,
              "pairs": tuple(pairs) if pairs else None}
-config = make_config(AddaConfig, profile, overrides)
-device = pick_device(profile)
-seed_everything(seed)
+profile, config, device = prepare_run(AddaConfig, profile, overrides, seed)
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 """),
     ("md", """
