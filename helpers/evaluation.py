@@ -27,7 +27,3 @@ def accuracy(model: torch.nn.Module, data: ImageSet, device: torch.device | str 
     model.train(was_training)
     return (predictions == data.labels).float().mean().item()
 
-
-def per_class_accuracy(predictions: torch.Tensor, labels: torch.Tensor, n_classes: int) -> list[float]:
-    return [(predictions[labels == c] == c).float().mean().item() if (labels == c).any() else float("nan")
-            for c in range(n_classes)]

@@ -1,6 +1,5 @@
 """Every notebook: committed clean, and run end to end through papermill as `make report` runs it."""
 import json
-from pathlib import Path
 
 import nbformat
 import pytest

@@ -12,7 +12,6 @@ from helpers.adaptation.common import DomainPair
 from helpers.adaptation.experiment import MethodResult
 from helpers.embedding import tsne
 from helpers.evaluation import apply
-from helpers.plots import embedding_grid
 
 DIGITS = [str(d) for d in range(10)]
 
