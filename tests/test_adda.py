@@ -91,3 +91,22 @@ def test_dann_em_adds_the_target_entropy_and_is_dann_without_it(pair):
         losses.append(dann_step(model, optimizer, config, entropy_weight=weight)(batch, progress=0.5))
     assert "entropy" not in losses[0] and losses[1]["entropy"] > 0
     assert losses[0]["class"] == losses[1]["class"] and losses[0]["domain"] == losses[1]["domain"]
+
+
+def test_dann_row_is_reused_only_from_a_matching_dann_run(tmp_path):
+    from helpers.adaptation.config import DannConfig
+    from helpers.adaptation.experiment import earlier_dann_row
+    from helpers.config import as_dict
+    from helpers.report.metrics import write_metrics
+
+    row = {"digits-m->digits-s": 0.8, "digits-m->digits-u": 0.7}
+    path = write_metrics(tmp_path, notebook="dann", profile="smoke", data="embedded", device=torch.device("cpu"),
+                         params={"seed": 0, **as_dict(make_config(DannConfig, "smoke"))},
+                         results={"accuracy": {"dann": row}}, timings={"total_s": 1.0})
+    config = make_config(AddaConfig, "smoke")  # ADDA's own fields do not matter
+    settings = dict(profile="smoke", data="embedded", seed=0)
+    assert earlier_dann_row(path, config, pairs=list(row), **settings) == row
+    assert earlier_dann_row(path, config, pairs=["digits-m->digits-s"], **settings) == {"digits-m->digits-s": 0.8}
+    assert earlier_dann_row(path, config, pairs=[*row, "digits-s->digits-m"], **settings) is None
+    assert earlier_dann_row(path, make_config(AddaConfig, "smoke", {"epochs": 2}), pairs=list(row), **settings) is None
+    assert earlier_dann_row(path, config, pairs=list(row), **{**settings, "seed": 1}) is None

@@ -160,12 +160,12 @@ from IPython.display import Markdown, display
 from helpers.adaptation.adda import AddaDiscriminator
 from helpers.adaptation.analysis import accuracy_curves, accuracy_table, observations, tsne_panels
 from helpers.adaptation.common import feature_extractor
-from helpers.adaptation.config import AddaConfig, DannConfig
-from helpers.adaptation.experiment import run_method
+from helpers.adaptation.config import AddaConfig
+from helpers.adaptation.experiment import earlier_dann_row, run_method
 from helpers.adaptation.pairs import domain_table, load_pairs
-from helpers.config import as_dict, make_config, prepare_run
+from helpers.config import as_dict, prepare_run
 from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
-from helpers.report.metrics import earlier_results, write_metrics
+from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 
 overrides = {"epochs": epochs, "adapt_epochs": adapt_epochs, "batch_size": batch_size,
@@ -203,10 +203,8 @@ entropy minimisation, and target-only. DANN's row is read from the DANN notebook
 was made with the same profile, data, seed and settings; otherwise DANN is trained here too.
 """),
     ("code", """
-dann_settings = {"profile": profile, "data": data, "seed": seed,
-                 **{k: v for k, v in as_dict(config).items() if k in as_dict(make_config(DannConfig, profile))}}
-dann_row = earlier_results(dann_metrics, table="accuracy", row="dann", same=dann_settings)
-dann_source = f"read from {dann_metrics}" if dann_row and set(pair_names) <= set(dann_row) else "trained here"
+dann_row = earlier_dann_row(dann_metrics, config, profile=profile, data=data, seed=seed, pairs=pair_names)
+dann_source = f"read from {dann_metrics}" if dann_row else "trained here"
 print(f"DANN row: {dann_source}")
 
 results = []
@@ -216,12 +214,12 @@ with timer.phase("training"):
         source_only = run_method("source-only", pair, config, **run)
         results += [source_only, run_method("adda", pair, config, source_model=source_only.model, **run),
                     run_method("dann-em", pair, config, **run)]
-        if dann_source == "trained here":
+        if dann_row is None:
             results.append(run_method("dann", pair, config, **run))
         results.append(run_method("target-only", pair, config, **run))
 table = accuracy_table(results)
-if dann_source != "trained here":
-    table["dann"] = {p: dann_row[p] for p in pair_names}
+if dann_row is not None:
+    table["dann"] = dann_row
 """),
     ("md", """
 ## Results: target test accuracy

@@ -1,7 +1,8 @@
 """Run any adaptation method on a pair, with a checkpoint named by everything that shapes the result."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from helpers.adaptation.source_only import train_source_only, train_target_only
 from helpers.checkpoint import fingerprint
 from helpers.config import as_dict
 from helpers.evaluation import accuracy
+from helpers.report.metrics import earlier_results
 from helpers.training import History
 
 Method = Callable[..., tuple[nn.Module, History]]
@@ -52,3 +54,14 @@ def run_method(method: str, pair: DomainPair, config: DannConfig, *, data: str, 
     model, history = METHODS[method](pair, config, name=name, checkpoint=checkpoint, seed=seed, device=device,
                                      **options)
     return MethodResult(method, pair.name, model, history, accuracy(model, pair.target.test, device))
+
+
+def earlier_dann_row(metrics_path: Path | str, config: DannConfig, *, profile: str, data: str, seed: int,
+                     pairs: Sequence[str]) -> dict[str, float] | None:
+    """DANN's accuracy per pair from the DANN notebook's metrics.json, if it ran with the same profile, data,
+    seed and DANN settings (the fields of DannConfig) and covers every pair; else None."""
+    dann_fields = {f.name for f in dataclasses.fields(DannConfig)}
+    same = {"profile": profile, "data": data, "seed": seed,
+            **{k: v for k, v in as_dict(config).items() if k in dann_fields}}
+    row = earlier_results(metrics_path, table="accuracy", row="dann", same=same)
+    return {p: row[p] for p in pairs} if row and set(pairs) <= set(row) else None
