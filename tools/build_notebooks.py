@@ -1,7 +1,7 @@
-"""Write notebooks/*.ipynb from the cell sources below (run: python tools/build_notebooks.py).
+"""Write notebooks/*.ipynb from their cell sources (run: python tools/build_notebooks.py).
 
-Notebooks are edited here, as plain text that diffs and reviews well, and written without outputs.
-Each notebook is a list of ("md" | "code" | "parameters", source) cells.
+Notebooks are edited in tools/notebook_sources/<name>.py, as plain text that diffs and reviews well,
+and written without outputs. Each module's CELLS is a list of ("md" | "code" | "parameters", source).
 """
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ def build(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT / "tools"))
-    from notebook_sources import NOTEBOOKS
+    from notebook_sources import notebooks
 
-    for name, cells in NOTEBOOKS.items():
+    for name, cells in notebooks().items():
         path = ROOT / "notebooks" / f"{name}.ipynb"
         nbformat.write(build(cells), path)
         print(f"wrote {path.relative_to(ROOT)}")

@@ -1,0 +1,127 @@
+"""The DANN notebook's cells."""
+
+CELLS = [
+    ("md", """
+# Domain adaptation with DANN
+
+*DLCV HW2 P3 and HW3 P3.* A digit classifier trained on one domain (the **source**, labelled) is
+used on another (the **target**, whose labels it never sees). How much of the accuracy lost by training
+on the source alone does **DANN** (Ganin & Lempitsky, 2015) win back? Each pair is trained three
+ways: on the source only (the lower bound), with DANN, and on the target's own labels (the upper bound).
+Every number is the accuracy on the target domain's test split.
+"""),
+    ("parameters", """
+profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+data = "embedded"  # or the course's digits folder: <data>/{mnistm,svhn,usps}/data/*.png + train.csv, val.csv
+seed = 0
+out_dir = "../reports/dann"
+epochs = None      # None keeps the profile's value
+batch_size = None
+lr = None
+pairs = None       # e.g. ["digits-m->digits-s"]; None: the profile's three pairs
+"""),
+    ("code", """
+from helpers.runtime import PhaseTimer
+
+timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from helpers.adaptation.analysis import accuracy_curves, accuracy_table, observations, tsne_panels
+from helpers.adaptation.config import DannConfig
+from helpers.adaptation.dann import build_dann
+from helpers.adaptation.experiment import run_method
+from helpers.adaptation.pairs import domain_table, load_pairs
+from helpers.config import as_dict, prepare_run
+from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
+from helpers.report.metrics import write_metrics
+from helpers.report.tables import hyperparameters
+
+overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "pairs": tuple(pairs) if pairs else None}
+profile, config, device = prepare_run(DannConfig, profile, overrides, seed)
+hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
+"""),
+    ("md", """
+## Data
+
+The embedded domains stand in for the course's (DESIGN.md): `digits-m` for MNIST-M (the digit blended with
+photo crops), `digits-s` for SVHN (coloured street-number style, neighbouring digits at the edges),
+`digits-u` for USPS (16x16, larger digits). They are rendered from disjoint subsets of scikit-learn's
+handwritten digits, so no handwritten sample appears in two domains.
+"""),
+    ("code", """
+with timer.phase("data"):
+    domains, pairs_by_name = load_pairs(config, data, seed)
+pair_names = list(pairs_by_name)
+display(domain_table(domains))
+fig = image_grid({name: d.train.images[:16] for name, d in domains.items()})
+save_figure(fig, out_dir, "domains")
+"""),
+    ("md", """
+## Models
+
+The DANN network: a feature extractor shared by the label predictor and, behind a gradient reversal
+layer, the domain classifier. The reversal's lambda rises from 0 to 1 with the paper's schedule
+2 / (1 + exp(-10 p)) - 1 over the training progress p. Source-only and target-only train the same
+feature extractor and label predictor without the domain classifier.
+"""),
+    ("code", """
+print(build_dann(config, channels=3))
+"""),
+    ("md", """
+## Training
+
+Nine trainings (three per pair). Each saves a checkpoint after every epoch under `out_dir/checkpoints/`;
+running the notebook again with the same parameters resumes or reuses them.
+"""),
+    ("code", """
+results = []
+with timer.phase("training"):
+    for pair_name, pair in pairs_by_name.items():
+        for method in ("source-only", "dann", "target-only"):
+            results.append(run_method(method, pair, config, data=data, seed=seed, device=device,
+                                      checkpoint_dir=f"{out_dir}/checkpoints"))
+table = accuracy_table(results)
+"""),
+    ("md", """
+## Results: target test accuracy
+"""),
+    ("code", """
+pd.DataFrame(table).loc[pair_names].T.rename_axis("trained on / method").style.format("{:.1%}")
+"""),
+    ("code", """
+fig = accuracy_curves(results, pair_names)
+save_figure(fig, out_dir, "accuracy_curves")
+"""),
+    ("code", """
+fig = loss_curves({f"{r.method}, {r.pair}": r.history for r in results}, keys=["class", "domain"])
+save_figure(fig, out_dir, "loss_curves")
+"""),
+    ("md", """
+## t-SNE of the DANN features
+
+Source and target test images through the DANN feature extractor, embedded with t-SNE: coloured by digit
+class (are the classes apart?) and by domain (are the domains mixed?).
+"""),
+    ("code", """
+with timer.phase("t-SNE"):
+    dann_results = {r.pair: r for r in results if r.method == "dann"}
+    panels = [panel for name, pair in pairs_by_name.items()
+              for panel in tsne_panels(dann_results[name], pair, points=config.tsne_points, seed=seed, device=device)]
+fig = embedding_grid(panels, ncols=2)
+save_figure(fig, out_dir, "tsne_dann")
+"""),
+    ("md", """
+## Observations
+"""),
+    ("code", """
+display(Markdown(observations(table, "dann", pair_names)))
+"""),
+    ("code", """
+metrics_path = write_metrics(
+    out_dir, notebook="dann", profile=profile, data=data, device=device,
+    params={"seed": seed, **as_dict(config)}, results={"accuracy": table}, timings=timer.as_dict())
+print(f"wrote {metrics_path}")
+"""),
+]
