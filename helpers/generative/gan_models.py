@@ -54,21 +54,11 @@ class Generator(nn.Module):
         return self.upsample(self.project(z).view(-1, self.top, 4, 4))
 
 
-class MinibatchStd(nn.Module):
-    """Karras et al. 2018: append the standard deviation of each feature over the batch, averaged to one
-    extra channel, so the discriminator can see when a batch of samples is too alike (mode collapse)."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        spread = x.std(0, unbiased=False).mean().expand(x.shape[0], 1, *x.shape[2:])
-        return torch.cat([x, spread], 1)
-
-
 class Discriminator(nn.Module):
-    """Strided Conv(4x4) stages down to 4x4, then a 4x4 conv to one score (and optionally class logits).
-    With ``minibatch_std`` a :class:`MinibatchStd` channel is added before the last convolution."""
+    """Strided Conv(4x4) stages down to 4x4, then a 4x4 conv to one score (and optionally class logits)."""
 
     def __init__(self, image_size: int = 32, channels: int = 1, width: int = 32, norm: str = "batch",
-                 n_classes: int = 0, minibatch_std: bool = False) -> None:
+                 n_classes: int = 0) -> None:
         super().__init__()
         if norm not in NORMS:
             raise ValueError(f"norm={norm!r} is not valid; valid choices: {', '.join(NORMS)}")
@@ -86,9 +76,6 @@ class Discriminator(nn.Module):
                 layers.append(nn.LayerNorm([out, size, size]))
             layers.append(nn.LeakyReLU(0.2, True))
             channels_in = out
-        if minibatch_std:
-            layers.append(MinibatchStd())
-            channels_in += 1
         self.features = nn.Sequential(*layers)
         self.score = wrap(nn.Conv2d(channels_in, 1, 4))
         self.classify = wrap(nn.Conv2d(channels_in, n_classes, 4)) if n_classes else None

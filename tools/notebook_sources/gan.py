@@ -157,13 +157,16 @@ shown.style.format({"recognised": "{:.1%}"}, precision=2)
     ("md", """
 ## Mode collapse
 
-A generator *collapses* when it covers only a few modes of the data: here, when it draws only a few of the
-ten digits. The collapsing configuration below is DCGAN with the original, saturating generator loss
-log(1 - D(G(z))) and a discriminator that learns faster than the generator: once the discriminator wins, the
-generator's gradients vanish except toward the few images that still fool it. The mitigation keeps the
-optimizer, the learning rates and the number of steps, and adds spectral norm to the discriminator.
-Diversity is the entropy of the digits the classifier sees in 1,000 samples (2.30 nats when all ten are
-equally common, 0 when every sample is the same digit).
+A generator *collapses* when it covers only a few modes of the data, at worst one image for every noise
+vector. The collapsing configuration is the original minimax GAN (Goodfellow et al., 2014): the generator
+minimises the saturating loss log(1 - D(G(z))), against a spectrally normalised discriminator that learns
+five times faster. Once the discriminator confidently rejects every sample, the saturating loss gives the
+generator almost no gradient, and it settles on a few outputs. The mitigation keeps the networks, the Adam
+settings, the learning rates and the number of steps, and changes only the objective to WGAN-GP's
+(Wasserstein loss with a gradient penalty), whose generator gradient does not vanish when the critic wins.
+**Diversity** is the entropy of the digits the classifier sees in the samples (2.30 nats when all ten are
+equally common, 0 when every sample is the same digit); **mean feature distance** is the average distance
+between two samples in the classifier's feature space (0 when all samples are the same image).
 """),
     ("code", """
 collapse = None
