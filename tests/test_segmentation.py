@@ -140,12 +140,6 @@ def test_the_narrow_models_segment_at_full_resolution_and_deeplab_has_its_aux_he
         build_model("unet", 11, config)
 
 
-def test_fcn_upsampling_starts_as_bilinear():
-    fcn = build_model("fcn32s", 3, make_config(SegmentationConfig, "smoke"))
-    up = fcn.upsample32(torch.ones(1, 3, 4, 4))[..., 16:-16, 16:-16]  # away from the border
-    assert torch.allclose(up, torch.ones_like(up), atol=1e-5)
-
-
 def test_imagenet_weights_only_from_the_torch_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     reference = make_config(SegmentationConfig, "gpu")
@@ -186,3 +180,18 @@ def test_training_keeps_snapshots_and_resumes_to_the_same_numbers(tmp_path):
                             checkpoint_dir=tmp_path)  # finished checkpoint: nothing is trained again
     assert again.miou == run.miou and again.history == run.history
     assert all(torch.equal(again.snapshots[e], run.snapshots[e]) for e in run.snapshots)
+
+
+def test_observations_are_written_from_the_numbers():
+    from helpers.segmentation.analysis import miou_frame, observations
+    from helpers.segmentation.train import SegmentationResult
+
+    table = {"fcn32s": {"background": 0.9, "0": 0.2, "1": None, "mean": 0.55},
+             "deeplabv3": {"background": 0.95, "0": 0.5, "1": 0.7, "mean": 0.7167}}
+    results = [SegmentationResult(name, None, {"val mIoU": [0.1, 0.3, table[name]["mean"]]}, table[name], {})
+               for name in table]
+    text = observations(table, results, image_size=64, output_strides={"fcn32s": 32, "deeplabv3": 4})
+    assert "FCN32s scores a 2x2 map (stride 32)" in text and "DeepLabV3 scores a 16x16 map (stride 4)" in text
+    assert "DeepLabV3 is ahead by 0.167 mIoU and better on 2 of the 2 classes" in text
+    assert "best class background (0.900), worst 0 (0.200)" in text
+    assert list(miou_frame(table).index) == ["background", "0", "1", "mean"]

@@ -55,7 +55,7 @@ def render_scenes(index: torch.Tensor, n: int, *, canvas: int, digit_size: int, 
     strokes = render_digits(glyphs[picks], digit_size, gen)  # digits-m's glyph size and jitter
     canvases, masks = place_digits(strokes, labels[picks], counts, canvas=canvas, grid=grid, gen=gen)
     images = (photo_backgrounds(n, canvas, gen) - canvases).abs()  # the MNIST-M blend
-    return to_uint8(images), masks
+    return to_uint8(images), masks.to(torch.uint8)
 
 
 @functools.lru_cache(maxsize=4)
@@ -63,7 +63,7 @@ def digit_scenes(*, seed: int = 0, train: int = 1500, val: int = 300, canvas: in
                  grid: int = 2, digits: tuple[int, int] = (2, 4),
                  val_fraction: float = 0.25) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """``{"train": (images, masks), "validation": (images, masks)}``: uint8 ``[N, 3, canvas, canvas]`` and
-    int64 ``[N, canvas, canvas]``, fixed by ``seed``; the splits use disjoint base digits."""
+    uint8 class masks ``[N, canvas, canvas]``, fixed by ``seed``; the splits use disjoint base digits."""
     if not 1 <= digits[0] <= digits[1] <= grid * grid:
         raise ValueError(f"digits per canvas {digits} must satisfy 1 <= min <= max <= grid * grid = {grid * grid}")
     if canvas < grid * 8 or not 8 <= digit_size <= canvas:

@@ -98,10 +98,14 @@ def miou_curves(results: Sequence[SegmentationResult]) -> plt.Figure:
     return fig
 
 
-def observations(table: Mapping[str, Mapping[str, float | None]], results: Sequence[SegmentationResult]) -> str:
-    """A few sentences of Markdown written from the measured mIoU per class and per epoch."""
+def observations(table: Mapping[str, Mapping[str, float | None]], results: Sequence[SegmentationResult], *,
+                 image_size: int, output_strides: Mapping[str, int]) -> str:
+    """A few sentences of Markdown written from the measured mIoU per class and per epoch; ``output_strides``
+    (model -> stride of its class-score map) says how coarse each model's prediction is before upsampling."""
     names = [r.name for r in results]
-    lines = []
+    maps = ", ".join(f"{TITLES.get(n, n)} scores a {max(1, image_size // output_strides[n])}x"
+                     f"{max(1, image_size // output_strides[n])} map (stride {output_strides[n]})" for n in names)
+    lines = [f"On {image_size}x{image_size} images, {maps} before upsampling to every pixel.\n"]
     for r in results:
         row = {k: v for k, v in table[r.name].items() if k != "mean" and v is not None}
         best, worst = max(row, key=row.get), min(row, key=row.get)

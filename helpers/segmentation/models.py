@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torchvision.models import ResNet50_Weights, VGG16_Weights, vgg16
 from torchvision.models._utils import IntermediateLayerGetter
@@ -36,19 +37,10 @@ def imagenet_weights(model: str, wanted: bool):
     return IMAGENET_WEIGHTS[model] if wanted and weights_file(model).is_file() else None
 
 
-def bilinear_kernel(channels: int, size: int) -> torch.Tensor:
-    """Weights that make a transposed convolution a bilinear upsampling (FCN's initialisation)."""
-    factor = (size + 1) // 2
-    centre = factor - 1 if size % 2 == 1 else factor - 0.5
-    ramp = 1 - (torch.arange(size, dtype=torch.float32) - centre).abs() / factor
-    kernel = torch.zeros(channels, channels, size, size)
-    kernel[range(channels), range(channels)] = ramp[:, None] * ramp[None, :]
-    return kernel
-
-
 class FCN32s(nn.Module):
-    """VGG16's convolutional features (stride 32), fc6/fc7 as convolutions, a 1x1 classifier, and one
-    learned 32x upsampling (a transposed convolution initialised bilinear) back to the input size."""
+    """VGG16's convolutional features (stride 32), fc6/fc7 as convolutions, a 1x1 classifier, and the class
+    scores upsampled 32x back to the input size; bilinear and fixed, as the paper fixes FCN-32s' last
+    upsampling ("final layer deconvolutional filters are fixed to bilinear interpolation")."""
 
     def __init__(self, features: nn.Sequential, feature_channels: int, n_classes: int, hidden: int = 4096,
                  dropout: float = 0.5) -> None:
@@ -58,13 +50,10 @@ class FCN32s(nn.Module):
                                  nn.Dropout2d(dropout))
         self.fc7 = nn.Sequential(nn.Conv2d(hidden, hidden, 1), nn.ReLU(inplace=True), nn.Dropout2d(dropout))
         self.score = nn.Conv2d(hidden, n_classes, 1)
-        self.upsample32 = nn.ConvTranspose2d(n_classes, n_classes, 64, stride=32, padding=16, bias=False)
-        with torch.no_grad():
-            self.upsample32.weight.copy_(bilinear_kernel(n_classes, 64))
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        logits = self.upsample32(self.score(self.fc7(self.fc6(self.features(x)))))
-        return {"out": logits[..., :x.shape[-2], :x.shape[-1]]}
+        scores = self.score(self.fc7(self.fc6(self.features(x))))
+        return {"out": F.interpolate(scores, size=x.shape[-2:], mode="bilinear", align_corners=False)}
 
 
 def fcn32s(n_classes: int, *, backbone: str, widths: Sequence[int] = (), hidden: int = 4096,

@@ -54,7 +54,7 @@ def evaluate(model: nn.Module, data: SegmentationSet, n_classes: int, device: to
     confusion = torch.zeros(n_classes, n_classes, dtype=torch.long)
     total = 0.0
     for i in range(0, len(data), batch_size):
-        images, masks = to_float(data.images[i:i + batch_size].to(device)), data.masks[i:i + batch_size].to(device)
+        images, masks = to_float(data.images[i:i + batch_size].to(device)), data.masks[i:i + batch_size].to(device).long()
         logits = model(images)["out"]
         total += F.cross_entropy(logits, masks, reduction="sum").item()
         confusion += confusion_matrix(logits.argmax(1).cpu(), masks.cpu(), n_classes)
@@ -89,7 +89,7 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
 
     def step(batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
         images, masks = batch
-        loss = segmentation_loss(model(images), masks, config.aux_weight)
+        loss = segmentation_loss(model(images), masks.long(), config.aux_weight)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -5,8 +5,8 @@ CELLS = [
 # Semantic segmentation: FCN32s vs DeepLabV3
 
 *DLCV HW1 P3.* Every pixel of an image gets a class. Model A is **FCN32s** (Long et al., 2015): VGG16's
-convolutional features, its fully connected layers as convolutions, and one learned 32x upsampling of the
-class scores. Model B is **DeepLabV3** (Chen et al., 2017) from `torchvision.models.segmentation`: a dilated
+convolutional features, its fully connected layers as convolutions, and the class scores upsampled 32x
+(bilinear, fixed as in the paper). Model B is **DeepLabV3** (Chen et al., 2017) from `torchvision.models.segmentation`: a dilated
 ResNet that keeps a finer feature map, atrous spatial pyramid pooling, and an auxiliary classifier on the
 third stage during training. Both are scored by mIoU, the mean over classes of TP / (TP + FP + FN).
 """),
@@ -127,7 +127,8 @@ print(f"wrote {len(dataset.validation)} masks to {folder}")
 ## Observations
 """),
     ("code", """
-display(Markdown(observations(table, results)))
+strides = {"fcn32s": 32, "deeplabv3": config.output_stride}
+display(Markdown(observations(table, results, image_size=dataset.validation.images.shape[-1], output_strides=strides)))
 """),
     ("code", """
 metrics_path = write_metrics(
