@@ -186,12 +186,13 @@ def test_observations_are_written_from_the_numbers():
     from helpers.segmentation.analysis import miou_frame, observations
     from helpers.segmentation.train import SegmentationResult
 
-    table = {"fcn32s": {"background": 0.9, "0": 0.2, "1": None, "mean": 0.55},
-             "deeplabv3": {"background": 0.95, "0": 0.5, "1": 0.7, "mean": 0.7167}}
+    table = {"fcn32s": {"background": 0.9, "0": 0.2, "1": None, "2": 0.0, "mean": 0.3667},
+             "deeplabv3": {"background": 0.95, "0": 0.5, "1": 0.7, "2": 0.1, "mean": 0.5625}}
     results = [SegmentationResult(name, None, {"val mIoU": [0.1, 0.3, table[name]["mean"]]}, table[name], {})
                for name in table]
     text = observations(table, results, image_size=64, output_strides={"fcn32s": 32, "deeplabv3": 4})
     assert "FCN32s scores a 2x2 map (stride 32)" in text and "DeepLabV3 scores a 16x16 map (stride 4)" in text
-    assert "DeepLabV3 is ahead by 0.167 mIoU and better on 2 of the 2 classes" in text
-    assert "best class background (0.900), worst 0 (0.200)" in text
-    assert list(miou_frame(table).index) == ["background", "0", "1", "mean"]
+    assert "DeepLabV3 is ahead by 0.196 mIoU and better on 3 of the 3 classes" in text
+    assert "best class background (0.900), worst 2 (0.000)" in text
+    assert "1 of 3 classes (2) have IoU 0" in text and text.count("have IoU 0") == 1
+    assert list(miou_frame(table).index) == ["background", "0", "1", "2", "mean"]

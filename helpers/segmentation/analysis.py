@@ -113,7 +113,9 @@ def observations(table: Mapping[str, Mapping[str, float | None]], results: Seque
         middle = curve[(len(curve) - 1) // 2] if curve else float("nan")
         lines.append(f"- **{TITLES.get(r.name, r.name)}**: mIoU {table[r.name]['mean']:.3f} on the validation split; "
                      f"best class {best} ({row[best]:.3f}), worst {worst} ({row[worst]:.3f}). Validation mIoU went "
-                     f"{curve[0]:.3f} -> {middle:.3f} -> {curve[-1]:.3f} over the first, middle and last epoch.")
+                     f"{curve[0]:.3f} -> {middle:.3f} -> {curve[-1]:.3f} over the first, middle and last epoch."
+                     + (f" {len(zero)} of {len(row)} classes ({', '.join(zero)}) have IoU 0: never predicted right."
+                        if (zero := [c for c, v in row.items() if v == 0]) else ""))
     if len(names) == 2:
         a, b = (table[n]["mean"] for n in names)
         better, worse = (names[1], names[0]) if b > a else (names[0], names[1])
