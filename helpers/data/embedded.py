@@ -98,13 +98,18 @@ def render_digits(glyphs: torch.Tensor, size: int, gen: torch.Generator) -> torc
 
 
 def render_mnist_m(glyphs: torch.Tensor, size: int, gen: torch.Generator) -> torch.Tensor:
-    """|background - digit| per channel. Two photos are few next to BSDS500's 500, so each crop is also
-    zoomed (1-6x), flipped, has its colour channels permuted and its mean brightness pulled part of the way
-    to mid-gray (texture kept): BSDS500 has many mid-tone patches, where the digit shows only as inverted
-    texture."""
+    """|background - digit| per channel, on the backgrounds of :func:`photo_backgrounds`."""
     masks = render_digits(glyphs, size, gen)
+    return (photo_backgrounds(len(masks), size, gen) - masks).abs()
+
+
+def photo_backgrounds(n: int, size: int, gen: torch.Generator) -> torch.Tensor:
+    """``n`` float ``[3, size, size]`` crops of the sample photos, the backgrounds of digits-m. Two photos are
+    few next to BSDS500's 500, so each crop is also zoomed (1-6x), flipped, has its colour channels permuted
+    and its mean brightness pulled part of the way to mid-gray (texture kept): BSDS500 has many mid-tone
+    patches, where the digit shows only as inverted texture."""
     photos = sample_photos()
-    n, (_, _, h, w) = len(masks), photos.shape
+    _, _, h, w = photos.shape
     which = torch.randint(0, len(photos), (n,), generator=gen)
     crop = (size * torch.empty(n).uniform_(1.0, 6.0, generator=gen)).long()
     top = (torch.rand(n, generator=gen) * (h - crop)).long()
@@ -122,8 +127,7 @@ def render_mnist_m(glyphs: torch.Tensor, size: int, gen: torch.Generator) -> tor
     backgrounds = torch.stack(backgrounds)
     mean = backgrounds.mean((2, 3), keepdim=True)
     keep = torch.empty(n, 1, 1, 1).uniform_(0.5, 1.0, generator=gen)  # share of the mean's distance to 0.5 kept
-    backgrounds = (0.5 + keep * (mean - 0.5) + (backgrounds - mean)).clamp(0, 1)
-    return (backgrounds - masks).abs()
+    return (0.5 + keep * (mean - 0.5) + (backgrounds - mean)).clamp(0, 1)
 
 
 def render_street_numbers(glyphs: torch.Tensor, size: int, gen: torch.Generator,

@@ -1,0 +1,134 @@
+"""The segmentation data: the embedded ``digit-scenes`` or the course's satellite layout, validated up front.
+
+    <data>/train/NNNN_sat.jpg        <data>/train/NNNN_mask.png
+    <data>/validation/NNNN_sat.jpg   <data>/validation/NNNN_mask.png
+
+Masks are RGB in the 7 land-cover colours (helpers.segmentation.masks.LAND_COVER); mIoU leaves ``unknown``
+out, as the course does.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, UnidentifiedImageError
+
+from helpers.data import EMBEDDED
+from helpers.data.course import DataLayoutError
+from helpers.data.images import ImageSet
+from helpers.data.scenes import SCENE_CLASSES, digit_scenes
+from helpers.segmentation.masks import LAND_COVER, palette_of, rgb_to_index
+
+SPLITS = ("train", "validation")
+LAYOUT = """expected layout:
+  <data>/train/NNNN_sat.jpg        <data>/train/NNNN_mask.png
+  <data>/validation/NNNN_sat.jpg   <data>/validation/NNNN_mask.png
+  (masks in the 7 land-cover RGB colours)"""
+
+
+@dataclass(frozen=True)
+class SegmentationSet:
+    """Images uint8 ``[N, 3, H, W]``, class masks uint8 ``[N, H, W]`` (cast to int64 per batch: a quarter of
+    the memory for the course's 512x512 masks) and a name per image (``NNNN``)."""
+
+    images: torch.Tensor
+    masks: torch.Tensor
+    names: tuple[str, ...]
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.images.ndim != 4 or self.masks.ndim != 3 or self.images.shape[-2:] != self.masks.shape[-2:]:
+            raise ValueError(f"{self.name}: images {tuple(self.images.shape)} and masks {tuple(self.masks.shape)} do not match")
+        if not len(self.images) == len(self.masks) == len(self.names):
+            raise ValueError(f"{self.name}: {len(self.images)} images, {len(self.masks)} masks, {len(self.names)} names")
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def as_image_set(self) -> ImageSet:
+        """The images with their masks as labels, for :class:`helpers.data.batches.Batches`."""
+        return ImageSet(self.images, self.masks, self.name)
+
+
+@dataclass(frozen=True)
+class SegmentationData:
+    train: SegmentationSet
+    validation: SegmentationSet
+    classes: tuple[str, ...]
+    exclude: tuple[str, ...]  # classes left out of mIoU
+
+    @property
+    def palette(self) -> torch.Tensor:
+        return palette_of(self.classes)
+
+
+def read_rgb(path: Path) -> torch.Tensor:
+    try:
+        with Image.open(path) as image:
+            array = np.array(image.convert("RGB"))
+    except (UnidentifiedImageError, OSError) as error:
+        raise DataLayoutError(f"cannot decode image {path}: {error}") from None
+    return torch.from_numpy(array).permute(2, 0, 1).contiguous()
+
+
+def satellite_pair(sat: Path, size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """One image and its class mask, checked (same size, known colours) and resized to ``size``."""
+    mask_path = sat.with_name(sat.name.replace("_sat.jpg", "_mask.png"))
+    if not mask_path.is_file():
+        raise DataLayoutError(f"image {sat} has no mask {mask_path.name}\n{LAYOUT}")
+    image, rgb = read_rgb(sat), read_rgb(mask_path)
+    if image.shape[1:] != rgb.shape[1:]:
+        raise DataLayoutError(f"mask {mask_path} is {rgb.shape[2]}x{rgb.shape[1]} but its image {sat.name} is "
+                              f"{image.shape[2]}x{image.shape[1]} (width x height); they must be the same size")
+    mask = rgb_to_index(rgb, palette_of(tuple(LAND_COVER)), str(mask_path))
+    if size is not None and image.shape[1:] != (size, size):
+        image = F.interpolate(image[None].float(), size=(size, size), mode="bilinear", antialias=True)[0]
+        image = image.round().clamp(0, 255).to(torch.uint8)
+        mask = F.interpolate(mask[None, None].float(), size=(size, size), mode="nearest")[0, 0]
+    return image, mask.to(torch.uint8)
+
+
+def satellite_split(folder: Path, size: int | None) -> SegmentationSet:
+    if not folder.is_dir():
+        raise DataLayoutError(f"missing folder {folder}\n{LAYOUT}")
+    sats = sorted(folder.glob("*_sat.jpg"))
+    if not sats:
+        raise DataLayoutError(f"no *_sat.jpg images in {folder}\n{LAYOUT}")
+    orphans = sorted({p.name.removesuffix("_mask.png") for p in folder.glob("*_mask.png")}
+                     - {p.name.removesuffix("_sat.jpg") for p in sats})
+    if orphans:
+        raise DataLayoutError(f"mask {folder / (orphans[0] + '_mask.png')} has no image {orphans[0]}_sat.jpg\n{LAYOUT}")
+    pairs = [satellite_pair(sat, size) for sat in sats]
+    return SegmentationSet(torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs]),
+                           tuple(p.name.removesuffix("_sat.jpg") for p in sats), f"satellite/{folder.name}")
+
+
+def satellite_data(root: Path | str, size: int | None = None) -> SegmentationData:
+    """The course's satellite folder (``size``: resize images and masks to size x size; None keeps them)."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataLayoutError(f"data folder {root} does not exist\n{LAYOUT}")
+    train, validation = (satellite_split(root / split, size) for split in SPLITS)
+    return SegmentationData(train, validation, tuple(LAND_COVER), exclude=("unknown",))
+
+
+def scene_data(*, seed: int, train: int, val: int, canvas: int, digit_size: int, grid: int,
+               digits: Sequence[int]) -> SegmentationData:
+    """The embedded ``digit-scenes`` as :class:`SegmentationData` (every class counts in mIoU)."""
+    scenes = digit_scenes(seed=seed, train=train, val=val, canvas=canvas, digit_size=digit_size, grid=grid,
+                          digits=tuple(digits))
+    sets = {split: SegmentationSet(images, masks, tuple(f"{i:04d}" for i in range(len(images))), f"digit-scenes/{split}")
+            for split, (images, masks) in scenes.items()}
+    return SegmentationData(sets["train"], sets["validation"], SCENE_CLASSES, exclude=())
+
+
+def load_segmentation(data: str, config, seed: int) -> SegmentationData:
+    """The embedded scenes (``data="embedded"``) or the course's satellite folder, as ``config`` sizes them."""
+    if data == EMBEDDED:
+        return scene_data(seed=seed, train=config.train_scenes, val=config.val_scenes, canvas=config.canvas_size,
+                          digit_size=config.digit_size, grid=config.grid, digits=config.digits_per_canvas)
+    return satellite_data(data, config.image_size)

@@ -1,0 +1,140 @@
+"""The two segmentation models: FCN32s (Long et al. 2015) on VGG16's features, and DeepLabV3 (Chen et al.
+2017) from torchvision.models.segmentation, with its auxiliary classifier.
+
+The ``reference`` backbones are the course's: torchvision's VGG16 and ResNet50, with ImageNet weights when
+their files are in the torch cache (never downloaded). The ``narrow`` backbones keep the layouts (VGG16's
+2-2-3-3-3 convolutions with five poolings; ResNet50's stem and four stages of Bottleneck blocks, stages 3-4
+dilated instead of strided) with fewer channels, for a CPU.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchvision.models import ResNet50_Weights, VGG16_Weights, vgg16
+from torchvision.models._utils import IntermediateLayerGetter
+from torchvision.models.resnet import Bottleneck
+from torchvision.models.segmentation import DeepLabV3, deeplabv3_resnet50
+from torchvision.models.segmentation.deeplabv3 import ASPP
+from torchvision.models.segmentation.fcn import FCNHead
+from torchvision.models.vgg import make_layers
+
+IMAGENET_WEIGHTS = {"fcn32s": VGG16_Weights.IMAGENET1K_V1, "deeplabv3": ResNet50_Weights.IMAGENET1K_V1}
+
+
+def weights_file(model: str) -> Path:
+    """Where torch.hub keeps the ImageNet weights of ``model``'s reference backbone."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(IMAGENET_WEIGHTS[model].url).name
+
+
+def imagenet_weights(model: str, wanted: bool):
+    """The torchvision weights enum when wanted and its file is already in the torch cache, else None
+    (torchvision then never downloads: with the file present it reads it from the cache)."""
+    return IMAGENET_WEIGHTS[model] if wanted and weights_file(model).is_file() else None
+
+
+class FCN32s(nn.Module):
+    """VGG16's convolutional features (stride 32), fc6/fc7 as convolutions, a 1x1 classifier, and the class
+    scores upsampled 32x back to the input size; bilinear and fixed, as the paper fixes FCN-32s' last
+    upsampling ("final layer deconvolutional filters are fixed to bilinear interpolation")."""
+
+    def __init__(self, features: nn.Sequential, feature_channels: int, n_classes: int, hidden: int = 4096,
+                 dropout: float = 0.5) -> None:
+        super().__init__()
+        self.features = features
+        self.fc6 = nn.Sequential(nn.Conv2d(feature_channels, hidden, 7, padding=3), nn.ReLU(inplace=True),
+                                 nn.Dropout2d(dropout))
+        self.fc7 = nn.Sequential(nn.Conv2d(hidden, hidden, 1), nn.ReLU(inplace=True), nn.Dropout2d(dropout))
+        self.score = nn.Conv2d(hidden, n_classes, 1)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        scores = self.score(self.fc7(self.fc6(self.features(x))))
+        return {"out": F.interpolate(scores, size=x.shape[-2:], mode="bilinear", align_corners=False)}
+
+
+def fcn32s(n_classes: int, *, backbone: str, widths: Sequence[int] = (), hidden: int = 4096,
+           pretrained: bool = True) -> FCN32s:
+    """FCN32s on torchvision's VGG16 (``reference``) or on VGG16's layout with ``widths`` per block and batch
+    normalisation (``narrow``, trained from scratch)."""
+    if backbone == "reference":
+        return FCN32s(vgg16(weights=imagenet_weights("fcn32s", pretrained)).features, 512, n_classes, hidden)
+    w1, w2, w3, w4, w5 = widths
+    layout = [w1, w1, "M", w2, w2, "M", w3, w3, w3, "M", w4, w4, w4, "M", w5, w5, w5, "M"]
+    return FCN32s(make_layers(layout, batch_norm=True), w5, n_classes, hidden)
+
+
+def dilated_resnet(widths: Sequence[int], blocks: Sequence[int], output_stride: int = 8) -> nn.Sequential:
+    """ResNet50's layout with ``widths`` (the Bottleneck widths; outputs are 4x) and ``blocks`` per stage.
+    As torchvision builds DeepLabV3, the last stages are dilated instead of strided: stages 3-4 for output
+    stride 8, stages 2-4 for output stride 4 (small images: an 8x8 map cannot draw a 3-pixel stroke)."""
+    if output_stride not in (4, 8):
+        raise ValueError(f"output_stride={output_stride} is not valid; valid choices: 4, 8")
+    strides, dilations = ((1, 2, 1, 1), (1, 1, 2, 4)) if output_stride == 8 else ((1, 1, 1, 1), (1, 2, 4, 8))
+    stem = widths[0]
+    layers: OrderedDict[str, nn.Module] = OrderedDict(
+        conv1=nn.Conv2d(3, stem, 7, stride=2, padding=3, bias=False), bn1=nn.BatchNorm2d(stem),
+        relu=nn.ReLU(inplace=True), maxpool=nn.MaxPool2d(3, stride=2, padding=1))
+    channels = stem
+    for stage, (width, count, stride, dilation) in enumerate(zip(widths, blocks, strides, dilations), 1):
+        out = width * Bottleneck.expansion
+        stage_blocks = []
+        for b in range(count):
+            downsample = None
+            if b == 0 and (stride != 1 or channels != out):
+                downsample = nn.Sequential(nn.Conv2d(channels, out, 1, stride=stride, bias=False), nn.BatchNorm2d(out))
+            stage_blocks.append(Bottleneck(channels, width, stride if b == 0 else 1, downsample, dilation=dilation))
+            channels = out
+        layers[f"layer{stage}"] = nn.Sequential(*stage_blocks)
+    return nn.Sequential(layers)
+
+
+def deeplab_head(in_channels: int, n_classes: int, rates: Sequence[int], channels: int) -> nn.Sequential:
+    """torchvision's DeepLabHead (ASPP, 3x3 convolution, 1x1 classifier) with its width and rates as
+    parameters: rates suited to the feature map's size (an 8x8 map has no use for a rate of 24)."""
+    return nn.Sequential(ASPP(in_channels, list(rates), channels), nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+                         nn.BatchNorm2d(channels), nn.ReLU(), nn.Conv2d(channels, n_classes, 1))
+
+
+def deeplabv3(n_classes: int, *, backbone: str, widths: Sequence[int] = (), blocks: Sequence[int] = (),
+              rates: Sequence[int] = (12, 24, 36), aspp_channels: int = 256, output_stride: int = 8,
+              pretrained: bool = True) -> DeepLabV3:
+    """torchvision's DeepLabV3 with the auxiliary FCN head on stage 3: ResNet50 (``reference``, the course's
+    model) or :func:`dilated_resnet` (``narrow``)."""
+    if backbone == "reference":
+        if output_stride != 8:
+            raise ValueError(f"output_stride={output_stride}: the reference ResNet50 backbone has output stride 8")
+        return deeplabv3_resnet50(weights=None, weights_backbone=imagenet_weights("deeplabv3", pretrained),
+                                  num_classes=n_classes, aux_loss=True)
+    body = IntermediateLayerGetter(dilated_resnet(widths, blocks, output_stride), return_layers={"layer4": "out", "layer3": "aux"})
+    out = widths[3] * Bottleneck.expansion
+    return DeepLabV3(body, deeplab_head(out, n_classes, rates, aspp_channels), FCNHead(widths[2] * Bottleneck.expansion, n_classes))
+
+
+def build_model(name: str, n_classes: int, config) -> nn.Module:
+    """``fcn32s`` or ``deeplabv3`` as the configuration (:class:`SegmentationConfig`) describes it."""
+    if name == "fcn32s":
+        return fcn32s(n_classes, backbone=config.backbone, widths=config.fcn_widths, hidden=config.fcn_hidden,
+                      pretrained=config.imagenet)
+    if name == "deeplabv3":
+        return deeplabv3(n_classes, backbone=config.backbone, widths=config.deeplab_widths,
+                         blocks=config.deeplab_blocks, rates=config.atrous_rates, aspp_channels=config.aspp_channels,
+                         output_stride=config.output_stride, pretrained=config.imagenet)
+    raise ValueError(f"unknown model {name!r}; valid choices: fcn32s, deeplabv3")
+
+
+def weights_note(config) -> str:
+    """The hyperparameter table's line on ImageNet weights: which were used, or why none were."""
+    if config.backbone == "narrow":
+        return "none: the narrow backbones are trained from scratch"
+    if not config.imagenet:
+        return "none (imagenet=False): trained from scratch"
+    notes = []
+    for model, backbone in (("fcn32s", "VGG16"), ("deeplabv3", "ResNet50")):
+        path = weights_file(model)
+        notes.append(f"{backbone}: ImageNet, {path}" if path.is_file() else
+                     f"{backbone}: not found at {path}, trained from scratch (put the file there to use it)")
+    return "; ".join(notes)

@@ -1,0 +1,110 @@
+"""Training and evaluation of a segmentation model: per-pixel cross-entropy (plus DeepLabV3's auxiliary
+loss), Adam with a cosine schedule, validation loss and mIoU after every epoch, and the predictions for a
+few fixed validation images kept at chosen epochs (saved beside the checkpoint, so a resumed run has them)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from helpers.checkpoint import fingerprint, load_checkpoint, save_checkpoint
+from helpers.config import as_dict
+from helpers.data.batches import Batches
+from helpers.data.images import to_float
+from helpers.segmentation.config import SegmentationConfig
+from helpers.segmentation.data import SegmentationData, SegmentationSet
+from helpers.segmentation.metrics import confusion_matrix, miou_table
+from helpers.segmentation.models import build_model
+from helpers.training import History, fit
+
+
+@dataclass
+class SegmentationResult:
+    name: str
+    model: nn.Module
+    history: History
+    miou: dict[str, float | None]   # per class and "mean", on the validation split
+    snapshots: dict[int, torch.Tensor]  # epoch (1-based) -> predicted masks of the watched images
+
+
+def segmentation_loss(outputs: dict[str, torch.Tensor], masks: torch.Tensor, aux_weight: float) -> torch.Tensor:
+    loss = F.cross_entropy(outputs["out"], masks)
+    if "aux" in outputs:
+        loss = loss + aux_weight * F.cross_entropy(outputs["aux"], masks)
+    return loss
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images: torch.Tensor, device: torch.device, batch_size: int = 64) -> torch.Tensor:
+    """Class masks ``[N, H, W]`` (on the CPU) for uint8 images ``[N, 3, H, W]``."""
+    model.eval()
+    return torch.cat([model(to_float(images[i:i + batch_size].to(device)))["out"].argmax(1).cpu()
+                      for i in range(0, len(images), batch_size)])
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data: SegmentationSet, n_classes: int, device: torch.device,
+             batch_size: int = 64) -> tuple[float, torch.Tensor]:
+    """Mean per-pixel cross-entropy of the main output, and the confusion matrix, over ``data``."""
+    model.eval()
+    confusion = torch.zeros(n_classes, n_classes, dtype=torch.long)
+    total = 0.0
+    for i in range(0, len(data), batch_size):
+        images, masks = to_float(data.images[i:i + batch_size].to(device)), data.masks[i:i + batch_size].to(device).long()
+        logits = model(images)["out"]
+        total += F.cross_entropy(logits, masks, reduction="sum").item()
+        confusion += confusion_matrix(logits.argmax(1).cpu(), masks.cpu(), n_classes)
+    return total / data.masks.numel(), confusion
+
+
+def snapshot_epochs(epochs: int) -> list[int]:
+    """The first, middle and last epoch (1-based, without repeats)."""
+    return sorted({1, (epochs + 1) // 2, epochs})
+
+
+def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfig, *, watch: Sequence[int],
+                    seed: int, device: torch.device, checkpoint_dir: Path | str | None = None,
+                    data_name: str = "embedded") -> SegmentationResult:
+    """Train model ``name`` on ``data.train``; after each epoch measure the validation loss and mIoU, and at
+    :func:`snapshot_epochs` keep the predictions for the validation images ``watch``."""
+    n_classes = len(data.classes)
+    torch.manual_seed(seed)
+    model = build_model(name, n_classes, config).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
+    batches = Batches(data.train.as_image_set(), config.batch_size, device)
+    watched = data.validation.images[list(watch)]
+
+    checkpoint, snapshot_file, snapshots = None, None, {}
+    if checkpoint_dir is not None:
+        key = fingerprint({"model": name, "data": data_name, "seed": seed, "config": as_dict(config)})
+        checkpoint = Path(checkpoint_dir) / f"{name}_{key}.pt"
+        snapshot_file = Path(checkpoint_dir) / f"{name}_{key}_snapshots.pt"
+        if snapshot_file.exists() and checkpoint.exists():
+            snapshots = load_checkpoint(snapshot_file)
+
+    def step(batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
+        images, masks = batch
+        loss = segmentation_loss(model(images), masks.long(), config.aux_weight)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return {"train loss": loss.detach()}
+
+    def on_epoch_end(epoch: int) -> dict[str, float]:
+        val_loss, confusion = evaluate(model, data.validation, n_classes, device)
+        if epoch + 1 in snapshot_epochs(config.epochs):
+            snapshots[epoch + 1] = predict(model, watched, device)
+            if snapshot_file is not None:
+                save_checkpoint(snapshots, snapshot_file)
+        return {"val loss": val_loss, "val mIoU": miou_table(confusion, data.classes, data.exclude)["mean"] or 0.0}
+
+    history = fit(step, lambda: batches, name=name, epochs=config.epochs, modules={"model": model},
+                  optimizers={"adam": optimizer}, schedulers={"cosine": schedule}, checkpoint=checkpoint,
+                  seed=seed, on_epoch_end=on_epoch_end)
+    _, confusion = evaluate(model, data.validation, n_classes, device)
+    return SegmentationResult(name, model, history, miou_table(confusion, data.classes, data.exclude), snapshots)
