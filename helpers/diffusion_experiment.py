@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from helpers.checkpoint import fingerprint
 from helpers.config import as_dict
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet
-from helpers.diffusion import Schedule, diffusion_loss, drop_labels, make_schedule, sample
+from helpers.diffusion import Schedule, diffusion_loss, drop_labels, make_schedule, sample_steps
 from helpers.diffusion_config import DiffusionConfig
 from helpers.models.unet import UNet
 from helpers.training import History, fit
@@ -91,7 +92,7 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
         warm = min(1.0, (done + 1) / config.warmup_steps) if config.warmup_steps else 1.0
         for group in optimizer.param_groups:
             group["lr"] = config.lr * warm * 0.5 * (1 + math.cos(math.pi * progress))
-        labels = drop_labels(y, config.p_uncond, model.null_label)  # type: ignore[attr-defined] if conditional else None
+        labels = drop_labels(y, config.p_uncond, model.null_label) if conditional else None  # type: ignore[attr-defined]
         loss = diffusion_loss(model, schedule, x, labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -107,19 +108,25 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
 
 
 def generate(trained: TrainedDiffusion, n: int, *, sampler: str, labels: torch.Tensor | None = None, w: float = 0.0,
-             batch_size: int = 500, device: torch.device | str = "cpu", seed: int = 0) -> tuple[torch.Tensor, float]:
-    """``n`` samples of the EMA model in [-1, 1] (on the CPU) and the wall seconds they took."""
+             batch_size: int = 500, device: torch.device | str = "cpu", seed: int = 0,
+             snapshots: Sequence[int] = ()) -> tuple[torch.Tensor, float, dict[int, torch.Tensor]]:
+    """``n`` samples of the EMA model in [-1, 1] (on the CPU), the wall seconds they took, and the first
+    sample's x_t at each paper time t in ``snapshots`` (e.g. 1000, 800, ..., 0) that the sampler visits."""
     model = trained.sampler_model.eval()
     channels, size = model.in_channels, model.size
     gen = torch.Generator().manual_seed(seed)
-    out = []
+    out, kept = [], {}
     start = time.perf_counter()
     for first in tqdm(range(0, n, batch_size), desc=f"sampling {sampler}", leave=False, disable=n <= batch_size):
         count = min(batch_size, n - first)
         batch_labels = None if labels is None else labels[first:first + count]
-        out.append(sample(model, trained.schedule, (count, channels, size, size), sampler=sampler, labels=batch_labels,
-                          w=w, null_label=trained.null_label, generator=gen, device=device).cpu())
-    return torch.cat(out), time.perf_counter() - start
+        x = None
+        for t, x in sample_steps(model, trained.schedule, (count, channels, size, size), sampler=sampler,
+                                 labels=batch_labels, w=w, null_label=trained.null_label, generator=gen, device=device):
+            if first == 0 and t in snapshots:
+                kept[t] = x[0].detach().clamp(-1, 1).cpu()
+        out.append(x.clamp(-1, 1).cpu())
+    return torch.cat(out), time.perf_counter() - start, kept
 
 
 def digit_labels(per_digit: int, classes: int = 10) -> torch.Tensor:

@@ -64,9 +64,11 @@ def test_generate_samples_from_the_ema_model_in_batches_and_times_them():
     data = tiny_set(channels=3)
     trained = train_diffusion(tiny_config(), data, conditional=True, name="tiny")
     labels = digit_labels(2)
-    images, seconds = generate(trained, 20, sampler="ddim-5", labels=labels, w=2.0, batch_size=7, seed=1)
+    images, seconds, kept = generate(trained, 20, sampler="ddim-5", labels=labels, w=2.0, batch_size=7, seed=1,
+                                     snapshots=(50, 0))
     assert images.shape == (20, 3, 12, 12) and seconds > 0 and images.abs().max() <= 1
-    again, _ = generate(trained, 20, sampler="ddim-5", labels=labels, w=2.0, batch_size=7, seed=1)
+    assert set(kept) == {50, 0} and torch.equal(kept[0], images[0]) and kept[50].abs().max() <= 1
+    again, _, _ = generate(trained, 20, sampler="ddim-5", labels=labels, w=2.0, batch_size=7, seed=1)
     assert torch.equal(images, again)
 
 
