@@ -23,10 +23,7 @@ import torch.nn.functional as F
 
 NoiseModel = Callable[[torch.Tensor, torch.Tensor, "torch.Tensor | None"], torch.Tensor]
 SCHEDULES = ("linear", "cosine")
-
-
-def sampler_names() -> str:
-    return "'ddpm' (all T steps) or 'ddim-<steps>' (e.g. 'ddim-50')"
+SAMPLERS = "'ddpm' or 'ddpm-<T>' (ancestral, all T steps) or 'ddim-<steps>' (e.g. 'ddim-50')"
 
 
 @dataclass(frozen=True)
@@ -155,15 +152,12 @@ def ddim_step(schedule: Schedule, x: torch.Tensor, t: int, s: int, eps: torch.Te
     """One DDIM step from index t to an earlier index s (s = -1: to x_0) (Song et al. eq. 12)."""
     if not 0 <= eta:
         raise ValueError(f"eta={eta} must be >= 0")
-    tt = torch.full((len(x),), t, dtype=torch.long)
-    x0 = predict_x0(schedule, x, tt, eps)
-    if clip:
-        x0 = x0.clamp(-1, 1)
-        # the noise direction consistent with the clipped x_0
-        abar_t = schedule.alpha_bar[t].to(x.dtype)
-        eps = (x - abar_t.sqrt() * x0) / (1 - abar_t).sqrt()
     abar = schedule.alpha_bar.to(x.dtype)
     abar_t = abar[t]
+    x0 = predict_x0(schedule, x, torch.full((len(x),), t, dtype=torch.long), eps)
+    if clip:
+        x0 = x0.clamp(-1, 1)
+        eps = (x - abar_t.sqrt() * x0) / (1 - abar_t).sqrt()  # the noise direction consistent with the clipped x_0
     abar_s = abar[s] if s >= 0 else torch.ones((), dtype=x.dtype)
     sigma = eta * ((1 - abar_s) / (1 - abar_t) * (1 - abar_t / abar_s)).clamp(min=0).sqrt()
     direction = (1 - abar_s - sigma**2).clamp(min=0).sqrt() * eps
@@ -177,7 +171,7 @@ def parse_sampler(sampler: str, T: int) -> tuple[str, int]:
     """'ddpm' or 'ddpm-<T>' -> ('ddpm', T); 'ddim-<k>' -> ('ddim', k), with 1 <= k <= T."""
     kind, _, steps = sampler.partition("-")
     if kind not in ("ddpm", "ddim") or (steps and not steps.isdigit()) or (kind == "ddim" and not steps):
-        raise ValueError(f"unknown sampler {sampler!r}; valid choices: {sampler_names()}")
+        raise ValueError(f"unknown sampler {sampler!r}; valid choices: {SAMPLERS}")
     n = int(steps) if steps else T
     if kind == "ddpm" and n != T:
         raise ValueError(f"sampler {sampler!r}: DDPM runs all T={T} steps; use 'ddpm' or 'ddpm-{T}', or DDIM for fewer")

@@ -80,3 +80,33 @@ def test_adaptation_notebooks_run_on_the_course_layout(name, tmp_path):
     assert metrics["data"] == str(tmp_path / "digits")
     for row in EXPECTED[name]["accuracy"][0]:
         assert set(metrics["results"]["accuracy"][row]) == {"mnistm->svhn", "mnistm->usps", "svhn->mnistm"}
+
+
+def test_diffusion_notebooks_run_on_course_layouts(tmp_path):
+    """`data=path` end to end: conditional_diffusion on the course's MNIST-M layout, ddpm on a flat folder of
+    unlabelled images (the anime faces' layout: no classifier, so no classifier FID, and the run says so)."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "digits" / "mnistm" / "data").mkdir(parents=True)
+    for split, count in (("train", 70), ("val", 20)):
+        rows = []
+        for i in range(count):
+            image = f"{split}_{i:04d}.png"
+            Image.fromarray(rng.integers(0, 255, (28, 28, 3), dtype=np.uint8)).save(tmp_path / "digits" / "mnistm" / "data" / image)
+            rows.append(f"{image},{i % 10}")
+        (tmp_path / "digits" / "mnistm" / f"{split}.csv").write_text("image_name,label\n" + "\n".join(rows) + "\n")
+    (tmp_path / "faces").mkdir()
+    for i in range(80):
+        Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "faces" / f"{i:05d}.png")
+    for name, data in (("conditional_diffusion", tmp_path / "digits"), ("ddpm", tmp_path / "faces")):
+        execute_notebook(name, profile="smoke", data=str(data), reports_dir=tmp_path / "reports",
+                         notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False)
+        metrics = json.loads((tmp_path / "reports" / name / "metrics.json").read_text())
+        assert metrics["data"] == str(data)
+    conditional = json.loads((tmp_path / "reports" / "conditional_diffusion" / "metrics.json").read_text())
+    assert set(conditional["results"]["sampling"]) == {"ddpm-1000", "ddim-100", "ddim-50", "ddim-20"}
+    ddpm = json.loads((tmp_path / "reports" / "ddpm" / "metrics.json").read_text())
+    assert set(ddpm["results"]["samples"]) == {"ddpm", "dcgan", "real"}
+    assert "fid_classifier" not in ddpm["results"]["samples"]["ddpm"] and ddpm["results"]["samples"]["ddpm"]["seconds_per_100"] > 0
