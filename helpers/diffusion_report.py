@@ -174,6 +174,10 @@ def ddpm_observations(table: Table, dcgan_source: str) -> str:
         better = "DDPM" if d < g else "DCGAN"
         lines.append(f"- **Classifier FID:** DDPM {d:.2f}, DCGAN {g:.2f}, real-vs-real floor {floor:.2f}: {better} is "
                      f"closer to the real digits (DCGAN row {dcgan_source}).")
+        if "real-resampled" in table and "fid_classifier" in table["real-resampled"]:
+            lines.append(f"- **Resolution:** real images taken down to the UNet's resolution and back score "
+                         f"{table['real-resampled']['fid_classifier']:.2f}: the part of the DDPM's FID that its "
+                         f"resolution alone explains.")
     if "diversity" in table.get("ddpm", {}) and "diversity" in table.get("dcgan", {}):
         lines.append(f"- **Diversity** (entropy of the predicted digits, 2.30 = all ten equally often): DDPM "
                      f"{table['ddpm']['diversity']:.2f}, DCGAN {table['dcgan']['diversity']:.2f}, real "

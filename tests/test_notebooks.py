@@ -12,7 +12,7 @@ PAIRS = {"digits-m->digits-s", "digits-m->digits-u", "digits-s->digits-m"}
 EXPECTED = {
     "dann": {"accuracy": ({"source-only", "dann", "target-only"}, PAIRS)},
     "adda": {"accuracy": ({"source-only", "dann", "adda", "dann-em", "target-only"}, PAIRS)},
-    "ddpm": {"samples": ({"ddpm", "dcgan", "real"}, {"fid_classifier"})},
+    "ddpm": {"samples": ({"ddpm", "dcgan", "real", "real-resampled"}, {"fid_classifier"})},
     "conditional_diffusion": {
         "sampling": ({"ddpm-1000", "ddim-100", "ddim-50", "ddim-20"}, {"accuracy", "fid_classifier", "seconds_per_100"}),
         "guidance": ({"0", "1", "2", "4"}, {"accuracy", "fid_classifier", "seconds_per_100"}),
@@ -108,5 +108,5 @@ def test_diffusion_notebooks_run_on_course_layouts(tmp_path):
     conditional = json.loads((tmp_path / "reports" / "conditional_diffusion" / "metrics.json").read_text())
     assert set(conditional["results"]["sampling"]) == {"ddpm-1000", "ddim-100", "ddim-50", "ddim-20"}
     ddpm = json.loads((tmp_path / "reports" / "ddpm" / "metrics.json").read_text())
-    assert set(ddpm["results"]["samples"]) == {"ddpm", "dcgan", "real"}
+    assert set(ddpm["results"]["samples"]) == {"ddpm", "dcgan", "real", "real-resampled"}
     assert "fid_classifier" not in ddpm["results"]["samples"]["ddpm"] and ddpm["results"]["samples"]["ddpm"]["seconds_per_100"] > 0

@@ -56,8 +56,9 @@ On the embedded data: `digits-m`, the MNIST-M stand-in (each handwritten digit b
 photos, several renderings per digit), split by handwritten sample into training and held-out images. With
 `data=<folder>` the course's MNIST-M. The suite's digit classifier is trained once on the real training
 images (cached under `reports/_judge/`); it grades every sample, and its 64-d feature layer is the space of
-the **classifier FID** against the held-out real images (not comparable with Inception FID). The UNet works at
-`image_size`; its samples are resized to the classifier's size before grading.
+the **classifier FID** against the held-out real images (not comparable with Inception FID). Images are
+rendered at `judge_size` (16x16 in the cpu profile, 28x28 in the gpu profile); the UNet works at `image_size`
+and its samples are resized to `judge_size` when the two differ.
 """),
     ("code", """
 with timer.phase("data"):

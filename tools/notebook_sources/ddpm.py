@@ -135,7 +135,8 @@ save_figure(fig, out_dir, "samples")
 The DCGAN row comes from the GAN notebook when its `metrics.json` was made with the same profile, data and
 seed; otherwise a DCGAN is trained here with the GAN notebook's settings. Every row is graded against the
 same held-out images; **real** is real training images against them (the floor that finite samples of the
-true distribution reach).
+true distribution reach); **real-resampled** is the same real images taken down to the UNet's `image_size`
+and back up, the floor of a perfect DDPM at that resolution.
 """),
     ("code", """
 with timer.phase("grading"):
@@ -144,14 +145,17 @@ with timer.phase("grading"):
                       "seconds_per_100": 100 * graded_seconds / len(graded)}}
     real = real_floor(train, reference, data_config.eval_samples, seed)
     table["real"] = grade(real, reference, judge, device=device, inception_weights=inception_weights)
+    # what the UNet's resolution alone costs: the same real images down to image_size and back up
+    real_resampled = resize(resize(real, config.image_size), size).clamp(-1, 1)
+    table["real-resampled"] = grade(real_resampled, reference, judge, device=device, inception_weights=inception_weights)
     if judge is not None:
-        table["ddpm"]["diversity"] = class_entropy(judge, graded)
-        table["real"]["diversity"] = class_entropy(judge, real)
+        for row, images in (("ddpm", graded), ("real", real), ("real-resampled", real_resampled)):
+            table[row]["diversity"] = class_entropy(judge, images)
 with timer.phase("dcgan"):
     table["dcgan"], dcgan_samples, dcgan_source = dcgan_row(
         train, reference, judge, profile=profile, data=data, seed=seed, device=device, gan_metrics=gan_metrics,
         checkpoint_dir=Path(out_dir) / "checkpoints", inception_weights=inception_weights)
-table = {row: table[row] for row in ("ddpm", "dcgan", "real")}
+table = {row: table[row] for row in ("ddpm", "dcgan", "real", "real-resampled")}
 print(f"DCGAN row: {dcgan_source}")
 print(f"{len(graded)} samples per model ({config.fid_sampler} for the DDPM), against {len(reference)} held-out images")
 columns = {"fid_classifier": "classifier FID", "recognised": "recognised", "diversity": "diversity (nats)",
