@@ -19,7 +19,7 @@ import torch
 from helpers.config import make_config
 from helpers.data import load_domains, to_float
 from helpers.diffusion_config import SAMPLER_ROWS, ConditionalDiffusionConfig
-from helpers.diffusion_experiment import checkpoint_path, digit_labels, generate, train_diffusion
+from helpers.diffusion_experiment import checkpoint_path, digit_labels, generate, train_diffusion, training_fields
 from helpers.diffusion_report import grade_conditional
 from helpers.generative.judge import load_judge
 from helpers.runtime import derive_seed
@@ -44,8 +44,9 @@ def main() -> None:
     domain = load_domains("embedded", ["digits-m"], seed=args.seed, size=config.judge_size, copies=config.copies)["digits-m"]
     judge = load_judge(domain.train, cache_dir=args.reports / "_judge", seed=args.seed, profile=args.profile,
                        held_out=domain.test)
-    checkpoint = checkpoint_path(args.reports / "conditional_diffusion" / "checkpoints", "conditional", config=config,
-                                 data="embedded", seed=args.seed, images=len(domain.train))
+    checkpoint = checkpoint_path(args.reports / "conditional_diffusion" / "checkpoints", "conditional",
+                                 config=training_fields(config), data="embedded", seed=args.seed,
+                                 images=len(domain.train), size=config.judge_size, copies=config.copies)
     trained = train_diffusion(config, domain.train, conditional=True, name="conditional DDPM", seed=args.seed,
                               checkpoint=checkpoint)
     reference = to_float(domain.test.images)

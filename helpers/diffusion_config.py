@@ -42,20 +42,27 @@ class DiffusionConfig:
 
 @dataclass
 class DdpmConfig(DiffusionConfig):
-    """The unconditional DDPM notebook (gray `digits`). Its data (image size, renderings per digit), its digit
-    classifier and the reference DCGAN it may train are the GAN notebook's (GanConfig of the same profile),
-    so the DCGAN vs DDPM table compares numbers from the same classifier on the same held-out images."""
+    """The unconditional DDPM notebook (gray `digits`). Its data (image size, renderings per digit), and so its
+    digit classifier, are the GAN notebook's, so the DCGAN vs DDPM table compares numbers from the same
+    classifier on the same held-out images."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(image_size=12, base_channels=8, channel_mults=(1, 2), attention_resolution=6, epochs=1,
-                      grid_sampler="ddim-20"),
+                      grid_sampler="ddim-20", data_copies=1, eval_samples=200, dcgan_width=8, dcgan_epochs=1),
         "cpu": dict(),
-        "gpu": dict(image_size=32, base_channels=64, attention_resolution=8, epochs=100, fid_sampler="ddpm-1000"),
+        "gpu": dict(image_size=32, base_channels=64, attention_resolution=8, epochs=100, fid_sampler="ddpm-1000",
+                    data_image_size=64, data_copies=8, dcgan_width=64, dcgan_epochs=60),
     }
 
     epochs: int = field(default=15, metadata={"min": 1})
-    grid_sampler: str = "ddpm-1000"  # the 32 samples shown
-    fid_sampler: str = "ddim-50"  # the GAN notebook's eval_samples images that FID and diversity are measured on
+    grid_sampler: str = "ddpm-1000"  # the 16 samples shown
+    fid_sampler: str = "ddim-50"  # the eval_samples images that FID and diversity are measured on
+    # The GAN notebook's data and grading (its GanConfig values per profile), so that its DCGAN row is comparable:
+    data_image_size: int = field(default=32, metadata={"choices": (8, 16, 32, 64, 128)})
+    data_copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
+    eval_samples: int = field(default=1000, metadata={"min": 10})  # generated images graded per model
+    dcgan_width: int = field(default=32, metadata={"min": 1})  # the reference DCGAN, when it is trained here
+    dcgan_epochs: int = field(default=12, metadata={"min": 1})
 
 
 @dataclass

@@ -5,6 +5,7 @@ The noise math is in :mod:`helpers.diffusion`, the network in :mod:`helpers.mode
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -61,6 +62,13 @@ def build_unet(config: DiffusionConfig, channels: int, num_classes: int | None =
     return UNet(in_channels=channels, size=config.image_size, base_channels=config.base_channels,
                 channel_mults=tuple(config.channel_mults), num_classes=num_classes,
                 attention_resolution=config.attention_resolution)
+
+
+def training_fields(config: DiffusionConfig) -> dict:
+    """The fields that shape the trained weights (those of :class:`DiffusionConfig`, plus ``p_uncond``): the
+    sampling and grading settings can change without retraining."""
+    names = {f.name for f in dataclasses.fields(DiffusionConfig)} | {"p_uncond"}
+    return {k: v for k, v in as_dict(config).items() if k in names}
 
 
 def checkpoint_path(checkpoint_dir: Path | str | None, name: str, **identity) -> Path | None:

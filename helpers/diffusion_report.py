@@ -1,26 +1,16 @@
-"""What the diffusion notebooks measure and say: grading with the suite's digit classifier, the sweeps'
-plot, the reference DCGAN of the DDPM comparison, and observations written from the numbers."""
+"""What the diffusion notebooks measure and say: grading with the suite's digit classifier, the sweeps' and the
+reverse process's figures, and observations written from the numbers."""
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
 
-from helpers.checkpoint import load_checkpoint
-from helpers.config import make_config
-from helpers.data.images import ImageSet
 from helpers.diffusion_experiment import per_digit_accuracy, resize
-from helpers.generative.config import GanConfig
 from helpers.generative.fid import classifier_fid
-from helpers.generative.gan_experiment import grade, run_gan, sample
-from helpers.generative.gan_methods import build_gan
-from helpers.generative.judge import Judge, class_entropy, label_agreement
-from helpers.report.metrics import earlier_results, read_metrics
-from helpers.runtime import derive_seed
+from helpers.generative.judge import Judge, label_agreement
 
 Table = dict[str, dict[str, float]]
 
@@ -122,48 +112,6 @@ def conditional_observations(digits: Table, guidance: Table, sampling: Table, co
                  f"{sampling[few]['fid_classifier']:.2f}. FIDs on fewer samples are biased upward, so compare FIDs only "
                  f"between rows with the same number of samples.")
     return "\n".join(lines)
-
-
-# ----- the DCGAN reference of the DDPM notebook -------------------------------------------------------------
-
-def gan_config(profile: str) -> GanConfig:
-    """The GAN notebook's configuration for ``profile`` with DCGAN alone: the same data, image size and judge."""
-    return make_config(GanConfig, profile, {"methods": ("dcgan",)})
-
-
-def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, profile: str, data: str, seed: int,
-              device: torch.device | str, gan_metrics: Path | str, checkpoint_dir: Path | str,
-              inception_weights: str | None = None) -> tuple[dict[str, float], torch.Tensor | None, str]:
-    """The DCGAN row of the comparison, its samples (None when unavailable) and where it comes from. The GAN
-    notebook's metrics.json is reused when it was made with the same profile, data and seed (its DCGAN
-    generator checkpoint, when present, gives the diversity and sampling time); otherwise a reference DCGAN
-    is trained here with the GAN notebook's settings."""
-    config = gan_config(profile)
-    same = {"profile": profile, "data": data, "seed": seed, "image_size": config.image_size, "copies": config.copies}
-    row = earlier_results(gan_metrics, table="samples", row="dcgan", same=same)
-    generator = None
-    if row is not None:
-        row = dict(row)
-        source = f"reused from {gan_metrics}"
-        path = read_metrics(gan_metrics).get("checkpoints", {}).get("dcgan")
-        if path and Path(path).exists():
-            gan = build_gan("dcgan", config, train.channels, device)
-            gan.generator.load_state_dict(load_checkpoint(path)["modules"]["generator"])
-            generator = gan.generator
-            source += " (diversity and time from its generator checkpoint)"
-    else:
-        run = run_gan("dcgan", train, config, device=device, seed=seed, checkpoint_dir=checkpoint_dir)
-        generator = run.gan.generator
-        row = grade(run.samples, reference, judge, device=device, inception_weights=inception_weights)
-        source = f"trained here with the GAN notebook's settings ({config.epochs} epochs; no matching {gan_metrics})"
-    samples = None
-    if generator is not None:
-        start = time.perf_counter()
-        samples = sample(generator, config.eval_samples, seed=derive_seed(seed, "samples"))
-        row["seconds_per_100"] = 100 * (time.perf_counter() - start) / config.eval_samples
-        if judge is not None:
-            row["diversity"] = class_entropy(judge, samples)
-    return row, samples, source
 
 
 def ddpm_observations(table: Table, dcgan_source: str) -> str:

@@ -35,12 +35,13 @@ from IPython.display import Markdown, display
 from helpers.config import as_dict, prepare_run
 from helpers.data import EMBEDDED, load_domains, to_float
 from helpers.diffusion_config import ConditionalDiffusionConfig
-from helpers.diffusion_experiment import build_unet, checkpoint_path, digit_labels, generate, train_diffusion
+from helpers.diffusion_experiment import (build_unet, checkpoint_path, digit_labels, generate, train_diffusion,
+                                          training_fields)
 from helpers.diffusion_report import (as_uint8, conditional_observations, for_judge, grade_conditional, per_digit as
                                       per_digit_table, reverse_figure, subset_per_digit, sweep_figure)
 from helpers.generative.judge import load_judge
 from helpers.models.unet import count_parameters
-from helpers.plots import image_grid, loss_curves, sample_grids, save_figure
+from helpers.plots import image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 from helpers.runtime import derive_seed
@@ -96,8 +97,8 @@ written after every epoch under `out_dir/checkpoints/`; running the notebook aga
 """),
     ("code", """
 with timer.phase("training"):
-    checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "conditional", config=config, data=data, seed=seed,
-                                 images=len(train))
+    checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "conditional", config=training_fields(config), data=data,
+                                 seed=seed, images=len(train), size=config.judge_size, copies=config.copies)
     trained = train_diffusion(config, train, conditional=True, name="conditional DDPM", device=device, seed=seed,
                               checkpoint=checkpoint)
 print(f"trained in {trained.seconds:.0f} s")
@@ -115,9 +116,9 @@ with timer.phase("sampling"):
     labels = digit_labels(config.per_digit)
     images, seconds, _ = generate(trained, len(labels), sampler=config.sampler, labels=labels, w=config.w,
                                   batch_size=config.sample_batch, device=device, seed=derive_seed(seed, "grid"))
-grid, _ = subset_per_digit(images, labels, 10)
-fig = sample_grids({f"{config.sampler}, w = {config.w:g}: one row per digit 0-9": as_uint8(for_judge(grid, judge))},
-                   nrow=min(10, config.per_digit), ncols=1)
+grid, grid_labels = subset_per_digit(images, labels, 10)
+grid = as_uint8(for_judge(grid, judge))
+fig = image_grid({f"digit {d}": grid[grid_labels == d] for d in range(10)})
 save_figure(fig, out_dir, "samples_10x10")
 """),
     ("md", """

@@ -33,25 +33,22 @@ from IPython.display import Markdown, display
 from helpers.config import as_dict, prepare_run
 from helpers.data import to_float
 from helpers.diffusion_config import DdpmConfig
-from helpers.diffusion_experiment import build_unet, checkpoint_path, generate, resize, train_diffusion
-from helpers.diffusion_report import as_uint8, dcgan_row, ddpm_observations, gan_config
+from helpers.dcgan_reference import dcgan_row, grade, load_images, real_floor
+from helpers.diffusion_experiment import (build_unet, checkpoint_path, generate, resize, train_diffusion,
+                                          training_fields)
+from helpers.diffusion_report import as_uint8, ddpm_observations
 from helpers.generative.fid import MissingWeightsError, inception_weights_path
-from helpers.generative.gan_data import load_gan_data
-from helpers.generative.gan_experiment import grade, real_floor
-from helpers.generative.judge import class_entropy, load_judge
+from helpers.generative.judge import load_judge
 from helpers.models.unet import count_parameters
-from helpers.plots import loss_curves, sample_grids, save_figure
+from helpers.plots import image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 from helpers.runtime import derive_seed
 
 overrides = {"epochs": epochs, "batch_size": batch_size}
 profile, config, device = prepare_run(DdpmConfig, profile, overrides, seed)
-data_config = gan_config(profile)  # the GAN notebook's data: image size and renderings per digit
 gan_metrics = gan_metrics or str(Path(out_dir).parent / "gan" / "metrics.json")
-hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed,
-                data_image_size=data_config.image_size, data_copies=data_config.copies,
-                graded_samples=data_config.eval_samples)
+hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 """),
     ("md", """
 ## Data and grading
@@ -66,7 +63,7 @@ it is not comparable with Inception FID, which is added when pytorch-fid's weigh
 """),
     ("code", """
 with timer.phase("data"):
-    domain = load_gan_data(data, data_config, seed)
+    domain = load_images(data, config.data_image_size, config.data_copies, seed)
 train, held_out = domain.train, domain.test
 reference = to_float(held_out.images)
 with timer.phase("judge"):
@@ -104,8 +101,8 @@ every epoch under `out_dir/checkpoints/`; running the notebook again resumes or 
 """),
     ("code", """
 with timer.phase("training"):
-    checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "ddpm", config=config, data=data, seed=seed,
-                                 images=len(train), size=data_config.image_size)
+    checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "ddpm", config=training_fields(config), data=data,
+                                 seed=seed, images=len(train), size=config.data_image_size)
     trained = train_diffusion(config, train, conditional=False, name="DDPM", device=device, seed=seed,
                               checkpoint=checkpoint)
 print(f"trained in {trained.seconds:.0f} s")
@@ -115,18 +112,19 @@ save_figure(fig, out_dir, "loss_curve")
     ("md", """
 ## Samples
 
-32 samples drawn with `grid_sampler` (the DDPM's own ancestral sampler in the cpu profile), and the images
-that are graded below, drawn with `fid_sampler`.
+16 samples drawn with `grid_sampler` (the DDPM's own ancestral sampler in the cpu profile), and the first of
+the `eval_samples` images that are graded below, drawn with `fid_sampler`.
 """),
     ("code", """
 with timer.phase("sampling"):
-    shown, shown_seconds, _ = generate(trained, 32, sampler=config.grid_sampler, batch_size=config.sample_batch,
+    shown, shown_seconds, _ = generate(trained, 16, sampler=config.grid_sampler, batch_size=config.sample_batch,
                                        device=device, seed=derive_seed(seed, "grid"))
-    graded, graded_seconds, _ = generate(trained, data_config.eval_samples, sampler=config.fid_sampler,
+    graded, graded_seconds, _ = generate(trained, config.eval_samples, sampler=config.fid_sampler,
                                          batch_size=config.sample_batch, device=device, seed=derive_seed(seed, "fid"))
-size = data_config.image_size
-fig = sample_grids({f"DDPM, {config.grid_sampler} ({shown_seconds:.0f} s for 32)": as_uint8(resize(shown, size)),
-                    f"DDPM, {config.fid_sampler} (graded)": as_uint8(resize(graded[:32], size))})
+size = config.data_image_size
+graded = resize(graded, size).clamp(-1, 1)  # to the data's size, which the classifier reads
+fig = image_grid({f"{config.grid_sampler} ({shown_seconds:.0f} s for 16)": as_uint8(resize(shown, size)),
+                  f"{config.fid_sampler} (graded)": as_uint8(graded[:16])})
 save_figure(fig, out_dir, "samples")
 """),
     ("md", """
@@ -140,21 +138,19 @@ and back up, the floor of a perfect DDPM at that resolution.
 """),
     ("code", """
 with timer.phase("grading"):
-    graded = resize(graded, size)  # back to the data's size, which the classifier reads
     table = {"ddpm": {**grade(graded, reference, judge, device=device, inception_weights=inception_weights),
                       "seconds_per_100": 100 * graded_seconds / len(graded)}}
-    real = real_floor(train, reference, data_config.eval_samples, seed)
+    real = real_floor(train, config.eval_samples, seed)
     table["real"] = grade(real, reference, judge, device=device, inception_weights=inception_weights)
     # what the UNet's resolution alone costs: the same real images down to image_size and back up
     real_resampled = resize(resize(real, config.image_size), size).clamp(-1, 1)
     table["real-resampled"] = grade(real_resampled, reference, judge, device=device, inception_weights=inception_weights)
-    if judge is not None:
-        for row, images in (("ddpm", graded), ("real", real), ("real-resampled", real_resampled)):
-            table[row]["diversity"] = class_entropy(judge, images)
 with timer.phase("dcgan"):
     table["dcgan"], dcgan_samples, dcgan_source = dcgan_row(
-        train, reference, judge, profile=profile, data=data, seed=seed, device=device, gan_metrics=gan_metrics,
-        checkpoint_dir=Path(out_dir) / "checkpoints", inception_weights=inception_weights)
+        train, reference, judge, config=config, profile=profile, data=data, seed=seed, device=device,
+        gan_metrics=gan_metrics, inception_weights=inception_weights,
+        checkpoint=checkpoint_path(Path(out_dir) / "checkpoints", "dcgan", data=data, seed=seed, images=len(train),
+                                   size=size, width=config.dcgan_width, epochs=config.dcgan_epochs))
 table = {row: table[row] for row in ("ddpm", "dcgan", "real", "real-resampled")}
 print(f"DCGAN row: {dcgan_source}")
 print(f"{len(graded)} samples per model ({config.fid_sampler} for the DDPM), against {len(reference)} held-out images")
@@ -163,11 +159,11 @@ columns = {"fid_classifier": "classifier FID", "recognised": "recognised", "dive
 pd.DataFrame(table).T.rename(columns=columns).style.format({"recognised": "{:.1%}"}, precision=3, na_rep="-")
 """),
     ("code", """
-panels = {f"DDPM ({config.fid_sampler})": as_uint8(graded[:32])}
+panels = {f"DDPM ({config.fid_sampler})": as_uint8(graded[:16])}
 if dcgan_samples is not None:
-    panels["DCGAN"] = as_uint8(dcgan_samples[:32])
-panels["real"] = as_uint8(real[:32])
-fig = sample_grids(panels, ncols=3)
+    panels["DCGAN"] = as_uint8(dcgan_samples[:16])
+panels["real"] = as_uint8(real[:16])
+fig = image_grid(panels)
 save_figure(fig, out_dir, "dcgan_vs_ddpm")
 """),
     ("md", """
@@ -179,7 +175,7 @@ display(Markdown(ddpm_observations(table, dcgan_source)))
     ("code", """
 metrics_path = write_metrics(
     out_dir, notebook="ddpm", profile=profile, data=data, device=device,
-    params={"seed": seed, **as_dict(config), "data_image_size": data_config.image_size, "data_copies": data_config.copies},
+    params={"seed": seed, **as_dict(config)},
     results={"samples": table}, timings=timer.as_dict(),
     extra={"dcgan_source": dcgan_source, "judge_accuracy": None if judge is None else judge.accuracy,
            "training_s": round(trained.seconds, 1)})
