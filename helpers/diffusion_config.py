@@ -1,0 +1,89 @@
+"""Configuration of the diffusion notebooks (ddpm, conditional_diffusion), with a profile per machine.
+
+The cpu profile's UNet works at 16x16 (the embedded digits are 8x8 glyphs): four times cheaper than 28x28.
+conditional_diffusion renders its data at 16x16 too, so the digit classifier that grades it reads what the
+UNet learns; ddpm takes the GAN notebook's 32x32 data and grades its upsampled samples there (with a row
+showing what the 16x16 round trip alone costs). The gpu profile works at 28x28 / 32x32.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from helpers.diffusion import parse_sampler
+
+SAMPLER_ROWS = ("ddpm-1000", "ddim-100", "ddim-50", "ddim-20")
+
+
+@dataclass
+class DiffusionConfig:
+    """What both notebooks share: data, UNet, schedule, training, EMA."""
+
+    image_size: int = field(default=16, metadata={"min": 8})  # the resolution the UNet sees
+    base_channels: int = field(default=32, metadata={"min": 4})
+    channel_mults: tuple[int, ...] = field(default=(1, 2, 2), metadata={"min": 1, "each": True})
+    attention_resolution: int = field(default=4, metadata={"min": 1})  # self-attention at sizes <= this
+    T: int = field(default=1000, metadata={"min": 2})
+    schedule: str = field(default="linear", metadata={"choices": ("linear", "cosine")})
+    epochs: int = field(default=30, metadata={"min": 1})
+    batch_size: int = field(default=64, metadata={"min": 2})
+    lr: float = field(default=2e-3, metadata={"min": 0.0})
+    warmup_steps: int = field(default=100, metadata={"min": 0})
+    ema_decay: float = field(default=0.995, metadata={"min": 0.0, "max": 1.0})
+    sample_batch: int = field(default=500, metadata={"min": 1})  # images per sampling batch
+
+    def __post_init__(self) -> None:
+        for name in ("sampler", "grid_sampler", "fid_sampler"):
+            if hasattr(self, name):
+                parse_sampler(getattr(self, name), self.T)
+        for sampler in getattr(self, "samplers", ()):
+            parse_sampler(sampler, self.T)
+
+
+@dataclass
+class DdpmConfig(DiffusionConfig):
+    """The unconditional DDPM notebook (gray `digits`). Its data (image size, renderings per digit), and so its
+    digit classifier, are the GAN notebook's, so the DCGAN vs DDPM table compares numbers from the same
+    classifier on the same held-out images."""
+
+    PROFILES: ClassVar[dict[str, dict]] = {
+        "smoke": dict(image_size=12, base_channels=8, channel_mults=(1, 2), attention_resolution=6, epochs=1,
+                      grid_sampler="ddim-20", data_copies=1, eval_samples=200, dcgan_width=8, dcgan_epochs=1),
+        "cpu": dict(),
+        "gpu": dict(image_size=32, base_channels=64, attention_resolution=8, epochs=100, fid_sampler="ddpm-1000",
+                    data_image_size=64, data_copies=8, dcgan_width=64, dcgan_epochs=60),
+    }
+
+    epochs: int = field(default=15, metadata={"min": 1})
+    grid_sampler: str = "ddpm-1000"  # the 16 samples shown
+    fid_sampler: str = "ddim-50"  # the eval_samples images that FID and diversity are measured on
+    # The GAN notebook's data and grading (its GanConfig values per profile), so that its DCGAN row is comparable:
+    data_image_size: int = field(default=32, metadata={"choices": (8, 16, 32, 64, 128)})
+    data_copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
+    eval_samples: int = field(default=1000, metadata={"min": 10})  # generated images graded per model
+    dcgan_width: int = field(default=32, metadata={"min": 1})  # the reference DCGAN, when it is trained here
+    dcgan_epochs: int = field(default=12, metadata={"min": 1})
+
+
+@dataclass
+class ConditionalDiffusionConfig(DiffusionConfig):
+    """The conditional DDPM with classifier-free guidance (colour `digits-m`)."""
+
+    PROFILES: ClassVar[dict[str, dict]] = {
+        "smoke": dict(image_size=12, judge_size=12, base_channels=8, channel_mults=(1, 2), attention_resolution=6,
+                      epochs=1, copies=1, per_digit=4, sweep_per_digit=2, ddpm_per_digit=1),
+        "cpu": dict(),
+        "gpu": dict(image_size=28, judge_size=28, base_channels=64, attention_resolution=7, epochs=100, copies=6,
+                    sweep_per_digit=100, ddpm_per_digit=100),
+    }
+
+    judge_size: int = field(default=16, metadata={"min": 8})  # the data's size, at which the classifier grades
+    copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
+    p_uncond: float = field(default=0.1, metadata={"min": 0.0, "max": 1.0})  # label dropped in training
+    w: float = field(default=2.0, metadata={"min": 0.0})  # guidance of the 10x10 grid and the per-digit grading
+    sampler: str = "ddim-50"  # of the grid and the per-digit grading
+    per_digit: int = field(default=100, metadata={"min": 1})  # samples graded per digit (grid, per-digit table)
+    guidance: tuple[float, ...] = field(default=(0.0, 1.0, 2.0, 4.0), metadata={"min": 0.0, "each": True})
+    samplers: tuple[str, ...] = SAMPLER_ROWS
+    sweep_per_digit: int = field(default=20, metadata={"min": 1})  # per digit in the sweeps' DDIM rows
+    ddpm_per_digit: int = field(default=5, metadata={"min": 1})  # per digit in the 1000-step DDPM row

@@ -1,0 +1,149 @@
+"""The diffusion notebooks' pipeline: build the UNet, train it with an EMA copy of the weights, sample
+from the EMA model in timed batches, and grade samples with the suite's digit classifier.
+
+The noise math is in :mod:`helpers.diffusion`, the network in :mod:`helpers.models.unet`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from tqdm.auto import tqdm
+
+from helpers.checkpoint import fingerprint
+from helpers.config import as_dict
+from helpers.data.batches import Batches
+from helpers.data.images import ImageSet
+from helpers.diffusion import Schedule, diffusion_loss, drop_labels, make_schedule, sample_steps
+from helpers.diffusion_config import DiffusionConfig
+from helpers.models.unet import UNet
+from helpers.training import History, fit
+
+
+@dataclass
+class TrainedDiffusion:
+    """The trained UNet, its EMA copy (the one that samples) and the noise schedule."""
+
+    model: UNet
+    ema: AveragedModel
+    schedule: Schedule
+    history: History
+    seconds: float  # training wall time of this run (0 when a finished checkpoint was reused)
+
+    @property
+    def sampler_model(self) -> UNet:
+        return self.ema.module
+
+    @property
+    def null_label(self) -> int | None:
+        return self.model.null_label
+
+
+def resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Float or uint8 images ``[N, C, H, W]`` resized to ``size`` x ``size`` (bilinear, antialiased)."""
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images
+    out = F.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    return out.round().clamp(0, 255).to(torch.uint8) if images.dtype == torch.uint8 else out
+
+
+def resized_set(data: ImageSet, size: int) -> ImageSet:
+    return ImageSet(resize(data.images, size), data.labels, data.name, data.origin)
+
+
+def build_unet(config: DiffusionConfig, channels: int, num_classes: int | None = None) -> UNet:
+    return UNet(in_channels=channels, size=config.image_size, base_channels=config.base_channels,
+                channel_mults=tuple(config.channel_mults), num_classes=num_classes,
+                attention_resolution=config.attention_resolution)
+
+
+def training_fields(config: DiffusionConfig) -> dict:
+    """The fields that shape the trained weights (those of :class:`DiffusionConfig`, plus ``p_uncond``): the
+    sampling and grading settings can change without retraining."""
+    names = {f.name for f in dataclasses.fields(DiffusionConfig)} | {"p_uncond"}
+    return {k: v for k, v in as_dict(config).items() if k in names}
+
+
+def checkpoint_path(checkpoint_dir: Path | str | None, name: str, **identity) -> Path | None:
+    """``<dir>/<name>_<fingerprint of everything that shapes the weights>.pt``, or None without a folder."""
+    if checkpoint_dir is None:
+        return None
+    identity = {k: as_dict(v) if hasattr(v, "__dataclass_fields__") else v for k, v in identity.items()}
+    return Path(checkpoint_dir) / f"{name}_{fingerprint(identity)}.pt"
+
+
+def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bool, name: str,
+                    device: torch.device | str = "cpu", seed: int = 0, checkpoint: Path | str | None = None,
+                    num_classes: int = 10) -> TrainedDiffusion:
+    """Train eps_theta with the simple loss (AdamW, linear warm-up then cosine decay of the learning rate)
+    and keep an exponential moving average of the weights with ``AveragedModel``. Conditional training drops
+    each label with probability ``config.p_uncond`` (the null label), as classifier-free guidance needs."""
+    train = resized_set(train, config.image_size)
+    torch.manual_seed(seed)
+    model = build_unet(config, train.channels, num_classes if conditional else None).to(device)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
+    schedule = make_schedule(config.T, config.schedule)
+    batches = lambda: Batches(train, config.batch_size, device)  # noqa: E731
+    total_steps = config.epochs * len(batches())
+
+    def step(batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
+        x, y = batch
+        done = progress * total_steps
+        warm = min(1.0, (done + 1) / config.warmup_steps) if config.warmup_steps else 1.0
+        for group in optimizer.param_groups:
+            group["lr"] = config.lr * warm * 0.5 * (1 + math.cos(math.pi * progress))
+        labels = drop_labels(y, config.p_uncond, model.null_label) if conditional else None  # type: ignore[attr-defined]
+        loss = diffusion_loss(model, schedule, x, labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        ema.update_parameters(model)
+        return {"loss": loss.detach()}
+
+    start = time.perf_counter()
+    history = fit(step, batches, name=name, epochs=config.epochs, modules={"unet": model, "ema": ema},
+                  optimizers={"adamw": optimizer}, checkpoint=checkpoint, seed=seed)
+    return TrainedDiffusion(model, ema, schedule, history, time.perf_counter() - start)
+
+
+def generate(trained: TrainedDiffusion, n: int, *, sampler: str, labels: torch.Tensor | None = None, w: float = 0.0,
+             batch_size: int = 500, device: torch.device | str = "cpu", seed: int = 0,
+             snapshots: Sequence[int] = ()) -> tuple[torch.Tensor, float, dict[int, torch.Tensor]]:
+    """``n`` samples of the EMA model in [-1, 1] (on the CPU), the wall seconds they took, and the first
+    sample's x_t at each paper time t in ``snapshots`` (e.g. 1000, 800, ..., 0) that the sampler visits."""
+    model = trained.sampler_model.eval()
+    channels, size = model.in_channels, model.size
+    gen = torch.Generator().manual_seed(seed)
+    out, kept = [], {}
+    start = time.perf_counter()
+    for first in tqdm(range(0, n, batch_size), desc=f"sampling {sampler}", leave=False, disable=n <= batch_size):
+        count = min(batch_size, n - first)
+        batch_labels = None if labels is None else labels[first:first + count]
+        x = None
+        for t, x in sample_steps(model, trained.schedule, (count, channels, size, size), sampler=sampler,
+                                 labels=batch_labels, w=w, null_label=trained.null_label, generator=gen, device=device):
+            if first == 0 and t in snapshots:
+                kept[t] = x[0].detach().clamp(-1, 1).cpu()
+        out.append(x.clamp(-1, 1).cpu())
+    return torch.cat(out), time.perf_counter() - start, kept
+
+
+def digit_labels(per_digit: int, classes: int = 10) -> torch.Tensor:
+    """0, 0, ..., 1, 1, ...: ``per_digit`` of each class, in class order."""
+    return torch.arange(classes).repeat_interleave(per_digit)
+
+
+def per_digit_accuracy(predicted: torch.Tensor, labels: torch.Tensor, classes: int = 10) -> dict[str, float]:
+    """The fraction of each digit's samples that the classifier reads as that digit, and ``overall``."""
+    table = {str(c): float((predicted[labels == c] == c).float().mean()) for c in range(classes) if (labels == c).any()}
+    table["overall"] = float((predicted == labels).float().mean())
+    return table

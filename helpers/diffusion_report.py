@@ -1,0 +1,138 @@
+"""What the diffusion notebooks measure and say: grading with the suite's digit classifier, the sweeps' and the
+reverse process's figures, and observations written from the numbers."""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import torch
+
+from helpers.diffusion_experiment import per_digit_accuracy, resize
+from helpers.generative.fid import classifier_fid
+from helpers.generative.judge import Judge, label_agreement
+
+Table = dict[str, dict[str, float]]
+
+
+def for_judge(images: torch.Tensor, judge: Judge) -> torch.Tensor:
+    """Samples resized to the classifier's input size (bilinear: the cpu profile samples at 16x16)."""
+    return resize(images, judge.image_size).clamp(-1, 1)
+
+
+def as_uint8(images: torch.Tensor) -> torch.Tensor:
+    return ((images + 1) / 2).clamp(0, 1).mul(255).round().to(torch.uint8)
+
+
+def grade_conditional(judge: Judge, images: torch.Tensor, labels: torch.Tensor, reference: torch.Tensor,
+                      seconds: float) -> dict[str, float]:
+    """accuracy (the classifier reads the requested digit), classifier FID against the real held-out images,
+    and sampling seconds per 100 images."""
+    images = for_judge(images, judge)
+    return {"accuracy": label_agreement(judge, images, labels), "fid_classifier": classifier_fid(judge, reference, images),
+            "seconds_per_100": 100 * seconds / len(images)}
+
+
+def per_digit(judge: Judge, images: torch.Tensor, labels: torch.Tensor) -> Table:
+    predicted = judge.probabilities(for_judge(images, judge)).argmax(1)
+    return {digit: {"accuracy": value} for digit, value in per_digit_accuracy(predicted, labels).items()}
+
+
+def subset_per_digit(images: torch.Tensor, labels: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``k`` samples of each digit (samples are generated in class order)."""
+    index = torch.cat([(labels == c).nonzero().flatten()[:k] for c in labels.unique(sorted=True)])
+    return images[index], labels[index]
+
+
+def sweep_figure(guidance: Table, sampling: Table, counts: Mapping[str, int]) -> plt.Figure:
+    """Accuracy and classifier FID against the guidance scale; accuracy and seconds per 100 images per sampler."""
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    ws = list(guidance)
+    axes[0].plot([float(w) for w in ws], [guidance[w]["accuracy"] for w in ws], "o-")
+    axes[0].set(xlabel="guidance scale w", ylabel="classifier accuracy", title="accuracy vs guidance")
+    axes[1].plot([float(w) for w in ws], [guidance[w]["fid_classifier"] for w in ws], "o-", color="tab:red")
+    axes[1].set(xlabel="guidance scale w", ylabel="classifier FID", title="FID vs guidance (lower is better)")
+    names = list(sampling)
+    ax = axes[2]
+    ax.bar(range(len(names)), [sampling[n]["seconds_per_100"] for n in names], color="tab:gray")
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(names)), [f"{n}\n({counts[n]} imgs)" for n in names], fontsize=8)
+    ax.set(ylabel="seconds per 100 images (log)", title="samplers: time (bars), accuracy (dots)")
+    twin = ax.twinx()
+    twin.plot(range(len(names)), [sampling[n]["accuracy"] for n in names], "o", color="tab:blue")
+    twin.set_ylim(0, 1.05)
+    twin.set_ylabel("accuracy", color="tab:blue")
+    for a in axes[:2]:
+        a.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def reverse_figure(snapshots: Mapping[int, torch.Tensor], label: str) -> plt.Figure:
+    """The images x_t of one sample at the given times, left to right from pure noise to the sample."""
+    times = sorted(snapshots, reverse=True)
+    fig, axes = plt.subplots(1, len(times), figsize=(1.6 * len(times), 1.9))
+    for ax, t in zip(axes, times):
+        image = as_uint8(snapshots[t]).permute(1, 2, 0).numpy()
+        ax.imshow(image.squeeze(-1) if image.shape[-1] == 1 else image, cmap="gray", vmin=0, vmax=255)
+        ax.set_title(f"t = {t}", fontsize=9)
+        ax.axis("off")
+    fig.suptitle(label, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def conditional_observations(digits: Table, guidance: Table, sampling: Table, counts: Mapping[str, int],
+                             *, sampler: str, w: float, judge_accuracy: float) -> str:
+    """Observations from the measured numbers of the conditional notebook."""
+    overall = digits["overall"]["accuracy"]
+    ranked = sorted((d for d in digits if d != "overall"), key=lambda d: digits[d]["accuracy"])
+    lines = [f"- **Class-conditional accuracy** ({sampler}, w = {w:g}): the classifier reads the requested digit in "
+             f"{overall:.1%} of the samples (its own accuracy on real held-out images: {judge_accuracy:.1%}); hardest "
+             f"digit {ranked[0]} ({digits[ranked[0]]['accuracy']:.0%}), easiest {ranked[-1]} ({digits[ranked[-1]]['accuracy']:.0%})."]
+    best_w = max(guidance, key=lambda k: guidance[k]["accuracy"])
+    best_fid = min(guidance, key=lambda k: guidance[k]["fid_classifier"])
+    lines.append("- **Guidance:** accuracy " + ", ".join(f"{guidance[k]['accuracy']:.1%} at w = {k}" for k in guidance)
+                 + f"; classifier FID is lowest at w = {best_fid} ({guidance[best_fid]['fid_classifier']:.2f}), accuracy "
+                 f"highest at w = {best_w}."
+                 + (" Guidance buys fidelity to the label at the cost of distance to the real distribution (FID)."
+                    if float(best_w) > float(best_fid) else ""))
+    ddpm = next((n for n in sampling if n.startswith("ddpm")), None)
+    ddim = "ddim-50" if "ddim-50" in sampling else None
+    if ddpm and ddim:
+        speed = sampling[ddpm]["seconds_per_100"] / sampling[ddim]["seconds_per_100"]
+        gap = 100 * (sampling[ddpm]["accuracy"] - sampling[ddim]["accuracy"])
+        lines.append(f"- **DDIM vs DDPM:** DDIM with 50 steps samples {speed:.1f}x faster than DDPM with "
+                     f"{ddpm.split('-')[-1]} steps ({sampling[ddim]['seconds_per_100']:.1f} s vs "
+                     f"{sampling[ddpm]['seconds_per_100']:.1f} s per 100 images), with accuracy "
+                     f"{abs(gap):.1f} points {'lower' if gap > 0 else 'higher'} ({sampling[ddim]['accuracy']:.1%} on "
+                     f"{counts[ddim]} samples vs {sampling[ddpm]['accuracy']:.1%} on {counts[ddpm]}).")
+    few = min(sampling, key=lambda n: sampling[n]["seconds_per_100"])
+    lines.append(f"- **Fewest steps ({few}):** accuracy {sampling[few]['accuracy']:.1%}, classifier FID "
+                 f"{sampling[few]['fid_classifier']:.2f}. FIDs on fewer samples are biased upward, so compare FIDs only "
+                 f"between rows with the same number of samples.")
+    return "\n".join(lines)
+
+
+def ddpm_observations(table: Table, dcgan_source: str) -> str:
+    lines = []
+    if "fid_classifier" in table.get("ddpm", {}):
+        floor = table["real"]["fid_classifier"]
+        d, g = table["ddpm"]["fid_classifier"], table["dcgan"].get("fid_classifier", math.nan)
+        better = "DDPM" if d < g else "DCGAN"
+        lines.append(f"- **Classifier FID:** DDPM {d:.2f}, DCGAN {g:.2f}, real-vs-real floor {floor:.2f}: {better} is "
+                     f"closer to the real digits (DCGAN row {dcgan_source}).")
+        if "real-resampled" in table and "fid_classifier" in table["real-resampled"]:
+            lines.append(f"- **Resolution:** real images taken down to the UNet's resolution and back score "
+                         f"{table['real-resampled']['fid_classifier']:.2f}: the part of the DDPM's FID that its "
+                         f"resolution alone explains.")
+    if "diversity" in table.get("ddpm", {}) and "diversity" in table.get("dcgan", {}):
+        lines.append(f"- **Diversity** (entropy of the predicted digits, 2.30 = all ten equally often): DDPM "
+                     f"{table['ddpm']['diversity']:.2f}, DCGAN {table['dcgan']['diversity']:.2f}, real "
+                     f"{table['real']['diversity']:.2f}.")
+    if "seconds_per_100" in table.get("dcgan", {}):
+        ratio = table["ddpm"]["seconds_per_100"] / max(table["dcgan"]["seconds_per_100"], 1e-9)
+        lines.append(f"- **Sampling time:** DDPM needs {table['ddpm']['seconds_per_100']:.2f} s per 100 images, DCGAN "
+                     f"{table['dcgan']['seconds_per_100']:.3f} s: one generator pass against one UNet pass per "
+                     f"denoising step ({ratio:.0f}x).")
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""The diffusion pipeline: UNet shapes, EMA training with checkpoints that resume, timed sampling, configs."""
+import pytest
+import torch
+
+from helpers.config import make_config
+from helpers.data.images import ImageSet
+from helpers.diffusion_config import ConditionalDiffusionConfig, DdpmConfig
+from helpers.diffusion_experiment import digit_labels, generate, per_digit_accuracy, resize, train_diffusion
+from helpers.models.unet import UNet
+
+
+def tiny_set(n=40, channels=1, size=12):
+    gen = torch.Generator().manual_seed(0)
+    return ImageSet(torch.randint(0, 256, (n, channels, size, size), generator=gen, dtype=torch.uint8),
+                    torch.arange(n) % 10, "tiny")
+
+
+def tiny_config(cls=ConditionalDiffusionConfig, **overrides):
+    return make_config(cls, "smoke", {"batch_size": 8, "T": 50, "sampler": "ddim-5", "samplers": ("ddpm", "ddim-5"),
+                                      **overrides} if cls is ConditionalDiffusionConfig else {"batch_size": 8, "T": 50,
+                                      "grid_sampler": "ddim-5", "fid_sampler": "ddim-5", **overrides})
+
+
+@pytest.mark.parametrize("size, mults, attention", [(12, (1, 2), 6), (28, (1, 2, 2), 7), (16, (1, 2, 2), 4)])
+def test_unet_keeps_the_shape_with_and_without_classes(size, mults, attention):
+    x, t = torch.randn(3, 3, size, size), torch.tensor([0, 10, 999])
+    conditional = UNet(3, size, 8, mults, num_classes=10, attention_resolution=attention)
+    assert conditional(x, t, torch.tensor([0, 5, 10])).shape == x.shape  # 10: the null label
+    assert conditional(x, t).shape == x.shape  # no labels: the null label
+    unconditional = UNet(3, size, 8, mults, attention_resolution=attention)
+    assert unconditional(x, t).shape == x.shape
+    with pytest.raises(ValueError, match="unconditional"):
+        unconditional(x, t, torch.tensor([0, 1, 2]))
+    assert "SelfAttention" in str(conditional)
+
+
+def test_a_checkpoint_saved_mid_training_resumes_to_the_same_weights(tmp_path, monkeypatch):
+    import helpers.diffusion_experiment as experiment
+
+    data, config = tiny_set(), tiny_config(epochs=2)  # 40 images, batch 8: 5 steps per epoch
+    straight = train_diffusion(config, data, conditional=True, name="run", seed=3, checkpoint=tmp_path / "a.pt")
+
+    real_loss, calls = experiment.diffusion_loss, []
+
+    def killed_in_epoch_two(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 7:
+            raise KeyboardInterrupt  # the kill, two steps into the second epoch
+        return real_loss(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, "diffusion_loss", killed_in_epoch_two)
+    with pytest.raises(KeyboardInterrupt):
+        train_diffusion(config, data, conditional=True, name="run", seed=3, checkpoint=tmp_path / "b.pt")
+    assert torch.load(tmp_path / "b.pt", weights_only=True)["epoch"] == 1
+    monkeypatch.setattr(experiment, "diffusion_loss", real_loss)
+    resumed = train_diffusion(config, data, conditional=True, name="run", seed=3, checkpoint=tmp_path / "b.pt")
+    assert resumed.history == straight.history and len(resumed.history["loss"]) == 2
+    for a, b in zip(straight.ema.parameters(), resumed.ema.parameters()):
+        torch.testing.assert_close(a, b)
+    assert not torch.equal(next(straight.ema.parameters()), next(straight.model.parameters()))  # EMA differs
+
+
+def test_generate_samples_from_the_ema_model_in_batches_and_times_them():
+    data = tiny_set(channels=3)
+    trained = train_diffusion(tiny_config(), data, conditional=True, name="tiny")
+    labels = digit_labels(2)
+    images, seconds, kept = generate(trained, 20, sampler="ddim-5", labels=labels, w=2.0, batch_size=7, seed=1,
+                                     snapshots=(50, 0))
+    assert images.shape == (20, 3, 12, 12) and seconds > 0 and images.abs().max() <= 1
+    assert set(kept) == {50, 0} and torch.equal(kept[0], images[0]) and kept[50].abs().max() <= 1
+    again, _, _ = generate(trained, 20, sampler="ddim-5", labels=labels, w=2.0, batch_size=7, seed=1)
+    assert torch.equal(images, again)
+
+
+def test_per_digit_accuracy_and_resize():
+    labels = digit_labels(2, classes=3)
+    assert labels.tolist() == [0, 0, 1, 1, 2, 2]
+    table = per_digit_accuracy(torch.tensor([0, 1, 1, 1, 0, 0]), labels, classes=3)
+    assert table == {"0": 0.5, "1": 1.0, "2": 0.0, "overall": 0.5}
+    assert resize(torch.zeros(2, 3, 16, 16, dtype=torch.uint8), 28).shape == (2, 3, 28, 28)
+
+
+@pytest.mark.parametrize("cls, overrides, message", [
+    (ConditionalDiffusionConfig, {"sampler": "ddim-5000"}, "steps=5000 must lie in 1..T=1000"),
+    (ConditionalDiffusionConfig, {"samplers": ("ddpm-1000", "plms-20")}, "unknown sampler 'plms-20'"),
+    (ConditionalDiffusionConfig, {"guidance": (0.0, -1.0)}, "guidance=-1.0 is out of range"),
+    (ConditionalDiffusionConfig, {"w": -0.5}, "w=-0.5 is out of range"),
+    (DdpmConfig, {"fid_sampler": "ddim"}, "unknown sampler 'ddim'"),
+])
+def test_bad_configuration_gives_clear_errors(cls, overrides, message):
+    with pytest.raises(ValueError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        make_config(cls, "cpu", overrides)

@@ -1,0 +1,58 @@
+"""helpers.diffusion_report: the DCGAN row of the DDPM comparison (reused or trained) and the observations."""
+import torch
+
+from helpers.config import make_config
+from helpers.data.images import ImageSet
+from helpers.dcgan_reference import dcgan_row
+from helpers.diffusion_config import DdpmConfig
+from helpers.diffusion_report import conditional_observations, subset_per_digit
+from helpers.report.metrics import write_metrics
+
+
+def digits32(n=64):
+    gen = torch.Generator().manual_seed(0)
+    return ImageSet(torch.randint(0, 256, (n, 1, 32, 32), generator=gen, dtype=torch.uint8), torch.arange(n) % 10, "digits")
+
+
+def test_dcgan_row_reuses_the_gan_notebooks_metrics_only_when_made_alike(tmp_path):
+    train, reference = digits32(), torch.zeros(8, 1, 32, 32)
+    config = make_config(DdpmConfig, "smoke")
+    gan_metrics = tmp_path / "gan" / "metrics.json"
+    common = dict(judge=None, config=config, profile="smoke", data="embedded", seed=0, device="cpu",
+                  gan_metrics=gan_metrics, checkpoint=tmp_path / "dcgan.pt")
+    row, samples, source = dcgan_row(train, reference, **common)
+    assert source.startswith("trained here") and row["seconds_per_100"] > 0 and samples.shape == (200, 1, 32, 32)
+    assert (tmp_path / "dcgan.pt").exists()
+
+    def gan_run(profile):
+        write_metrics(gan_metrics.parent, notebook="gan", profile=profile, data="embedded", device=torch.device("cpu"),
+                      params={"seed": 0, "image_size": 32, "copies": config.data_copies}, timings={"total_s": 1.0},
+                      results={"samples": {"dcgan": {"fid_classifier": 1.25, "recognised": 0.5}}})
+
+    gan_run("smoke")
+    row, samples, source = dcgan_row(train, reference, **common)
+    assert source.startswith("reused from") and row == {"fid_classifier": 1.25, "recognised": 0.5} and samples is None
+    gan_run("cpu")  # another profile: not comparable, so the DCGAN is trained (here: its checkpoint reused) again
+    _, _, source = dcgan_row(train, reference, **common)
+    assert source.startswith("trained here")
+
+
+def test_conditional_observations_follow_the_numbers():
+    digits = {str(d): {"accuracy": 0.9 + d / 100} for d in range(10)} | {"overall": {"accuracy": 0.945}}
+    guidance = {w: {"accuracy": a, "fid_classifier": f, "seconds_per_100": 1.0}
+                for w, a, f in (("0", 0.7, 2.0), ("1", 0.9, 1.5), ("2", 0.95, 1.8), ("4", 0.97, 3.0))}
+    sampling = {"ddpm-1000": {"accuracy": 0.96, "fid_classifier": 2.0, "seconds_per_100": 40.0},
+                "ddim-50": {"accuracy": 0.95, "fid_classifier": 1.8, "seconds_per_100": 2.0},
+                "ddim-20": {"accuracy": 0.9, "fid_classifier": 2.5, "seconds_per_100": 0.8}}
+    text = conditional_observations(digits, guidance, sampling, {"ddpm-1000": 50, "ddim-50": 200, "ddim-20": 200},
+                                    sampler="ddim-50", w=2.0, judge_accuracy=0.98)
+    assert "94.5%" in text and "hardest digit 0" in text and "easiest 9" in text
+    assert "20.0x faster" in text and "1.0 points lower" in text
+    assert "lowest at w = 1" in text and "highest at w = 4" in text
+
+
+def test_subset_per_digit_takes_the_first_of_each_digit():
+    labels = torch.tensor([0, 0, 0, 1, 1, 1])
+    images = torch.arange(6).float().reshape(6, 1, 1, 1)
+    chosen, chosen_labels = subset_per_digit(images, labels, 2)
+    assert chosen.flatten().tolist() == [0, 1, 3, 4] and chosen_labels.tolist() == [0, 0, 1, 1]

@@ -1,0 +1,202 @@
+"""The conditional diffusion notebook's cells (classifier-free guidance, DDIM)."""
+
+CELLS = [
+    ("md", """
+# Conditional diffusion with classifier-free guidance, and DDIM sampling
+
+*DLCV HW2 P2.* A DDPM (Ho et al., 2020) that draws the digit it is asked for. The UNet sees the class
+through a learned embedding; during training the label is replaced by a *null* label with probability 0.1,
+so the same network also learns the unconditional model, and sampling mixes the two predictions with
+**classifier-free guidance** (Ho & Salimans, 2022): eps = (1 + w) eps(x, c) - w eps(x, null). How often does
+the suite's digit classifier read the requested digit? How do the guidance scale w and the sampler
+(1000-step DDPM against DDIM, Song et al. 2021, with 100, 50 and 20 steps) trade accuracy, FID and time?
+"""),
+    ("parameters", """
+profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+data = "embedded"  # or the course's digits folder: <data>/mnistm/data/*.png + train.csv, val.csv
+seed = 0
+out_dir = "../reports/conditional_diffusion"
+epochs = None      # None keeps the profile's value
+batch_size = None
+w = None           # guidance scale of the 10x10 grid and the per-digit table
+sampler = None     # e.g. "ddim-50" or "ddpm-1000"
+per_digit = None   # samples graded per digit
+"""),
+    ("code", """
+from helpers.runtime import PhaseTimer
+
+timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
+
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from helpers.config import as_dict, prepare_run
+from helpers.data import EMBEDDED, load_domains, to_float
+from helpers.diffusion_config import ConditionalDiffusionConfig
+from helpers.diffusion_experiment import (build_unet, checkpoint_path, digit_labels, generate, train_diffusion,
+                                          training_fields)
+from helpers.diffusion_report import (as_uint8, conditional_observations, for_judge, grade_conditional, per_digit as
+                                      per_digit_table, reverse_figure, subset_per_digit, sweep_figure)
+from helpers.generative.judge import load_judge
+from helpers.models.unet import count_parameters
+from helpers.plots import image_grid, loss_curves, save_figure
+from helpers.report.metrics import write_metrics
+from helpers.report.tables import hyperparameters
+from helpers.runtime import derive_seed
+
+overrides = {"epochs": epochs, "batch_size": batch_size, "w": w, "sampler": sampler, "per_digit": per_digit}
+profile, config, device = prepare_run(ConditionalDiffusionConfig, profile, overrides, seed)
+hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
+"""),
+    ("md", """
+## Data and the digit classifier
+
+On the embedded data: `digits-m`, the MNIST-M stand-in (each handwritten digit blended with crops of two
+photos, several renderings per digit), split by handwritten sample into training and held-out images. With
+`data=<folder>` the course's MNIST-M. The suite's digit classifier is trained once on the real training
+images (cached under `reports/_judge/`); it grades every sample, and its 64-d feature layer is the space of
+the **classifier FID** against the held-out real images (not comparable with Inception FID). Images are
+rendered at `judge_size` (16x16 in the cpu profile, 28x28 in the gpu profile); the UNet works at `image_size`
+and its samples are resized to `judge_size` when the two differ.
+"""),
+    ("code", """
+with timer.phase("data"):
+    name = "digits-m" if data == EMBEDDED else "mnistm"
+    domain = load_domains(data, [name], seed=seed, size=config.judge_size, copies=config.copies)[name]
+train, held_out = domain.train, domain.test
+with timer.phase("judge"):
+    judge = load_judge(train, cache_dir=Path(out_dir).parent / "_judge", device=device, seed=seed, profile=profile,
+                       held_out=held_out)
+reference = to_float(held_out.images)
+print(f"{name}: {len(train)} training images, {len(held_out)} held-out; the classifier reads "
+      f"{judge.accuracy:.1%} of the held-out images right")
+fig = image_grid({"real training images": train.images[:16]})
+save_figure(fig, out_dir, "real")
+"""),
+    ("md", """
+## The UNet
+
+Residual blocks with the time step's sinusoidal embedding (and the class embedding, whose last row is the
+null label) added inside each block, self-attention at the lowest resolutions, skip connections from the
+down path to the up path. An exponential moving average of the weights (`torch.optim.swa_utils.AveragedModel`)
+is kept during training, and every sample below comes from the averaged model.
+"""),
+    ("code", """
+unet = build_unet(config, train.channels, num_classes=10)
+print(unet)
+print(f"{count_parameters(unet) / 1e6:.2f} M parameters")
+"""),
+    ("md", """
+## Training
+
+The simple DDPM loss (mean squared error between the added noise and the predicted noise at a random step
+of the T = 1000 step linear schedule), each label dropped with probability `p_uncond`. A checkpoint is
+written after every epoch under `out_dir/checkpoints/`; running the notebook again resumes or reuses it.
+"""),
+    ("code", """
+with timer.phase("training"):
+    checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "conditional", config=training_fields(config), data=data,
+                                 seed=seed, images=len(train), size=config.judge_size, copies=config.copies)
+    trained = train_diffusion(config, train, conditional=True, name="conditional DDPM", device=device, seed=seed,
+                              checkpoint=checkpoint)
+print(f"trained in {trained.seconds:.0f} s")
+fig = loss_curves({"conditional DDPM (noise MSE)": trained.history}, keys=["loss"])
+save_figure(fig, out_dir, "loss_curve")
+"""),
+    ("md", """
+## Ten samples of each digit
+
+Row *d* holds samples asked for digit *d* (guidance `w`, sampler `sampler` of the table above). These are
+the first ten of the `per_digit` samples per digit that the classifier grades below.
+"""),
+    ("code", """
+with timer.phase("sampling"):
+    labels = digit_labels(config.per_digit)
+    images, seconds, _ = generate(trained, len(labels), sampler=config.sampler, labels=labels, w=config.w,
+                                  batch_size=config.sample_batch, device=device, seed=derive_seed(seed, "grid"))
+grid, grid_labels = subset_per_digit(images, labels, 10)
+grid = as_uint8(for_judge(grid, judge))
+fig = image_grid({f"digit {d}": grid[grid_labels == d] for d in range(10)})
+save_figure(fig, out_dir, "samples_10x10")
+"""),
+    ("md", """
+## Accuracy per digit
+
+The share of each digit's samples that the classifier reads as the requested digit.
+"""),
+    ("code", """
+with timer.phase("grading"):
+    digits = per_digit_table(judge, images, labels)
+print(f"{config.per_digit} samples per digit, {config.sampler}, w = {config.w:g}")
+pd.DataFrame(digits).rename_axis("").style.format("{:.1%}")
+"""),
+    ("md", """
+## Sweeps: guidance scale and sampler
+
+Guidance w in the `guidance` list with the `sampler` above; then each sampler in `samplers` with guidance
+`w`. The DDIM rows grade `sweep_per_digit` samples per digit; the 1000-step DDPM row, 20 times slower,
+grades `ddpm_per_digit` per digit. The row with the grid's own settings reuses the grid's samples (the first
+`sweep_per_digit` of each digit, and its sampling time).
+"""),
+    ("code", """
+def sweep_row(sampler_name, w_value, k, snapshots=()):
+    if sampler_name == config.sampler and w_value == config.w and k <= config.per_digit:
+        chosen, chosen_labels = subset_per_digit(images, labels, k)
+        return grade_conditional(judge, chosen, chosen_labels, reference, seconds * len(chosen) / len(images)), len(chosen), {}
+    row_labels = digit_labels(k)
+    row_images, row_seconds, kept = generate(trained, len(row_labels), sampler=sampler_name, labels=row_labels,
+                                             w=w_value, batch_size=config.sample_batch, device=device,
+                                             seed=derive_seed(seed, sampler_name, w_value), snapshots=snapshots)
+    return grade_conditional(judge, row_images, row_labels, reference, row_seconds), len(row_images), kept
+
+
+counts, guidance, sampling = {}, {}, {}
+with timer.phase("sweeps"):
+    for w_value in config.guidance:
+        guidance[f"{w_value:g}"], _, _ = sweep_row(config.sampler, w_value, config.sweep_per_digit)
+    for sampler_name in config.samplers:
+        ddpm = sampler_name.startswith("ddpm")
+        k = config.ddpm_per_digit if ddpm else config.sweep_per_digit
+        sampling[sampler_name], counts[sampler_name], kept = sweep_row(
+            sampler_name, config.w, k, snapshots=(1000, 800, 600, 400, 200, 0) if ddpm else ())
+        if ddpm:
+            reverse = kept
+print(f"guidance sweep: {config.sweep_per_digit * 10} samples per w with {config.sampler}")
+display(pd.DataFrame(guidance).T.rename_axis("w").style.format({"accuracy": "{:.1%}"}, precision=2))
+print(f"sampler sweep, w = {config.w:g}")
+sampler_table = pd.DataFrame(sampling).T.rename_axis("sampler")
+sampler_table["samples"] = pd.Series(counts)
+display(sampler_table.style.format({"accuracy": "{:.1%}", "samples": "{:.0f}"}, precision=2))
+"""),
+    ("md", """
+## The reverse process
+
+The first "0" of the 1000-step DDPM row of the sampler sweep, from pure noise (t = 1000) to the sample (t = 0).
+"""),
+    ("code", """
+fig = reverse_figure({t: for_judge(x[None], judge)[0] for t, x in reverse.items()},
+                     f"the first \\"0\\" of the DDPM run (w = {config.w:g}), t = 1000 (noise) to 0 (sample)")
+save_figure(fig, out_dir, "reverse_process")
+"""),
+    ("code", """
+fig = sweep_figure(guidance, sampling, counts)
+save_figure(fig, out_dir, "sweeps")
+"""),
+    ("md", """
+## Observations
+"""),
+    ("code", """
+display(Markdown(conditional_observations(digits, guidance, sampling, counts, sampler=config.sampler, w=config.w,
+                                          judge_accuracy=judge.accuracy)))
+"""),
+    ("code", """
+metrics_path = write_metrics(
+    out_dir, notebook="conditional_diffusion", profile=profile, data=data, device=device,
+    params={"seed": seed, **as_dict(config)},
+    results={"per_digit": digits, "guidance": guidance, "sampling": sampling}, timings=timer.as_dict(),
+    extra={"samples_per_row": counts, "judge_accuracy": judge.accuracy, "training_s": round(trained.seconds, 1)})
+print(f"wrote {metrics_path}")
+"""),
+]
