@@ -84,8 +84,8 @@ def limited(data: ImageSet, limit: int, seed: int) -> ImageSet:
 def load_byol_data(config: ByolConfig, data: str, seed: int) -> ByolData:
     """Embedded: pretrain on the training images of all four domains (labels dropped), the supervised
     backbone on ``digits``, fine-tune on ``label_fraction`` of ``digits-s``, validate on its test split.
-    Course folder: ``mini/train`` (pretraining), ``mini/train.csv`` if present (supervised backbone),
-    ``office/{train,val}`` with their CSVs."""
+    ``limit`` caps the pretraining sets (smoke runs). Course folder: ``mini/train`` (pretraining),
+    ``mini/train.csv`` if present (supervised backbone), ``office/{train,val}`` with their CSVs."""
     if data == EMBEDDED:
         domains = {n: d.with_channels(3) for n, d in embedded_domains(
             EMBEDDED_DOMAINS, seed=seed, size=config.image_size, copies=config.copies).items()}
@@ -102,7 +102,7 @@ def load_byol_data(config: ByolConfig, data: str, seed: int) -> ByolData:
         root = Path(data).expanduser()
         root = root / COURSE_SUBFOLDER if (root / COURSE_SUBFOLDER).is_dir() else root
         unlabeled = rgb(load_unlabeled_folder(root / "mini" / "train", size=config.image_size,
-                                              limit=config.pretrain_limit or None))
+                                              limit=config.limit or None))
         supervised = supervised_val = None
         if (root / "mini" / "train.csv").is_file():
             mini_classes = class_names(root / "mini" / "train.csv", root / "mini" / "train")
@@ -116,7 +116,9 @@ def load_byol_data(config: ByolConfig, data: str, seed: int) -> ByolData:
         sources = {"pretraining (unlabeled)": str(root / "mini" / "train"),
                    "supervised backbone": str(root / "mini" / "train.csv") if supervised is not None else "not available",
                    "fine-tuning": str(office / "train"), "validation": str(office / "val")}
-    unlabeled = limited(unlabeled, config.pretrain_limit, seed)
+    unlabeled = limited(unlabeled, config.limit, seed)
+    if supervised is not None:
+        supervised = limited(supervised, config.limit, seed)
     labelled = label_subset(finetune_train, config.label_fraction, seed)
     return ByolData(unlabeled, supervised, supervised_val, labelled, val, classes, sources)
 
