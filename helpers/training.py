@@ -44,9 +44,10 @@ def fit(
     seed: int = 0,
     on_epoch_end: Callable[[int], Mapping[str, float] | None] | None = None,
 ) -> History:
-    """Train for ``epochs`` epochs and return the history: each loss's mean per epoch, plus what
-    ``on_epoch_end(epoch)`` returns. With ``checkpoint`` the state is saved atomically after every
-    epoch and an existing checkpoint is resumed (a finished one returns its history at once)."""
+    """Train for ``epochs`` epochs and return the history: each loss's mean per epoch (over the steps
+    that returned it), plus what ``on_epoch_end(epoch)`` returns. With ``checkpoint`` the state is
+    saved atomically after every epoch and an existing checkpoint is resumed (a finished one returns
+    its history at once)."""
     schedulers = schedulers or {}
     history: History = {}
     start = 0
@@ -68,6 +69,7 @@ def fit(
             module.train()
         epoch_batches = batches()
         sums: dict[str, float] = {}
+        counts: dict[str, int] = {}  # a loss a step leaves out (a GAN's generator loss between critic steps)
         for i, batch in enumerate(epoch_batches):
             progress = (epoch * len(epoch_batches) + i) / total
             losses = step(batch, progress)
@@ -78,9 +80,10 @@ def fit(
                         f"{name}: loss '{key}' is {value} at epoch {epoch + 1}, step {i + 1}; "
                         f"lower the learning rate or check the inputs")
                 sums[key] = sums.get(key, 0.0) + value
+                counts[key] = counts.get(key, 0) + 1
             bar.update()
         for key, value in sums.items():
-            history.setdefault(key, []).append(value / len(epoch_batches))
+            history.setdefault(key, []).append(value / counts[key])
         for scheduler in schedulers.values():
             scheduler.step()
         if on_epoch_end is not None:

@@ -1,0 +1,78 @@
+"""Frechet Inception Distance and its classifier-feature variant, both through pytorch-fid.
+
+The Inception network's weights cannot be downloaded at run time: :func:`inception_fid` looks for
+pytorch-fid's weights file in torch's cache (or at ``weights``) and otherwise raises
+:class:`MissingWeightsError` saying which file, where to put it, and what is reported instead.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import torch
+from pytorch_fid import inception as pytorch_fid_inception
+from pytorch_fid.fid_score import calculate_frechet_distance
+
+from helpers.generative.judge import Judge
+
+INCEPTION_WEIGHTS = Path(pytorch_fid_inception.FID_WEIGHTS_URL).name  # pt_inception-2015-12-05-6726825d.pth
+
+
+class MissingWeightsError(FileNotFoundError):
+    """A pretrained weights file the suite may not download is absent."""
+
+
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """Frechet distance between Gaussians fitted to two feature sets ``[N, D]`` (pytorch-fid's formula)."""
+    for name, features in (("first", features_a), ("second", features_b)):
+        if features.ndim != 2 or len(features) < 2:
+            raise ValueError(f"the {name} feature set must be [N >= 2, D]; got shape {features.shape}")
+    stats = [(f.mean(0), np.cov(f, rowvar=False)) for f in (features_a, features_b)]
+    with warnings.catch_warnings():
+        # Units that never fire make a covariance singular; pytorch-fid then adds its own small offset.
+        warnings.filterwarnings("ignore", message="Matrix is singular")
+        return float(calculate_frechet_distance(stats[0][0], stats[0][1], stats[1][0], stats[1][1]))
+
+
+def classifier_fid(judge: Judge, real: torch.Tensor, fake: torch.Tensor) -> float:
+    """FID in the feature space of the suite's digit classifier (not comparable with Inception FID)."""
+    return frechet_distance(judge.features(real), judge.features(fake))
+
+
+def inception_weights_path(weights: Path | str | None = None) -> Path:
+    """The Inception weights file: ``weights`` if given, else pytorch-fid's file in torch's hub cache."""
+    path = Path(weights) if weights is not None else Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_WEIGHTS
+    if not path.is_file():
+        where = f"at weights={str(weights)!r}" if weights is not None else f"in torch's cache {path.parent}"
+        raise MissingWeightsError(
+            f"Inception FID needs pytorch-fid's weights file {INCEPTION_WEIGHTS}, not found {where}. "
+            f"Download it on a machine with internet from {pytorch_fid_inception.FID_WEIGHTS_URL} and put it at "
+            f"{Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_WEIGHTS} (or pass its path); until then the "
+            f"tables report the classifier FID only.")
+    return path
+
+
+@torch.no_grad()
+def inception_features(images: torch.Tensor, device: torch.device | str, weights: Path | str | None = None,
+                       batch_size: int = 50) -> np.ndarray:
+    """2048-d pool features of pytorch-fid's Inception for float images in [-1, 1] (gray is repeated)."""
+    path = inception_weights_path(weights)
+    # pytorch-fid fetches its weights by URL; hand it the local file instead, so nothing is downloaded.
+    with mock.patch.object(pytorch_fid_inception, "load_state_dict_from_url",
+                           lambda *args, **kwargs: torch.load(path, map_location="cpu", weights_only=True)):
+        model = pytorch_fid_inception.InceptionV3([3]).to(device).eval()
+    outputs = []
+    for start in range(0, len(images), batch_size):
+        batch = images[start:start + batch_size].to(device)
+        if batch.shape[1] == 1:
+            batch = batch.repeat(1, 3, 1, 1)
+        outputs.append(model((batch + 1) / 2)[0].squeeze(-1).squeeze(-1).double().cpu())
+    return torch.cat(outputs).numpy()
+
+
+def inception_fid(real: torch.Tensor, fake: torch.Tensor, device: torch.device | str = "cpu",
+                  weights: Path | str | None = None) -> float:
+    """FID with pytorch-fid's Inception network; raises :class:`MissingWeightsError` without its weights."""
+    return frechet_distance(inception_features(real, device, weights), inception_features(fake, device, weights))
