@@ -89,7 +89,7 @@ def write_png(path, rng, size=32):
 def test_classification_runs_on_the_course_class_folders(tmp_path):
     """`DATA=path` with hw1_data/p1_data/{train_50,val_50}/<label>_<idx>.png, named by its parent folder."""
     rng = np.random.default_rng(0)
-    for split, count in (("train_50", 80), ("val_50", 20)):
+    for split, count in (("train_50", 80), ("val_50", 30)):
         for i in range(count):
             write_png(tmp_path / "hw1_data" / "p1_data" / split / f"{i % 5}_{i}.png", rng)
     execute_notebook("classification", profile="smoke", data=str(tmp_path / "hw1_data"), reports_dir=tmp_path / "reports",

@@ -21,7 +21,7 @@ class Embedded:
     pca: np.ndarray
     tsne: np.ndarray
     labels: np.ndarray
-    knn: float  # cross-validated 5-NN accuracy in the 2-D t-SNE embedding
+    knn: float  # cross-validated 5-NN accuracy in the 2-D t-SNE embedding (nan: too few points per class)
 
 
 def sample_indices(n: int, k: int, seed: int) -> np.ndarray:
@@ -34,7 +34,11 @@ def embed(title: str, features: np.ndarray, labels: np.ndarray, *, points: int, 
     x, y = features[chosen], labels[chosen]
     # one thread: openTSNE's two threads took 5x the CPU time on the shared 2-core machine (800 points: 16 s vs 2.6 s)
     embedded = tsne(x, seed=seed, n_jobs=1)
-    return Embedded(title, pca(x, seed=seed), embedded, y, knn_accuracy(embedded, y))
+    # stratified folds need every class in each: as many folds (at most 5) as the rarest class has points
+    folds = min(5, int(np.unique(y, return_counts=True)[1].min()))
+    enough = folds >= 2 and len(y) * (folds - 1) // folds >= 5  # 5 neighbours in every training fold
+    knn = knn_accuracy(embedded, y, folds=folds) if enough else float("nan")
+    return Embedded(title, pca(x, seed=seed), embedded, y, knn)
 
 
 def embedding_panels(embeddings: Sequence[Embedded], names: Sequence[str], *, with_pca: bool = True) -> list:

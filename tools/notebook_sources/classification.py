@@ -26,6 +26,8 @@ from helpers.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
+import math
+
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -144,7 +146,7 @@ with timer.phase("PCA and t-SNE"):
                   for label, (epoch, features) in a.snapshots.items()}
 fig = embedding_grid(embedding_panels(list(embeddings.values()), classes), ncols=len(embeddings))
 save_figure(fig, out_dir, "features_over_epochs")
-tsne_knn = {label: {"accuracy": round(e.knn, 4)} for label, e in embeddings.items()}
+tsne_knn = {label: {"accuracy": None if math.isnan(e.knn) else round(e.knn, 4)} for label, e in embeddings.items()}
 """),
     ("md", """
 ## Observations
