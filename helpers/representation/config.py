@@ -15,7 +15,7 @@ class ClassificationConfig:
     """Model A (a CNN from scratch) and model B (ResNet18 adapted to small images) on one labelled set."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
-        "smoke": dict(copies=1, train_limit=192, epochs_a=2, epochs_b=1, widths=(8, 16), hidden=32, tsne_points=100),
+        "smoke": dict(copies=1, train_limit=192, epochs_a=3, epochs_b=1, widths=(8, 16), hidden=32, tsne_points=100),
         "cpu": dict(),
         "gpu": dict(image_size=32, copies=4, epochs_a=30, epochs_b=20, widths=(64, 128), hidden=256,
                     stem="cifar", batch_size=128, tsne_points=2500),

@@ -82,4 +82,5 @@ def train_supervised(model: nn.Module, train: ImageSet, val: ImageSet, *, name: 
         if label not in kept and checkpoint is not None and snapshot_path(checkpoint, label).exists():
             state = load_checkpoint(snapshot_path(checkpoint, label))
             kept[label] = (int(state["epoch"]), state["features"].numpy())
-    return Trained(name, model, history, accuracy(model, val, device), kept)
+    ordered = {label: kept[label] for label in snapshots or {} if label in kept}
+    return Trained(name, model, history, accuracy(model, val, device), ordered)

@@ -142,7 +142,7 @@ in the 2-D embedding (how well the picture separates them).
     ("code", """
 labels = domain.test.labels.numpy()
 with timer.phase("PCA and t-SNE"):
-    embeddings = {label: embed(f"epoch {epoch + 1}", features, labels, points=config.tsne_points, seed=seed)
+    embeddings = {label: embed(f"{label} epoch ({epoch + 1})", features, labels, points=config.tsne_points, seed=seed)
                   for label, (epoch, features) in a.snapshots.items()}
 fig = embedding_grid(embedding_panels(list(embeddings.values()), classes), ncols=len(embeddings))
 save_figure(fig, out_dir, "features_over_epochs")
@@ -159,8 +159,8 @@ display(Markdown(f'''
   (ResNet18, {init.description}) reaches **{b.accuracy:.1%}** after {config.epochs_b}: {better} is ahead by
   {abs(a.accuracy - b.accuracy) * 100:.1f} points on this data and budget.
 - Model A's features separate the classes more as training goes on: the 5-NN accuracy of the 2-D t-SNE embedding
-  is {first.knn:.1%} after the first epoch ({first.title}), {middle.knn:.1%} at {middle.title} and
-  {last.knn:.1%} at the last ({last.title}).
+  is {first.knn:.1%} at the {first.title}, {middle.knn:.1%} at the {middle.title} and
+  {last.knn:.1%} at the {last.title}.
 - PCA, a linear projection to two dimensions, shows the classes less apart than t-SNE, which keeps
   neighbourhoods: most of the separation lives in more than two linear directions.
 '''))
