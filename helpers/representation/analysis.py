@@ -22,6 +22,7 @@ class Embedded:
     tsne: np.ndarray
     labels: np.ndarray
     knn: float  # cross-validated 5-NN accuracy in the 2-D t-SNE embedding (nan: too few points per class)
+    pca_knn: float  # the same in the 2-D PCA projection
 
 
 def sample_indices(n: int, k: int, seed: int) -> np.ndarray:
@@ -37,13 +38,16 @@ def embed(title: str, features: np.ndarray, labels: np.ndarray, *, points: int, 
     # stratified folds need every class in each: as many folds (at most 5) as the rarest class has points
     folds = min(5, int(np.unique(y, return_counts=True)[1].min()))
     enough = folds >= 2 and len(y) * (folds - 1) // folds >= 5  # 5 neighbours in every training fold
-    knn = knn_accuracy(embedded, y, folds=folds) if enough else float("nan")
-    return Embedded(title, pca(x, seed=seed), embedded, y, knn)
+    projected = pca(x, seed=seed)
+    if not enough:
+        return Embedded(title, projected, embedded, y, float("nan"), float("nan"))
+    return Embedded(title, projected, embedded, y, knn_accuracy(embedded, y, folds=folds),
+                    knn_accuracy(projected, y, folds=folds))
 
 
 def embedding_panels(embeddings: Sequence[Embedded], names: Sequence[str], *, with_pca: bool = True) -> list:
     """Panels for :func:`helpers.plots.embedding_grid`: a row of PCA panels, then a row of t-SNE panels."""
-    panels = [(e.pca, e.labels, names, f"PCA, {e.title}") for e in embeddings] if with_pca else []
+    panels = [(e.pca, e.labels, names, f"PCA, {e.title} (2-D 5-NN accuracy {e.pca_knn:.1%})") for e in embeddings] if with_pca else []
     return panels + [(e.tsne, e.labels, names, f"t-SNE, {e.title} (2-D 5-NN accuracy {e.knn:.1%})") for e in embeddings]
 
 

@@ -172,17 +172,25 @@ save_figure(fig, out_dir, "tsne_before_after")
     ("code", """
 chance = 1 / len(byol_data.classes)
 acc = {s: r.accuracy for s, r in results.items()}
+# one standard error of an accuracy measured on this many validation images (binomial)
+error = math.sqrt(max(acc.values()) * (1 - max(acc.values())) / len(byol_data.val))
 lines = [f"- The BYOL loss went from {losses[0]:.3f} (first epoch) to {losses[-1]:.3f} (last epoch, "
          f"{'lower' if losses[-1] < losses[0] else 'not lower'}); the normalised projections keep a per-dimension "
          f"std of {collapse_std:.4f} against {uniform:.4f} for points spread evenly over the sphere and 0 for a collapse.",
          f"- t-SNE of the validation features: 2-D 5-NN accuracy {before.knn:.1%} from the random backbone, "
          f"{after.knn:.1%} after BYOL."]
 if "A" in acc and "C" in acc:
+    gain = acc["C"] - acc["A"]
+    verdict = ("helps" if gain > 2 * error else "does not help" if gain < -2 * error else
+               "makes no difference beyond the noise")
     lines.append(f"- Full fine-tuning with {len(byol_data.labelled)} labelled images: from scratch (A) {acc['A']:.1%}, "
-                 f"from BYOL (C) {acc['C']:.1%}: BYOL pretraining {'helps' if acc['C'] > acc['A'] else 'does not help'} "
-                 f"({(acc['C'] - acc['A']) * 100:+.1f} points).")
+                 f"from BYOL (C) {acc['C']:.1%}: BYOL pretraining {verdict} ({gain * 100:+.1f} points; one standard "
+                 f"error of these accuracies, {len(byol_data.val)} validation images, is about {error * 100:.1f} points).")
 if "E" in acc:
-    lines.append(f"- With the BYOL backbone frozen (E) a linear classifier reaches {acc['E']:.1%}, chance being {chance:.1%}.")
+    above = acc["E"] - chance
+    lines.append(f"- With the BYOL backbone frozen (E) a linear classifier reaches {acc['E']:.1%}, chance being {chance:.1%}: "
+                 + ("well above chance." if above > 3 * error else "above chance." if above > 2 * error else
+                    "no better than chance; the BYOL features alone do not tell the classes apart."))
 if "B" in acc and "D" in acc:
     lines.append(f"- The supervised backbone gives {acc['B']:.1%} fine-tuned (B) and {acc['D']:.1%} frozen (D).")
 display(Markdown("\\n".join(lines)))
