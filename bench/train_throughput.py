@@ -1,9 +1,9 @@
-"""Training throughput: the helpers' loop (helpers.training.fit + PairedBatches + dann_step) against a
-bare PyTorch loop of the same DANN model, batch and data.
+"""Training throughput: the helpers' loop (helpers.training.fit + batches + the method's step) against a
+bare PyTorch loop of the same model, batch and data, for the DANN step and the DCGAN step.
 
-Measures: images per second (source + target images) of each, and their ratio (goal >= 0.97).
-Hardware: the 2-core CPU machine of DESIGN.md (torch 2.14.1), cpu profile of DannConfig.
-Run: .venv/bin/python bench/train_throughput.py [--steps 120] [--repeats 3]
+Measures: images per second of each (DANN: source + target images; DCGAN: real images), and their ratio
+(goal >= 0.97). Hardware: the 2-core CPU machine of DESIGN.md (torch 2.14.1), cpu profiles.
+Run: .venv/bin/python bench/train_throughput.py [--steps 120] [--repeats 3] [--only dann|dcgan]
 Got (2026-11-23, 2 cores, cpu profile, batch 64+64): see the closing note of the foundation issue.
 """
 from __future__ import annotations
@@ -20,7 +20,10 @@ from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import build_dann, dann_step
 from helpers.config import make_config
 from helpers.data import load_domains, to_float
-from helpers.data.batches import PairedBatches
+from helpers.data.batches import Batches, PairedBatches
+from helpers.generative import gan_losses
+from helpers.generative.config import GanConfig
+from helpers.generative.gan_methods import build_gan
 from helpers.models.domain import grl_lambda
 from helpers.training import fit
 
@@ -77,26 +80,72 @@ def bare_loop(pair: DomainPair, config: DannConfig, steps: int) -> float:
     return 2 * b * steps / (time.perf_counter() - start)
 
 
+def dcgan_helpers_loop(data, config: GanConfig, steps: int) -> float:
+    torch.manual_seed(0)
+    gan = build_gan("dcgan", config, data.channels, "cpu")
+    batches = FirstSteps(Batches(data, config.batch_size), steps)
+    start = time.perf_counter()
+    fit(gan.step, lambda: batches, name="bench", epochs=1,
+        modules={"generator": gan.generator, "discriminator": gan.discriminator},
+        optimizers={"generator": gan.opt_g, "discriminator": gan.opt_d})
+    return config.batch_size * steps / (time.perf_counter() - start)
+
+
+def dcgan_bare_loop(data, config: GanConfig, steps: int) -> float:
+    torch.manual_seed(0)
+    gan = build_gan("dcgan", config, data.channels, "cpu")
+    generator, discriminator = gan.generator.train(), gan.discriminator.train()
+    opt_g, opt_d = gan.opt_g, gan.opt_d
+    b = config.batch_size
+    start = time.perf_counter()
+    order = torch.randperm(len(data))
+    for i in range(steps):
+        real = to_float(data.images[order[i * b:(i + 1) * b]])
+        fake = generator(torch.randn(b, config.z_dim))
+        d_loss = gan_losses.dcgan_d_loss(discriminator(real), discriminator(fake.detach()))
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+        g_loss = gan_losses.dcgan_g_loss(discriminator(generator(torch.randn(b, config.z_dim))))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+    return b * steps / (time.perf_counter() - start)
+
+
+def compare(label: str, ours_fn, bare_fn, steps: int, repeats: int) -> None:
+    ours_fn(10), bare_fn(10)  # warm-up
+    ours, bare = [], []
+    for _ in range(repeats):  # interleaved, so drifts in machine load hit both alike
+        ours.append(ours_fn(steps))
+        bare.append(bare_fn(steps))
+    ours_median, bare_median = statistics.median(ours), statistics.median(bare)
+    print(f"{label}, {steps} steps x {repeats}, {torch.get_num_threads()} threads")
+    print(f"  helpers loop : {ours_median:8.0f} images/s  (runs: {', '.join(f'{v:.0f}' for v in ours)})")
+    print(f"  bare PyTorch : {bare_median:8.0f} images/s  (runs: {', '.join(f'{v:.0f}' for v in bare)})")
+    print(f"  ratio        : {ours_median / bare_median:8.3f}  (goal >= 0.97)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=120)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", choices=("dann", "dcgan"))
     args = parser.parse_args()
-    config = make_config(DannConfig, "cpu")
-    domains = load_domains("embedded", ["digits-m", "digits-s"], copies=config.copies)
-    pair = DomainPair.of(domains["digits-m"], domains["digits-s"])
-    steps = min(args.steps, len(pair.source.train) // config.batch_size)
-    helpers_loop(pair, config, 10), bare_loop(pair, config, 10)  # warm-up
-    ours, bare = [], []
-    for _ in range(args.repeats):  # interleaved, so drifts in machine load hit both alike
-        ours.append(helpers_loop(pair, config, steps))
-        bare.append(bare_loop(pair, config, steps))
-    ours_median, bare_median = statistics.median(ours), statistics.median(bare)
-    print(f"DANN step, batch {config.batch_size}+{config.batch_size}, {steps} steps x {args.repeats}, "
-          f"{torch.get_num_threads()} threads")
-    print(f"  helpers loop : {ours_median:8.0f} images/s  (runs: {', '.join(f'{v:.0f}' for v in ours)})")
-    print(f"  bare PyTorch : {bare_median:8.0f} images/s  (runs: {', '.join(f'{v:.0f}' for v in bare)})")
-    print(f"  ratio        : {ours_median / bare_median:8.3f}  (goal >= 0.97)")
+    if args.only in (None, "dann"):
+        config = make_config(DannConfig, "cpu")
+        domains = load_domains("embedded", ["digits-m", "digits-s"], copies=config.copies)
+        pair = DomainPair.of(domains["digits-m"], domains["digits-s"])
+        steps = min(args.steps, len(pair.source.train) // config.batch_size)
+        compare(f"DANN step, batch {config.batch_size}+{config.batch_size}", lambda n: helpers_loop(pair, config, n),
+                lambda n: bare_loop(pair, config, n), steps, args.repeats)
+    if args.only in (None, "dcgan"):
+        gan_config = make_config(GanConfig, "cpu")
+        digits = load_domains("embedded", ["digits"], size=gan_config.image_size, copies=gan_config.copies)["digits"]
+        steps = min(args.steps, len(digits.train) // gan_config.batch_size)
+        compare(f"DCGAN step (G + D), batch {gan_config.batch_size}, {gan_config.image_size}x{gan_config.image_size}, "
+                f"width {gan_config.width}", lambda n: dcgan_helpers_loop(digits.train, gan_config, n),
+                lambda n: dcgan_bare_loop(digits.train, gan_config, n), steps, args.repeats)
 
 
 if __name__ == "__main__":

@@ -85,3 +85,32 @@ def image_grid(rows: Mapping[str, torch.Tensor], *, scale: float = 0.5) -> plt.F
         ax.set_yticks([])
     fig.tight_layout()
     return fig
+
+
+def sample_grids(panels: Mapping[str, torch.Tensor], *, nrow: int = 8, ncols: int = 2,
+                 column_labels: Sequence[str] | None = None) -> plt.Figure:
+    """One titled panel per name, each a grid of uint8 images ``[N, C, H, W]`` with ``nrow`` per row
+    (e.g. 32 samples of each GAN as 4 x 8); ``column_labels`` names the grid's columns (e.g. the digit)."""
+    n = len(panels)
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    first = next(iter(panels.values()))
+    rows_per_panel = -(-len(first) // nrow)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(0.42 * nrow * ncols + 0.4, 0.42 * rows_per_panel * nrows + 0.5),
+                             squeeze=False)
+    for ax, (name, images) in zip(axes.flat, panels.items()):
+        images = images.repeat(1, 3, 1, 1) if images.shape[1] == 1 else images
+        grid = torchvision.utils.make_grid(images, nrow=nrow, padding=2, pad_value=255)
+        ax.imshow(grid.permute(1, 2, 0).numpy())
+        ax.set_title(name, fontsize=9)
+        ax.set_yticks([])
+        if column_labels is None:
+            ax.set_xticks([])
+        else:
+            step = images.shape[-1] + 2
+            ax.set_xticks([2 + step * (i + 0.5) for i in range(len(column_labels))], column_labels, fontsize=8)
+            ax.tick_params(length=0)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

@@ -36,9 +36,16 @@ def digits():
     return embedded_domains(["digits"], size=16)["digits"]
 
 
-def test_the_judge_is_trained_once_then_loaded_from_its_cache(tmp_path, digits):
+@pytest.fixture(scope="module")
+def judge_cache(tmp_path_factory, digits):
+    """A judge trained once for this module: (its cache folder, the judge)."""
+    cache = tmp_path_factory.mktemp("judge")
+    return cache, load_judge(digits.train, cache_dir=cache, profile="cpu", held_out=digits.test)
+
+
+def test_the_judge_is_trained_once_then_loaded_from_its_cache(judge_cache, digits):
+    tmp_path, judge = judge_cache
     data = digits.train
-    judge = load_judge(data, cache_dir=tmp_path, profile="cpu", held_out=digits.test)
     assert judge.accuracy >= 0.9
     files = list(tmp_path.glob("judge-digits_train-1x16-*.pt"))
     assert len(files) == 1
@@ -52,14 +59,15 @@ def test_the_judge_is_trained_once_then_loaded_from_its_cache(tmp_path, digits):
     assert len(list(tmp_path.glob("judge-*.pt"))) == 2
 
 
-def test_recognised_agreement_and_entropy_measure_what_they_say(tmp_path, digits):
-    judge = load_judge(digits.train, cache_dir=tmp_path, profile="cpu")
+def test_recognised_agreement_and_entropy_measure_what_they_say(judge_cache, digits):
+    judge = judge_cache[1]
     data = digits.test
     images = to_float(data.images)
     assert label_agreement(judge, images, data.labels) >= 0.9
     assert label_agreement(judge, images, (data.labels + 1) % 10) <= 0.1
     assert recognised(judge, images) >= 0.8
-    assert recognised(judge, torch.zeros_like(images)) <= recognised(judge, images)
+    noise = torch.nn.functional.avg_pool2d(torch.rand_like(images) * 2 - 1, 3, 1, 1)
+    assert recognised(judge, noise) <= 0.1  # confident only on digits (outlier exposure)
     assert class_entropy(judge, images) == pytest.approx(np.log(10), abs=0.1)
     only_zeros = images[data.labels == 0]
     assert class_entropy(judge, only_zeros) == pytest.approx(0.0, abs=0.2)

@@ -26,6 +26,7 @@ from helpers.models.digit_cnn import FeatureExtractor
 from helpers.training import fit
 
 FEATURES = 64
+JUDGE_VERSION = 2  # part of the cache key: bump it when the network or its training changes
 
 
 class JudgeNet(nn.Module):
@@ -92,6 +93,22 @@ def class_entropy(judge: Judge, images: torch.Tensor, n_classes: int = 10) -> fl
     return float(-(p * p.log()).sum())
 
 
+def not_digits(images: torch.Tensor) -> torch.Tensor:
+    """Images with a digit's colours and texture but no digit: real images cut into 4x4-pixel tiles that are
+    shuffled, and blurred noise. The judge's outlier-exposure examples."""
+    n, c, h, w = images.shape
+    half = n // 2
+    tiles = images[:half].unfold(2, 4, 4).unfold(3, 4, 4)  # [half, C, h/4, w/4, 4, 4]
+    grid = tiles.shape[2] * tiles.shape[3]
+    order = torch.argsort(torch.rand(half, grid, device=images.device), 1)
+    flat = tiles.reshape(half, c, grid, 4, 4)
+    shuffled = torch.gather(flat, 2, order[:, None, :, None, None].expand_as(flat))
+    shuffled = shuffled.reshape(half, c, tiles.shape[2], tiles.shape[3], 4, 4).permute(0, 1, 2, 4, 3, 5).reshape(half, c, h, w)
+    noise = F.avg_pool2d(torch.rand(n - half, c, h, w, device=images.device) * 2 - 1, 5, 1, 2)
+    noise = noise / noise.abs().amax((1, 2, 3), keepdim=True).clamp_min(1e-6)
+    return torch.cat([shuffled, noise])
+
+
 def _held_out_split(data: ImageSet, fraction: float, seed: int) -> tuple[ImageSet, ImageSet]:
     """Split by base digit when the set records one (copies of a digit stay together), else by image."""
     groups = data.origin if data.origin is not None else torch.arange(len(data))
@@ -106,11 +123,11 @@ def _cache_key(data: ImageSet, steps: int, seed: int) -> str:
     digest = hashlib.sha256()
     digest.update(data.images.contiguous().numpy().tobytes())
     digest.update(data.labels.contiguous().numpy().tobytes())
-    digest.update(f"{JudgeNet.__doc__}|{FEATURES}|{steps}|{seed}".encode())
+    digest.update(f"{JUDGE_VERSION}|{FEATURES}|{steps}|{seed}".encode())
     return digest.hexdigest()[:12]
 
 
-JUDGE_STEPS = {"smoke": 60, "cpu": 600, "gpu": 1500}  # optimisation steps of batch 128
+JUDGE_STEPS = {"smoke": 40, "cpu": 600, "gpu": 1500}  # optimisation steps of batch 128
 
 
 def load_judge(train: ImageSet, *, cache_dir: Path | str, device: torch.device | str = "cpu", seed: int = 0,
@@ -144,7 +161,11 @@ def load_judge(train: ImageSet, *, cache_dir: Path | str, device: torch.device |
         images, labels = batch
         # Small shifts make the judge read digits by shape, not by exact position.
         shift = torch.randint(-2, 3, (2,)).tolist()
-        loss = F.cross_entropy(net(torch.roll(images, shifts=shift, dims=(2, 3))), labels)
+        logits = net(torch.cat([torch.roll(images, shifts=shift, dims=(2, 3)), not_digits(images)]))
+        n = len(images)
+        # Outlier exposure (Hendrycks et al., 2019): on images that are no digit the judge learns to be unsure
+        # (cross-entropy to the uniform distribution), so "recognised with confidence" means a digit.
+        loss = F.cross_entropy(logits[:n], labels) - 0.5 * F.log_softmax(logits[n:], 1).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -1,0 +1,108 @@
+"""ACGAN (Odena et al., 2017): the generator draws an image of a requested class; the discriminator
+says real/fake and, with an auxiliary head, which class. Both networks also minimise the class loss."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch.nn import functional as F
+
+from helpers.checkpoint import fingerprint
+from helpers.config import as_dict
+from helpers.data.batches import Batches
+from helpers.data.images import ImageSet
+from helpers.generative.config import AcganConfig
+from helpers.generative.gan_experiment import sample
+from helpers.generative.gan_losses import dcgan_d_loss, dcgan_g_loss
+from helpers.generative.gan_models import Discriminator, Generator, init_weights
+from helpers.runtime import derive_seed
+from helpers.training import History, fit
+
+
+@dataclass
+class Acgan:
+    generator: Generator
+    discriminator: Discriminator
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    n_classes: int
+    aux_weight: float = 1.0
+    name: str = field(default="acgan")
+
+    def step(self, batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
+        real, labels = batch
+        z = torch.randn(len(real), self.generator.z_dim, device=real.device)
+        wanted = torch.randint(0, self.n_classes, (len(real),), device=real.device)
+        fake = self.generator(z, wanted)
+
+        real_score, real_class = self.discriminator(real)
+        fake_score, fake_class = self.discriminator(fake.detach())
+        d_aux = F.cross_entropy(real_class, labels) + F.cross_entropy(fake_class, wanted)
+        d_loss = dcgan_d_loss(real_score, fake_score) + self.aux_weight * d_aux
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+
+        fake_score, fake_class = self.discriminator(fake)
+        g_aux = F.cross_entropy(fake_class, wanted)
+        g_loss = dcgan_g_loss(fake_score) + self.aux_weight * g_aux
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "aux_loss_real": F.cross_entropy(
+            real_class.detach(), labels), "aux_loss_generated": g_aux.detach()}
+
+    @torch.no_grad()
+    def aux_predictions(self, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+        """The auxiliary head's class for float images in [-1, 1]."""
+        self.discriminator.eval()
+        device = next(self.discriminator.parameters()).device
+        return torch.cat([self.discriminator(images[i:i + batch_size].to(device))[1].argmax(1).cpu()
+                          for i in range(0, len(images), batch_size)])
+
+
+def build_acgan(config: AcganConfig, channels: int, n_classes: int, device: torch.device | str) -> Acgan:
+    if n_classes < 2:
+        raise ValueError(f"ACGAN needs at least two classes; the data have {n_classes}")
+    generator = Generator(config.image_size, channels, config.width, config.z_dim, n_classes=n_classes).to(device)
+    discriminator = Discriminator(config.image_size, channels, config.width, "batch", n_classes=n_classes).to(device)
+    generator.apply(init_weights)
+    discriminator.apply(init_weights)
+    return Acgan(generator, discriminator,
+                 torch.optim.Adam(generator.parameters(), lr=config.lr, betas=(0.5, 0.999)),
+                 torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=(0.5, 0.999)),
+                 n_classes, config.aux_weight)
+
+
+def run_acgan(acgan: Acgan, train: ImageSet, config: AcganConfig, *, device: torch.device | str, seed: int,
+              checkpoint_dir: Path | str) -> tuple[History, Path]:
+    """Train with the shared loop (checkpoint each epoch, resume); the loss history and the checkpoint."""
+    key = fingerprint({"config": as_dict(config), "seed": seed, "data": train.name, "n": len(train),
+                       "classes": acgan.n_classes})
+    checkpoint = Path(checkpoint_dir) / f"acgan-{key}.pt"
+    batches = Batches(train, config.batch_size, device)
+    history = fit(acgan.step, lambda: batches, name="acgan", epochs=config.epochs,
+                  modules={"generator": acgan.generator, "discriminator": acgan.discriminator},
+                  optimizers={"generator": acgan.opt_g, "discriminator": acgan.opt_d},
+                  checkpoint=checkpoint, seed=derive_seed(seed, "acgan"))
+    return history, checkpoint
+
+
+@torch.no_grad()
+def same_noise_grid(generator: Generator, n_classes: int, rows: int, seed: int) -> torch.Tensor:
+    """``rows`` noise vectors, each drawn under every class: images ordered row by row, so that a grid with
+    ``n_classes`` per row shows one noise vector per row and one class per column."""
+    labels = torch.arange(n_classes).repeat(rows)
+    noise = torch.randn(rows, generator.z_dim, generator=torch.Generator().manual_seed(seed))
+    noise = noise.repeat_interleave(n_classes, 0)
+    generator.eval()
+    device = next(generator.parameters()).device
+    return generator(noise.to(device), labels.to(device)).cpu()
+
+
+def class_balanced_samples(generator: Generator, n_classes: int, per_class: int, seed: int
+                           ) -> tuple[torch.Tensor, torch.Tensor]:
+    """``per_class`` images of every class (float, [-1, 1]) and the labels they were asked for."""
+    labels = torch.arange(n_classes).repeat_interleave(per_class)
+    return sample(generator, len(labels), seed=seed, labels=labels), labels

@@ -1,0 +1,99 @@
+"""The four GAN methods: their networks, optimizers and one training step each, trained by
+:func:`helpers.training.fit` (progress, loss history, atomic checkpoints, resume)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from helpers.data.batches import Batches
+from helpers.generative import gan_losses as losses
+from helpers.generative.config import GAN_METHODS, GanConfig
+from helpers.generative.gan_models import Discriminator, Generator, init_weights
+from helpers.training import History, fit
+
+
+def check_method(method: str) -> None:
+    if method not in GAN_METHODS:
+        raise ValueError(f"unknown GAN method {method!r}; valid choices: {', '.join(GAN_METHODS)}")
+
+
+@dataclass
+class Gan:
+    """A GAN being trained: networks, their optimizers and the losses of its method."""
+
+    method: str
+    generator: Generator
+    discriminator: Discriminator
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    d_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    g_loss: Callable[[torch.Tensor], torch.Tensor]
+    n_critic: int = 1
+    clip: float | None = None
+    gp_weight: float = 0.0
+    steps: int = field(default=0, init=False)
+
+    def noise(self, n: int, device: torch.device | str | None = None) -> torch.Tensor:
+        return torch.randn(n, self.generator.z_dim, device=device or next(self.generator.parameters()).device)
+
+    def step(self, batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
+        """One critic/discriminator step on a real batch; every ``n_critic``-th step a generator step too."""
+        real, _ = batch
+        fake = self.generator(self.noise(len(real))).detach()
+        d_loss = self.d_loss(self.discriminator(real), self.discriminator(fake))
+        if self.gp_weight:
+            d_loss = d_loss + self.gp_weight * losses.gradient_penalty(self.discriminator, real, fake)
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+        if self.clip is not None:
+            losses.clip_weights(self.discriminator, self.clip)
+        self.steps += 1
+        out = {"d_loss": d_loss.detach()}
+        if self.steps % self.n_critic == 0:
+            g_loss = self.g_loss(self.discriminator(self.generator(self.noise(len(real)))))
+            self.opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            self.opt_g.step()
+            out["g_loss"] = g_loss.detach()
+        return out
+
+
+def build_gan(method: str, config: GanConfig, channels: int, device: torch.device | str) -> Gan:
+    """Networks and optimizers of ``method`` with the settings of its paper (see :class:`GanConfig`)."""
+    check_method(method)
+    norm = {"dcgan": "batch", "wgan": "batch", "wgan-gp": "layer", "sngan": "spectral"}[method]
+    generator = Generator(config.image_size, channels, config.width, config.z_dim).to(device)
+    discriminator = Discriminator(config.image_size, channels, config.width, norm).to(device)
+    generator.apply(init_weights)
+    discriminator.apply(init_weights)
+    if method == "wgan":
+        return Gan(method, generator, discriminator,
+                   torch.optim.RMSprop(generator.parameters(), lr=config.wgan_lr),
+                   torch.optim.RMSprop(discriminator.parameters(), lr=config.wgan_lr),
+                   losses.wasserstein_d_loss, losses.wasserstein_g_loss, n_critic=config.n_critic, clip=config.wgan_clip)
+    if method == "wgan-gp":
+        return Gan(method, generator, discriminator,
+                   torch.optim.Adam(generator.parameters(), lr=config.wgan_gp_lr, betas=(0.5, 0.9)),
+                   torch.optim.Adam(discriminator.parameters(), lr=config.wgan_gp_lr, betas=(0.5, 0.9)),
+                   losses.wasserstein_d_loss, losses.wasserstein_g_loss, n_critic=config.n_critic,
+                   gp_weight=config.gp_weight)
+    lr = config.dcgan_lr if method == "dcgan" else config.sngan_lr
+    d_loss = losses.dcgan_d_loss if method == "dcgan" else losses.hinge_d_loss
+    g_loss = losses.dcgan_g_loss if method == "dcgan" else losses.wasserstein_g_loss  # SNGAN: -E[D(G(z))]
+    return Gan(method, generator, discriminator,
+               torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999)),
+               torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999)), d_loss, g_loss)
+
+
+def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | None, seed: int,
+              on_epoch_end: Callable[[int], dict[str, float] | None] | None = None) -> History:
+    """Train ``gan`` with the shared loop; a killed run resumes from its last epoch."""
+    return fit(gan.step, lambda: batches, name=gan.method, epochs=epochs,
+               modules={"generator": gan.generator, "discriminator": gan.discriminator},
+               optimizers={"generator": gan.opt_g, "discriminator": gan.opt_d},
+               checkpoint=checkpoint, seed=seed, on_epoch_end=on_epoch_end)

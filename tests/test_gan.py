@@ -1,0 +1,89 @@
+"""GAN pieces: the WGAN-GP penalty, spectral norm, weight clipping, the method table, divergence."""
+import pytest
+import torch
+from torch import nn
+
+from helpers.config import make_config
+from helpers.data import ImageSet
+from helpers.data.batches import Batches
+from helpers.generative.config import GanConfig
+from helpers.generative.gan_losses import clip_weights, gradient_penalty
+from helpers.generative.gan_methods import build_gan, train_gan
+from helpers.generative.gan_models import Discriminator, Generator
+from helpers.training import TrainingDiverged
+
+
+def test_gradient_penalty_equals_the_hand_computed_value():
+    # D(x) = 3 x0 + 4 x1: its gradient is (3, 4, 0, 0) everywhere, norm 5, so the penalty is (5 - 1)^2 = 16.
+    critic = nn.Sequential(nn.Flatten(), nn.Linear(4, 1, bias=False))
+    with torch.no_grad():
+        critic[1].weight.copy_(torch.tensor([[3.0, 4.0, 0.0, 0.0]]))
+    real, fake = torch.randn(5, 1, 2, 2), torch.randn(5, 1, 2, 2)
+    assert gradient_penalty(critic, real, fake).item() == pytest.approx(16.0)
+    with torch.no_grad():
+        critic[1].weight.copy_(torch.tensor([[0.6, 0.8, 0.0, 0.0]]))  # norm 1: no penalty
+    assert gradient_penalty(critic, real, fake).item() == pytest.approx(0.0, abs=1e-10)
+
+
+def test_spectral_normalised_layers_have_largest_singular_value_one():
+    torch.manual_seed(0)
+    critic = Discriminator(16, 1, 8, norm="spectral")
+    critic.train()
+    for _ in range(30):  # power iterations run in training-mode forward passes
+        critic(torch.randn(4, 1, 16, 16))
+    critic.eval()
+    convs = [m for m in critic.modules() if isinstance(m, nn.Conv2d)]
+    assert len(convs) == 3 and all(hasattr(m, "parametrizations") for m in convs)
+    for conv in convs:
+        sigma = torch.linalg.matrix_norm(conv.weight.flatten(1), ord=2).item()
+        assert sigma == pytest.approx(1.0, abs=0.05)
+
+
+def test_weight_clipping_keeps_every_parameter_within_the_bound():
+    critic = Discriminator(16, 1, 8, norm="batch")
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.normal_(0, 1)
+    clip_weights(critic, 0.01)
+    assert all(p.abs().max().item() <= 0.01 for p in critic.parameters())
+    assert any(p.abs().max().item() == pytest.approx(0.01) for p in critic.parameters())
+
+
+def test_generator_and_discriminator_are_sized_by_image_size_and_channels():
+    generator = Generator(64, 3, 64)
+    assert generator.project[0].out_features == 8192  # the reference printout: Linear(100 -> 8192)
+    assert sum(isinstance(m, nn.ConvTranspose2d) for m in generator.modules()) == 4
+    assert generator(torch.randn(2, 100)).shape == (2, 3, 64, 64)
+    assert Discriminator(64, 3, 64)(torch.randn(2, 3, 64, 64)).shape == (2,)
+    assert Generator(32, 1, 8)(torch.randn(2, 100)).shape == (2, 1, 32, 32)
+    with pytest.raises(ValueError, match="image_size=48"):
+        Generator(48, 1, 8)
+
+
+def test_unknown_method_names_are_refused_with_the_valid_choices():
+    with pytest.raises(ValueError, match="dcgan, wgan, wgan-gp, sngan"):
+        make_config(GanConfig, "smoke", {"methods": ("dcgan", "bigan")})
+    with pytest.raises(ValueError, match="unknown GAN method 'bigan'"):
+        build_gan("bigan", make_config(GanConfig, "smoke"), 1, "cpu")
+
+
+@pytest.mark.parametrize("method", ["dcgan", "wgan", "wgan-gp", "sngan"])
+def test_each_method_trains_a_step_and_its_constraint_holds(method):
+    torch.manual_seed(0)
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "n_critic": 2})
+    images = ImageSet(torch.randint(0, 256, (32, 1, 16, 16), dtype=torch.uint8), torch.zeros(32, dtype=torch.long), "noise")
+    gan = build_gan(method, config, 1, "cpu")
+    history = train_gan(gan, Batches(images, 8), epochs=1, checkpoint=None, seed=0)
+    assert len(history["d_loss"]) == 1 and len(history["g_loss"]) == 1
+    if method == "wgan":
+        assert all(p.abs().max() <= config.wgan_clip for p in gan.discriminator.parameters())
+    assert gan.steps == 4
+
+
+def test_a_wgan_with_a_huge_learning_rate_diverges_with_a_named_error():
+    torch.manual_seed(0)
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "wgan_lr": 1e30, "wgan_clip": 1e30, "n_critic": 1})
+    images = ImageSet(torch.randint(0, 256, (64, 1, 16, 16), dtype=torch.uint8), torch.zeros(64, dtype=torch.long), "noise")
+    gan = build_gan("wgan", config, 1, "cpu")
+    with pytest.raises(TrainingDiverged, match="wgan: loss '(d|g)_loss' is (nan|inf|-inf)"):
+        train_gan(gan, Batches(images, 8), epochs=3, checkpoint=None, seed=0)

@@ -1,0 +1,205 @@
+"""The GAN notebook's cells."""
+
+CELLS = [
+    ("md", """
+# GANs: DCGAN, WGAN, WGAN-GP and SNGAN, and mode collapse
+
+*DLCV HW2 P1, HW3 P1-P2; ML2020 HW11.* Four ways to train the same generator on the same images for the
+same number of epochs: **DCGAN** (Radford et al., 2016; binary cross-entropy, Adam), **WGAN** (Arjovsky et
+al., 2017; a critic without sigmoid, weight clipping, RMSProp), **WGAN-GP** (Gulrajani et al., 2017; a
+gradient penalty instead of clipping, layer norm instead of batch norm in the critic) and **SNGAN** (Miyato
+et al., 2018; spectral norm on every discriminator layer, hinge loss). Which gives the best digits, by how
+much, and which trains steadily? Then a configuration that collapses onto a few modes, and a mitigation.
+"""),
+    ("parameters", """
+profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+data = "embedded"  # or a flat folder of face images, e.g. the course's hw2_data/face/train (64x64 crops)
+seed = 0
+out_dir = "../reports/gan"
+methods = None     # e.g. ["dcgan", "sngan"]; None: all four
+epochs = None      # None keeps the profile's value
+batch_size = None
+inception_weights = None  # path to pytorch-fid's pt_inception-2015-12-05-6726825d.pth; None: torch's cache
+"""),
+    ("code", """
+from helpers.runtime import PhaseTimer
+
+timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
+
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from helpers.config import as_dict, prepare_run
+from helpers.data import to_float
+from helpers.generative.config import GanConfig
+from helpers.generative.fid import MissingWeightsError, inception_weights_path
+from helpers.generative.gan_data import load_gan_data
+from helpers.generative.gan_experiment import (N_SHOWN, diversity, gan_observations, grade, real_floor,
+                                               run_gan)
+from helpers.generative.gan_methods import build_gan
+from helpers.generative.judge import load_judge
+from helpers.generative.mode_collapse import collapse_gans
+from helpers.plots import loss_curves, sample_grids, save_figure
+from helpers.report.metrics import write_metrics
+from helpers.report.tables import hyperparameters
+
+overrides = {"methods": tuple(methods) if methods else None, "epochs": epochs, "batch_size": batch_size}
+profile, config, device = prepare_run(GanConfig, profile, overrides, seed)
+hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
+"""),
+    ("md", """
+## Data
+
+On the embedded data: scikit-learn's 1,797 handwritten digits rendered at the generator's size (several
+jittered renderings of each), split by handwritten sample into training images and held-out images. The
+held-out images are the reference every FID is measured against. With `data=<folder>` the GANs train on
+that folder's images (e.g. the course's face crops).
+"""),
+    ("code", """
+with timer.phase("data"):
+    domain = load_gan_data(data, config, seed)
+train, held_out = domain.train, domain.test
+print(f"{domain.name}: {len(train)} training images, {len(held_out)} held-out, "
+      f"{train.channels} channel(s) of {config.image_size}x{config.image_size}")
+fig = sample_grids({"real training images": train.images[:N_SHOWN]})
+save_figure(fig, out_dir, "real")
+"""),
+    ("md", """
+## How the samples are graded
+
+**Classifier FID**: the Frechet distance between generated and held-out real images in the feature space
+of the suite's own digit classifier (a small CNN trained once on the real training images and cached under
+`reports/_judge/`). Its numbers compare methods with each other and with the **real-vs-real floor** (real
+training images against the same held-out images): they are not Inception FIDs and cannot be compared with
+published FIDs. **Recognised**: the share of samples the classifier names with confidence >= 0.9.
+**Inception FID** (pytorch-fid) is added when its weights file is present.
+"""),
+    ("code", """
+with timer.phase("judge"):
+    judge = None
+    if train.labels.unique().numel() > 1:
+        judge = load_judge(train, cache_dir=Path(out_dir).parent / "_judge", device=device, seed=seed,
+                           profile=profile, held_out=held_out)
+        print(f"digit classifier: {judge.accuracy:.1%} accuracy on the held-out real images")
+    else:
+        print("these images have no class labels: no digit classifier, so no classifier FID or recognised share")
+try:
+    print(f"Inception weights: {inception_weights_path(inception_weights)} (Inception FID is computed)")
+except MissingWeightsError as missing:
+    print(f"No Inception FID: {missing}")
+reference = to_float(held_out.images)
+"""),
+    ("md", """
+## Models
+
+The same generator for every method (DCGAN layout: a linear layer to a 4x4 map, then transposed
+convolutions). The discriminators differ only in normalisation: batch norm (DCGAN, WGAN), layer norm
+(WGAN-GP) and spectral norm (SNGAN). Printed once per method:
+"""),
+    ("code", """
+for method in config.methods:
+    gan = build_gan(method, config, train.channels, "cpu")
+    print(f"===== {method} =====\\n{gan.generator}\\n{gan.discriminator}\\n")
+"""),
+    ("md", """
+## Training
+
+Each method trains for the same number of epochs over the same images; WGAN and WGAN-GP take
+`n_critic` critic steps per generator step, as in their papers. A checkpoint is written after every epoch
+under `out_dir/checkpoints/`; running the notebook again resumes or reuses it.
+"""),
+    ("code", """
+runs = {}
+with timer.phase("training"):
+    for method in config.methods:
+        runs[method] = run_gan(method, train, config, device=device, seed=seed,
+                               checkpoint_dir=Path(out_dir) / "checkpoints", judge=judge)
+        print(f"{method}: {runs[method].seconds:.0f} s")
+"""),
+    ("md", """
+## Samples: the first 32 images of one fixed noise batch
+"""),
+    ("code", """
+fig = sample_grids({name: run.shown for name, run in runs.items()})
+save_figure(fig, out_dir, "samples")
+"""),
+    ("md", """
+## Loss curves
+
+Discriminator (critic) and generator loss per epoch, and the share of recognised samples after each epoch.
+The WGAN critic's loss is minus its estimate of the Wasserstein distance.
+"""),
+    ("code", """
+fig = loss_curves({name: run.history for name, run in runs.items()}, keys=["d_loss", "g_loss"], ncols=4)
+save_figure(fig, out_dir, "loss_curves")
+if judge is not None:
+    fig = loss_curves({"recognised share of 256 samples": {name: run.history["recognised"] for name, run in runs.items()}},
+                      ncols=1)
+    save_figure(fig, out_dir, "recognised_over_epochs")
+"""),
+    ("md", """
+## FID table
+"""),
+    ("code", """
+with timer.phase("grading"):
+    samples_table = {name: grade(run.samples, reference, judge, device=device, inception_weights=inception_weights)
+                     for name, run in runs.items()}
+    samples_table["real"] = grade(real_floor(train, reference, config.eval_samples, seed), reference, judge,
+                                  device=device, inception_weights=inception_weights)
+columns = {"fid_classifier": "classifier FID (lower is better)", "recognised": "recognised",
+           "fid_inception": "Inception FID"}
+shown = pd.DataFrame(samples_table).T.rename(columns=columns).rename(index={"real": "real vs real (floor)"})
+print(f"{config.eval_samples} samples per method, against {len(reference)} held-out real images")
+shown.style.format({"recognised": "{:.1%}"}, precision=2)
+"""),
+    ("md", """
+## Mode collapse
+
+A generator *collapses* when it covers only a few modes of the data, at worst one image for every noise
+vector. The collapsing configuration is the original minimax GAN (Goodfellow et al., 2014): the generator
+minimises the saturating loss log(1 - D(G(z))), against a spectrally normalised discriminator that learns
+five times faster. Once the discriminator confidently rejects every sample, the saturating loss gives the
+generator almost no gradient, and it settles on a few outputs. The mitigation keeps the networks, the Adam
+settings, the learning rates and the number of steps, and changes only the objective to WGAN-GP's
+(Wasserstein loss with a gradient penalty), whose generator gradient does not vanish when the critic wins.
+**Diversity** is the entropy of the digits the classifier sees in the samples (2.30 nats when all ten are
+equally common, 0 when every sample is the same digit); **mean feature distance** is the average distance
+between two samples in the classifier's feature space (0 when all samples are the same image).
+"""),
+    ("code", """
+collapse = None
+if judge is not None:
+    with timer.phase("mode collapse"):
+        collapse_runs = {name: run_gan("dcgan", train, config, device=device, seed=seed, name=name, gan=gan,
+                                       checkpoint_dir=Path(out_dir) / "checkpoints", judge=judge,
+                                       epochs=config.collapse_epochs)
+                         for name, gan in collapse_gans(config, train.channels, device).items()}
+        collapse = {name: diversity(judge, run.samples) for name, run in collapse_runs.items()}
+    fig = sample_grids({f"{name}: diversity {collapse[name]['diversity']:.2f}": run.shown[:16]
+                        for name, run in collapse_runs.items()})
+    save_figure(fig, out_dir, "mode_collapse")
+    display(pd.DataFrame(collapse).T.rename(columns={"diversity": "diversity (nats)",
+                                                     "feature_spread": "mean feature distance"}).style.format(precision=2))
+else:
+    print("no digit classifier on these images: the mode-collapse experiment needs it to measure diversity")
+"""),
+    ("md", """
+## Observations
+"""),
+    ("code", """
+display(Markdown(gan_observations(samples_table, collapse, {name: run.history for name, run in runs.items()})))
+"""),
+    ("code", """
+results = {"samples": samples_table}
+if collapse is not None:
+    results["mode_collapse"] = collapse
+metrics_path = write_metrics(
+    out_dir, notebook="gan", profile=profile, data=data, device=device,
+    params={"seed": seed, **as_dict(config)}, results=results, timings=timer.as_dict(),
+    extra={"checkpoints": {name: str(run.checkpoint) for name, run in runs.items()},
+           "judge_accuracy": None if judge is None else judge.accuracy})
+print(f"wrote {metrics_path}")
+"""),
+]
