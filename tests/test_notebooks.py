@@ -3,6 +3,7 @@ import json
 import math
 
 import nbformat
+import numpy as np
 import pytest
 
 from helpers.report.execute import execute_notebook
@@ -13,6 +14,10 @@ PAIRS = {"digits-m->digits-s", "digits-m->digits-u", "digits-s->digits-m"}
 EXPECTED = {
     "dann": {"accuracy": ({"source-only", "dann", "target-only"}, PAIRS)},
     "adda": {"accuracy": ({"source-only", "dann", "adda", "dann-em", "target-only"}, PAIRS)},
+    "classification": {"accuracy": ({"model-a", "model-b"}, {"validation"}),
+                       "tsne_knn": ({"first", "middle", "last"}, {"accuracy"})},
+    "byol": {"accuracy": ({"A", "B", "C", "D", "E"}, {"validation"}),
+             "collapse": ({"embedding"}, {"std", "uniform_reference"})},
     # Without Inception weights (none on a fresh machine) the FID table has no fid_inception column.
     "gan": {"samples": ({"dcgan", "wgan", "wgan-gp", "sngan", "real"}, {"fid_classifier", "recognised"}),
             "mode_collapse": ({"collapsed", "mitigated"}, {"diversity", "feature_spread"})},
@@ -155,3 +160,43 @@ def test_diffusion_notebooks_run_on_course_layouts(tmp_path):
     ddpm = json.loads((tmp_path / "reports" / "ddpm" / "metrics.json").read_text())
     assert set(ddpm["results"]["samples"]) == {"ddpm", "dcgan", "real", "real-resampled"}
     assert "fid_classifier" not in ddpm["results"]["samples"]["ddpm"] and ddpm["results"]["samples"]["ddpm"]["seconds_per_100"] > 0
+
+
+def write_png(path, rng, size=32):
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8)).save(path)
+
+
+def test_classification_runs_on_the_course_class_folders(tmp_path):
+    """`DATA=path` with hw1_data/p1_data/{train_50,val_50}/<label>_<idx>.png, named by its parent folder."""
+    rng = np.random.default_rng(0)
+    for split, count in (("train_50", 80), ("val_50", 30)):
+        for i in range(count):
+            write_png(tmp_path / "hw1_data" / "p1_data" / split / f"{i % 5}_{i}.png", rng)
+    execute_notebook("classification", profile="smoke", data=str(tmp_path / "hw1_data"), reports_dir=tmp_path / "reports",
+                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
+                     extra_parameters={"epochs_a": 3, "batch_size": 16})
+    metrics = json.loads((tmp_path / "reports" / "classification" / "metrics.json").read_text())
+    assert set(metrics["results"]["accuracy"]) == {"model-a", "model-b"}
+    assert "from scratch" in metrics["params"]["model_b_initialisation"]
+
+
+def test_byol_runs_on_the_course_csv_folders(tmp_path):
+    """`DATA=path` with p2_data/mini/train/*.jpg (no labels: settings A, C, E) and office/{train,val} + CSVs."""
+    rng = np.random.default_rng(0)
+    root = tmp_path / "p2_data"
+    for i in range(40):
+        write_png(root / "mini" / "train" / f"{i:05d}.png", rng)
+    for split, count in (("train", 30), ("val", 12)):
+        rows = []
+        for i in range(count):
+            write_png(root / "office" / split / f"{i:05d}.png", rng)
+            rows.append(f"{i},{i:05d}.png,{['Couch', 'Mug', 'Bike'][i % 3]}")
+        (root / "office" / f"{split}.csv").write_text("id,filename,label\n" + "\n".join(rows) + "\n")
+    execute_notebook("byol", profile="smoke", data=str(root), reports_dir=tmp_path / "reports",
+                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
+                     extra_parameters={"settings": ["A", "C", "E"], "label_fraction": 1.0})
+    metrics = json.loads((tmp_path / "reports" / "byol" / "metrics.json").read_text())
+    assert set(metrics["results"]["accuracy"]) == {"A", "C", "E"}

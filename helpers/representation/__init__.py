@@ -1,0 +1,1 @@
+"""Representation learning: classification (model A vs ResNet18, features over epochs) and BYOL settings A-E."""

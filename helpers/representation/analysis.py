@@ -1,0 +1,74 @@
+"""What the representation notebooks show: PCA and t-SNE panels of saved features with their kNN
+separation scores, training curves, and observations written from the measured numbers."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from helpers.embedding import knn_accuracy, pca, tsne
+from helpers.training import History
+
+
+@dataclass
+class Embedded:
+    """2-D embeddings of one set of features and how well a 5-NN classifier separates classes in them."""
+
+    title: str
+    pca: np.ndarray
+    tsne: np.ndarray
+    labels: np.ndarray
+    knn: float  # cross-validated 5-NN accuracy in the 2-D t-SNE embedding (nan: too few points per class)
+    pca_knn: float  # the same in the 2-D PCA projection
+
+
+def sample_indices(n: int, k: int, seed: int) -> np.ndarray:
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:k].sort().values.numpy()
+
+
+def embed(title: str, features: np.ndarray, labels: np.ndarray, *, points: int, seed: int) -> Embedded:
+    """PCA and t-SNE of ``points`` of the features (the same points for every call with the same seed)."""
+    chosen = sample_indices(len(features), points, seed)
+    x, y = features[chosen], labels[chosen]
+    # one thread: openTSNE's two threads took 5x the CPU time on the shared 2-core machine (800 points: 16 s vs 2.6 s)
+    embedded = tsne(x, seed=seed, n_jobs=1)
+    # stratified folds need every class in each: as many folds (at most 5) as the rarest class has points
+    folds = min(5, int(np.unique(y, return_counts=True)[1].min()))
+    enough = folds >= 2 and len(y) * (folds - 1) // folds >= 5  # 5 neighbours in every training fold
+    projected = pca(x, seed=seed)
+    if not enough:
+        return Embedded(title, projected, embedded, y, float("nan"), float("nan"))
+    return Embedded(title, projected, embedded, y, knn_accuracy(embedded, y, folds=folds),
+                    knn_accuracy(projected, y, folds=folds))
+
+
+def embedding_panels(embeddings: Sequence[Embedded], names: Sequence[str], *, with_pca: bool = True) -> list:
+    """Panels for :func:`helpers.plots.embedding_grid`: a row of PCA panels, then a row of t-SNE panels."""
+    panels = [(e.pca, e.labels, names, f"PCA, {e.title} (2-D 5-NN accuracy {e.pca_knn:.1%})") for e in embeddings] if with_pca else []
+    return panels + [(e.tsne, e.labels, names, f"t-SNE, {e.title} (2-D 5-NN accuracy {e.knn:.1%})") for e in embeddings]
+
+
+def curves(histories: Mapping[str, History], keys: Sequence[str], *, ylabel: str, ylim: tuple[float, float] | None = None) -> plt.Figure:
+    """One panel per key, one line per run: e.g. validation accuracy of models A and B over epochs."""
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.4 * len(keys), 3.0), squeeze=False)
+    for ax, key in zip(axes.flat, keys):
+        for name, history in histories.items():
+            if key in history:
+                ax.plot(range(1, len(history[key]) + 1), history[key], marker=".", label=name)
+        ax.set_title(key, fontsize=9)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel if "accuracy" in key else key)
+        if ylim and "accuracy" in key:
+            ax.set_ylim(*ylim)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def learning_rates(factor, epochs: int, base_lr: float) -> list[float]:
+    """The learning rate of each epoch under a LambdaLR factor function."""
+    return [base_lr * factor(epoch) for epoch in range(epochs)]

@@ -1,0 +1,77 @@
+"""Configuration of the representation-learning notebooks (classification, BYOL), a profile per machine."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+# "auto": ImageNet weights when the file is in the torch cache, else from scratch (said in the table);
+# "imagenet": the file must be there; "none": from scratch; anything else: the path of a weights file.
+PRETRAINED_CHOICES = ("auto", "imagenet", "none")
+SETTINGS = ("A", "B", "C", "D", "E")
+
+
+@dataclass
+class ClassificationConfig:
+    """Model A (a CNN from scratch) and model B (ResNet18 adapted to small images) on one labelled set."""
+
+    PROFILES: ClassVar[dict[str, dict]] = {
+        "smoke": dict(copies=1, train_limit=192, epochs_a=3, epochs_b=1, widths=(8, 16), hidden=32, tsne_points=100),
+        "cpu": dict(),
+        "gpu": dict(image_size=32, copies=4, epochs_a=30, epochs_b=20, widths=(64, 128), hidden=256,
+                    stem="cifar", batch_size=128, tsne_points=2500),
+    }
+
+    domain: str = "digits-m"  # embedded data set (with a course folder: its train_50/ and val_50/)
+    image_size: int = field(default=28, metadata={"min": 16})
+    copies: int = field(default=4, metadata={"min": 1})  # renderings of each embedded base digit
+    train_limit: int = field(default=0, metadata={"min": 0})  # 0: every training image
+    # model A: the suite's digit CNN, conv widths and the hidden width of its classifier (the features shown)
+    widths: tuple[int, ...] = field(default=(32, 64), metadata={"min": 1, "each": True})
+    hidden: int = field(default=128, metadata={"min": 2})
+    epochs_a: int = field(default=8, metadata={"min": 1})
+    lr_a: float = field(default=2e-3, metadata={"min": 0.0})
+    # model B: torchvision ResNet18; "maxpool" keeps the stem's max-pool (4x cheaper), "cifar" drops it
+    stem: str = field(default="maxpool", metadata={"choices": ("maxpool", "cifar")})
+    pretrained: str = "auto"
+    epochs_b: int = field(default=2, metadata={"min": 1})
+    lr_b: float = field(default=1e-3, metadata={"min": 0.0})
+    batch_size: int = field(default=64, metadata={"min": 2})
+    weight_decay: float = field(default=5e-4, metadata={"min": 0.0})
+    warmup_epochs: int = field(default=1, metadata={"min": 0})
+    tsne_points: int = field(default=800, metadata={"min": 20})
+
+
+@dataclass
+class ByolConfig:
+    """BYOL pretraining of a ResNet18 backbone, a supervised backbone, and the five fine-tuning settings."""
+
+    PROFILES: ClassVar[dict[str, dict]] = {
+        "smoke": dict(copies=1, limit=64, pretrain_epochs=1, supervised_epochs=1, finetune_epochs=2,
+                      pretrain_batch_size=32, hidden=64, projection=32, tsne_points=100),
+        "cpu": dict(),
+        "gpu": dict(image_size=32, copies=4, stem="cifar", pretrain_epochs=100, pretrain_batch_size=256,
+                    supervised_epochs=30, finetune_epochs=100, hidden=4096, projection=256, tau=0.996,
+                    tsne_points=2500),
+    }
+
+    settings: tuple[str, ...] = field(default=SETTINGS, metadata={"choices": SETTINGS, "each": True})
+    image_size: int = field(default=16, metadata={"min": 16})
+    copies: int = field(default=2, metadata={"min": 1})
+    stem: str = field(default="maxpool", metadata={"choices": ("maxpool", "cifar")})
+    limit: int = field(default=0, metadata={"min": 0})  # at most this many pretraining images (0: all)
+    pretrain_epochs: int = field(default=8, metadata={"min": 1})
+    pretrain_batch_size: int = field(default=128, metadata={"min": 4})
+    pretrain_lr: float = field(default=2e-3, metadata={"min": 0.0})
+    hidden: int = field(default=512, metadata={"min": 2})  # projector and predictor MLPs
+    projection: int = field(default=128, metadata={"min": 2})
+    tau: float = field(default=0.97, metadata={"min": 0.0, "max": 1.0})  # EMA decay at the start (-> 1)
+    crop_scale: float = field(default=0.3, metadata={"min": 0.05, "max": 1.0})  # smallest random crop area
+    hflip: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})  # digits: a flip changes the class
+    supervised_epochs: int = field(default=6, metadata={"min": 1})
+    label_fraction: float = field(default=0.1, metadata={"min": 0.001, "max": 1.0})
+    finetune_epochs: int = field(default=60, metadata={"min": 1})
+    finetune_lr: float = field(default=1e-3, metadata={"min": 0.0})
+    batch_size: int = field(default=32, metadata={"min": 2})  # supervised and fine-tuning batches
+    weight_decay: float = field(default=5e-4, metadata={"min": 0.0})
+    warmup_epochs: int = field(default=1, metadata={"min": 0})
+    tsne_points: int = field(default=800, metadata={"min": 20})

@@ -1,0 +1,51 @@
+"""The networks of the representation notebooks: model A (the suite's digit CNN, trained from scratch) and
+torchvision's ResNet18 adapted to small images (model B, and the backbone BYOL pretrains)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+import torchvision
+from torch import nn
+
+from helpers.models.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor, standardize
+
+
+def model_a(channels: int, n_classes: int, widths: Sequence[int], hidden: int, image_size: int) -> DigitClassifier:
+    """Conv-BN-ReLU-pool blocks and a two-hidden-layer classifier; its last hidden layer is the feature
+    the report embeds with PCA and t-SNE."""
+    features = FeatureExtractor(channels, widths, padding=2, image_size=image_size)
+    return DigitClassifier(features, LabelPredictor(features.out_features, hidden, n_classes))
+
+
+def penultimate(model: DigitClassifier) -> nn.Module:
+    """Model A up to its last hidden layer (everything but the final Linear), sharing its weights."""
+    return nn.Sequential(model.feature_extractor, *list(model.label_predictor)[:-1])
+
+
+def resnet18_small(channels: int, n_classes: int, *, stem: str = "maxpool", weights: Path | None = None) -> torchvision.models.ResNet:
+    """torchvision's ResNet18 for 16-32 px images: the stem's 7x7 convolution keeps its size (and, with
+    ImageNet ``weights``, its filters) but strides 1 instead of 2; ``stem="cifar"`` also drops the max-pool,
+    as CIFAR ResNets do ("maxpool" keeps it: 4x fewer operations). ``n_classes=0``: no classifier, the
+    forward pass returns the 512-d features."""
+    model = torchvision.models.resnet18()
+    if weights is not None:
+        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    conv = model.conv1
+    model.conv1 = nn.Conv2d(channels, 64, kernel_size=7, stride=1, padding=3, bias=False)
+    with torch.no_grad():
+        # other than RGB: the RGB filters summed and shared, so a gray image gives what its RGB copy gives
+        weight = conv.weight if channels == 3 else conv.weight.sum(1, keepdim=True).repeat(1, channels, 1, 1) / channels
+        model.conv1.weight.copy_(weight)
+    if stem == "cifar":
+        model.maxpool = nn.Identity()
+    model.fc = nn.Linear(512, n_classes) if n_classes > 0 else nn.Identity()
+    return model
+
+
+class Standardize(nn.Module):
+    """Per-image contrast normalisation (zero mean, unit deviation), as model A's first step does."""
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return standardize(images)

@@ -1,0 +1,101 @@
+"""BYOL: the target network is an EMA of the online one and gets no gradients; the loss; frozen settings."""
+import copy
+
+import pytest
+import torch
+from torch import nn
+
+from helpers.data.images import ImageSet
+from helpers.representation.byol import BYOL, embedding_std, regression_loss, target_decay
+from helpers.representation.config import ByolConfig
+from helpers.representation.settings import SETTINGS, ByolData, finetune, label_subset, random_backbone
+
+
+def tiny_backbone() -> nn.Module:
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+
+def test_target_gets_no_gradients_and_follows_the_ema_rule():
+    torch.manual_seed(0)
+    byol = BYOL(tiny_backbone(), 4, hidden=8, projection=6)
+    optimizer = torch.optim.SGD([*byol.online.parameters(), *byol.predictor.parameters()], lr=0.5)
+    before = [p.detach().clone() for p in byol.target.parameters()]
+    loss = byol(torch.randn(8, 3, 8, 8), torch.randn(8, 3, 8, 8))
+    loss.backward()
+    assert all(p.grad is None and not p.requires_grad for p in byol.target.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in byol.online.parameters())
+    optimizer.step()
+    online = [p.detach().clone() for p in byol.online.parameters()]
+    assert any(not torch.equal(o, b) for o, b in zip(online, before))  # the online network moved
+    byol.update_target(0.9)
+    for target, old, new in zip(byol.target.parameters(), before, online):
+        torch.testing.assert_close(target, 0.9 * old + 0.1 * new)
+
+
+def test_loss_of_identical_outputs_is_zero_and_of_opposite_ones_four():
+    z = torch.randn(5, 7)
+    torch.testing.assert_close(regression_loss(z, z), torch.zeros(5), atol=1e-6, rtol=0)
+    torch.testing.assert_close(regression_loss(3 * z, z), torch.zeros(5), atol=1e-6, rtol=0)  # scale-free
+    torch.testing.assert_close(regression_loss(-z, z), torch.full((5,), 4.0))
+
+
+def test_symmetric_loss_is_zero_when_predictions_match_the_target():
+    byol = BYOL(tiny_backbone(), 4, hidden=8, projection=4)
+    byol.predictor = nn.Identity()  # the online projection equals the target's while they share weights
+    byol.eval()
+    view = torch.randn(6, 3, 8, 8)
+    assert byol(view, view).item() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_target_decay_rises_from_tau_to_one():
+    assert target_decay(0.99, 0.0) == pytest.approx(0.99)
+    assert target_decay(0.99, 1.0) == pytest.approx(1.0)
+    assert 0.99 < target_decay(0.99, 0.5) < 1.0
+
+
+def test_embedding_std_is_zero_for_a_collapse_and_about_one_over_sqrt_dim_when_spread():
+    assert embedding_std(torch.ones(100, 16) * 3) == pytest.approx(0.0, abs=1e-6)
+    torch.manual_seed(0)
+    assert embedding_std(torch.randn(5000, 16)) == pytest.approx(16 ** -0.5, rel=0.05)
+
+
+def small_data(n: int = 40) -> ByolData:
+    torch.manual_seed(0)
+    images = torch.randint(0, 256, (n, 3, 16, 16), dtype=torch.uint8)
+    labels = torch.arange(n) % 4
+    data = ImageSet(images, labels, "fixture")
+    return ByolData(data, data, data, data, data, [str(i) for i in range(4)], {})
+
+
+@pytest.mark.parametrize("setting", ["D", "E"])
+def test_frozen_settings_leave_the_backbone_unchanged(setting, tmp_path):
+    config = ByolConfig(finetune_epochs=2, batch_size=8, warmup_epochs=0)
+    backbone = random_backbone(config, 0)
+    state = copy.deepcopy(backbone.state_dict())
+    source = SETTINGS[setting][0]
+    result = finetune(setting, {source: backbone}, small_data(), config, seed=0, device=torch.device("cpu"),
+                      out_dir=tmp_path, data_name="fixture")
+    after = result.model.backbone.state_dict()
+    assert all(torch.equal(state[k], after[k]) for k in state)  # weights and BatchNorm statistics
+    assert not torch.equal(result.model.classifier.weight, nn.Linear(512, 4).weight)  # the classifier trained
+
+
+def test_full_fine_tuning_changes_the_backbone(tmp_path):
+    config = ByolConfig(finetune_epochs=1, batch_size=8, warmup_epochs=0)
+    backbone = random_backbone(config, 0)
+    state = copy.deepcopy(backbone.state_dict())
+    result = finetune("A", {"none": backbone}, small_data(), config, seed=0, device=torch.device("cpu"),
+                      out_dir=tmp_path, data_name="fixture")
+    assert any(not torch.equal(state[k], v) for k, v in result.model.backbone.state_dict().items())
+
+
+def test_a_setting_without_its_backbone_says_so(tmp_path):
+    with pytest.raises(ValueError, match="supervised backbone"):
+        finetune("B", {"none": nn.Identity()}, small_data(), ByolConfig(), seed=0, device=torch.device("cpu"),
+                 out_dir=tmp_path, data_name="fixture")
+
+
+def test_label_subset_keeps_the_fraction_of_every_class():
+    data = ImageSet(torch.zeros(100, 1, 8, 8, dtype=torch.uint8), torch.arange(100) % 5, "fixture")
+    subset = label_subset(data, 0.1, seed=0)
+    assert torch.bincount(subset.labels).tolist() == [2, 2, 2, 2, 2]

@@ -1,0 +1,205 @@
+"""The BYOL notebook's cells."""
+
+CELLS = [
+    ("md", """
+# Self-supervised pretraining with BYOL: settings A-E
+
+*DLCV HW1 P2.* Does a backbone pretrained without labels help when labels are few? A ResNet18 is pretrained
+with **BYOL** (Grill et al., 2020) on unlabeled images, another one with labels on a different labelled set,
+and each is fine-tuned on a small labelled set, either entirely (full fine-tuning) or with the backbone
+frozen (only a linear classifier learns):
+
+| setting | backbone initialisation | fine-tuning |
+| --- | --- | --- |
+| A | none (random) | full |
+| B | supervised pretraining | full |
+| C | BYOL pretraining | full |
+| D | supervised pretraining | frozen backbone |
+| E | BYOL pretraining | frozen backbone |
+"""),
+    ("parameters", """
+profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+data = "embedded"  # or the course's p2_data folder: <data>/mini/train/*.jpg, <data>/office/{train,val}/ + CSVs
+seed = 0
+out_dir = "../reports/byol"
+pretrain_epochs = None  # None keeps the profile's value
+finetune_epochs = None
+label_fraction = None   # share of the fine-tuning set's labels used (the course uses all: 1.0)
+settings = None         # e.g. ["A", "C", "E"] (needed when the course data has no mini/train.csv)
+"""),
+    ("code", """
+from helpers.runtime import PhaseTimer
+
+timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
+
+import math
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from helpers.config import as_dict, prepare_run
+from helpers.evaluation import apply
+from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
+from helpers.report.metrics import write_metrics
+from helpers.report.tables import hyperparameters
+from helpers.representation.analysis import embed, embedding_panels
+from helpers.representation.augment import augment_batch, byol_augmentation
+from helpers.representation.byol import BYOL, embedding_std
+from helpers.representation.config import ByolConfig
+from helpers.representation.settings import (FEATURES, SETTINGS, finetune, load_byol_data, pretrain_byol,
+                                             pretrain_supervised, random_backbone)
+
+overrides = {"pretrain_epochs": pretrain_epochs, "finetune_epochs": finetune_epochs, "label_fraction": label_fraction,
+             "settings": tuple(settings) if settings else None}
+profile, config, device = prepare_run(ByolConfig, profile, overrides, seed)
+hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
+"""),
+    ("md", """
+## Data
+
+On the embedded data: BYOL pretrains on the training images of all four embedded domains, labels dropped
+(the Mini-ImageNet stand-in); the supervised backbone learns from the labelled `digits` (MNIST stand-in);
+fine-tuning uses a small share of the labels of `digits-s` (SVHN stand-in, the Office-Home stand-in) and
+every setting is measured on `digits-s`'s validation split.
+"""),
+    ("code", """
+with timer.phase("data"):
+    byol_data = load_byol_data(config, data, seed)
+rows = [("pretraining (unlabeled)", byol_data.unlabeled), ("supervised backbone", byol_data.supervised),
+        ("fine-tuning (labelled)", byol_data.labelled), ("validation", byol_data.val)]
+display(pd.DataFrame([{"set": name, "images": len(s) if s is not None else 0,
+                       "source": byol_data.sources[name.split(" (")[0] if name != "pretraining (unlabeled)" else name]}
+                      for name, s in rows]).set_index("set"))
+"""),
+    ("md", """
+## Augmentation
+
+BYOL learns by predicting one random view of an image from another. The views come from a torchvision
+transforms v2 pipeline on the uint8 image tensors, drawn anew for every image of every batch.
+"""),
+    ("code", """
+transform = byol_augmentation(config.image_size, crop_scale=config.crop_scale, hflip=config.hflip)
+print(transform)
+originals = byol_data.unlabeled.images[:12]
+fig = image_grid({"image": originals, "view 1": augment_batch(originals, transform),
+                  "view 2": augment_batch(originals, transform)})
+save_figure(fig, out_dir, "views")
+"""),
+    ("md", """
+## Model
+
+The backbone is torchvision's ResNet18 with a stride-1 stem for small images (see the classification
+notebook), after a per-image contrast normalisation; its 512-d output is the representation. BYOL adds a
+projector and a predictor (Linear - BatchNorm - ReLU - Linear); the target network is a copy of the backbone
+and projector that gets no gradients and follows the online one as an exponential moving average, its decay
+rising from `tau` to 1 over training. The loss is 2 - 2 cos(prediction, target projection), summed over both
+orders of the two views.
+"""),
+    ("code", """
+print(BYOL(random_backbone(config, seed), FEATURES, config.hidden, config.projection))
+"""),
+    ("md", """
+## BYOL pretraining
+"""),
+    ("code", """
+with timer.phase("BYOL pretraining"):
+    byol, byol_history = pretrain_byol(byol_data, config, seed=seed, device=device, out_dir=out_dir, data_name=data)
+fig = loss_curves({"BYOL pretraining": byol_history}, ncols=1)
+save_figure(fig, out_dir, "pretraining_curves")
+"""),
+    ("code", """
+with timer.phase("collapse check"):
+    projections = apply(byol.online.eval(), byol_data.val, device)
+    collapse_std = embedding_std(projections)
+losses = byol_history["byol loss"]
+uniform = 1 / math.sqrt(config.projection)
+collapse = {"embedding": {"std": round(collapse_std, 5), "uniform_reference": round(uniform, 5)}}
+pd.DataFrame({"per-dimension std of the normalised projections": [collapse_std], "1/sqrt(dim) (spread evenly)": [uniform],
+              "first epoch's loss": [losses[0]], "last epoch's loss": [losses[-1]]}, index=["BYOL"])
+"""),
+    ("md", """
+## Supervised pretraining
+
+The backbone of settings B and D: the same ResNet18 trained with labels (a linear classifier on top).
+"""),
+    ("code", """
+backbones = {"none": random_backbone(config, seed), "byol": byol.backbone}
+supervised = None
+if {"B", "D"} & set(config.settings):
+    if byol_data.supervised is None:
+        raise ValueError("settings B and D need a labelled pretraining set (<data>/mini/train.csv, filename,label); "
+                         "without it, run with settings=['A', 'C', 'E']")
+    with timer.phase("supervised pretraining"):
+        supervised = pretrain_supervised(byol_data, config, seed=seed, device=device, out_dir=out_dir, data_name=data)
+    backbones["supervised"] = supervised.model.backbone
+    print(f"supervised backbone: {supervised.accuracy:.1%} accuracy on {byol_data.sources['validation'] if data != 'embedded' else 'digits/test'}")
+"""),
+    ("md", """
+## Fine-tuning: settings A-E
+"""),
+    ("code", """
+with timer.phase("fine-tuning"):
+    results = {s: finetune(s, backbones, byol_data, config, seed=seed, device=device, out_dir=out_dir, data_name=data)
+               for s in config.settings}
+accuracy = {s: {"validation": round(r.accuracy, 4)} for s, r in results.items()}
+pd.DataFrame([{"setting": s, "backbone initialisation": SETTINGS[s][0], "fine-tuning": "frozen backbone" if SETTINGS[s][1] else "full",
+               "validation accuracy": r.accuracy} for s, r in results.items()]).set_index("setting").style.format(
+    {"validation accuracy": "{:.1%}"})
+"""),
+    ("code", """
+fig = loss_curves({f"setting {s}": r.history for s, r in results.items()}, keys=["loss", "train accuracy"], ncols=5)
+save_figure(fig, out_dir, "finetuning_curves")
+"""),
+    ("md", """
+## t-SNE of the backbone's features, before and after BYOL
+
+The 512-d features of the validation images from the randomly initialised backbone and from the BYOL backbone,
+coloured by class (which BYOL never saw). Under each panel: the 5-NN accuracy of the classes in the 2-D embedding.
+"""),
+    ("code", """
+labels = byol_data.val.labels.numpy()
+with timer.phase("t-SNE"):
+    before = embed("random initialisation", apply(backbones["none"].eval(), byol_data.val, device).numpy(), labels,
+                   points=config.tsne_points, seed=seed)
+    after = embed("after BYOL", apply(byol.backbone.eval(), byol_data.val, device).numpy(), labels,
+                  points=config.tsne_points, seed=seed)
+fig = embedding_grid(embedding_panels([before, after], byol_data.classes, with_pca=False), ncols=2)
+save_figure(fig, out_dir, "tsne_before_after")
+"""),
+    ("md", """
+## Observations
+"""),
+    ("code", """
+chance = 1 / len(byol_data.classes)
+acc = {s: r.accuracy for s, r in results.items()}
+# one standard error of an accuracy measured on this many validation images (binomial)
+error = math.sqrt(max(acc.values()) * (1 - max(acc.values())) / len(byol_data.val))
+lines = [f"- The BYOL loss went from {losses[0]:.3f} (first epoch) to {losses[-1]:.3f} (last epoch, "
+         f"{'lower' if losses[-1] < losses[0] else 'not lower'}); the normalised projections keep a per-dimension "
+         f"std of {collapse_std:.4f} against {uniform:.4f} for points spread evenly over the sphere and 0 for a collapse.",
+         f"- t-SNE of the validation features: 2-D 5-NN accuracy {before.knn:.1%} from the random backbone, "
+         f"{after.knn:.1%} after BYOL."]
+if "A" in acc and "C" in acc:
+    gain = acc["C"] - acc["A"]
+    verdict = ("helps" if gain > 2 * error else "does not help" if gain < -2 * error else
+               "makes no difference beyond the noise")
+    lines.append(f"- Full fine-tuning with {len(byol_data.labelled)} labelled images: from scratch (A) {acc['A']:.1%}, "
+                 f"from BYOL (C) {acc['C']:.1%}: BYOL pretraining {verdict} ({gain * 100:+.1f} points; one standard "
+                 f"error of these accuracies, {len(byol_data.val)} validation images, is about {error * 100:.1f} points).")
+if "E" in acc:
+    above = acc["E"] - chance
+    lines.append(f"- With the BYOL backbone frozen (E) a linear classifier reaches {acc['E']:.1%}, chance being {chance:.1%}: "
+                 + ("well above chance." if above > 3 * error else "above chance." if above > 2 * error else
+                    "no better than chance; the BYOL features alone do not tell the classes apart."))
+if "B" in acc and "D" in acc:
+    lines.append(f"- The supervised backbone gives {acc['B']:.1%} fine-tuned (B) and {acc['D']:.1%} frozen (D).")
+display(Markdown("\\n".join(lines)))
+"""),
+    ("code", """
+metrics_path = write_metrics(
+    out_dir, notebook="byol", profile=profile, data=data, device=device,
+    params={"seed": seed, **as_dict(config)}, results={"accuracy": accuracy, "collapse": collapse},
+    timings=timer.as_dict(), extra={"history": {"byol loss": losses, "embedding std": byol_history.get("embedding std", [])}})
+print(f"wrote {metrics_path}")
+"""),
+]
