@@ -200,3 +200,36 @@ def test_byol_runs_on_the_course_csv_folders(tmp_path):
                      extra_parameters={"settings": ["A", "C", "E"], "label_fraction": 1.0})
     metrics = json.loads((tmp_path / "reports" / "byol" / "metrics.json").read_text())
     assert set(metrics["results"]["accuracy"]) == {"A", "C", "E"}
+
+
+def test_gan_notebooks_run_on_a_face_folder(tmp_path):
+    """`data=<flat folder>` (the course's face crops): gan trains without a classifier and says so; acgan
+    conditions on a binary attribute from a CSV and grades with a classifier of that attribute."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    (tmp_path / "face").mkdir()
+    rows = []
+    for i in range(80):
+        Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "face" / f"{i:05d}.png")
+        rows.append(f"{i:05d}.png,{i % 2},{1 - 2 * (i % 3 == 0)}")
+    (tmp_path / "train.csv").write_text("image_name,Smiling,Young\n" + "\n".join(rows) + "\n")
+    reports = tmp_path / "reports"
+    execute_notebook("gan", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
+                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
+                     extra_parameters={"methods": ["dcgan", "sngan"]})
+    metrics = json.loads((reports / "gan" / "metrics.json").read_text())
+    assert set(metrics["results"]["samples"]) == {"dcgan", "sngan", "real"}
+    assert "mode_collapse" not in metrics["results"]
+    assert "no class labels" in (reports / "gan" / "gan.html").read_text()
+    execute_notebook("acgan", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
+                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
+                     extra_parameters={"labels_csv": str(tmp_path / "train.csv"), "attribute": "Smiling"})
+    metrics = json.loads((reports / "acgan" / "metrics.json").read_text())
+    assert set(metrics["per_class_agreement"]) == {"not Smiling", "Smiling"}
+    assert set(metrics["results"]["acgan"]) == {"real", "generated"}
+    with pytest.raises(Exception, match="needs the columns image_name and 'Frowning'"):
+        execute_notebook("acgan", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
+                         notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
+                         extra_parameters={"labels_csv": str(tmp_path / "train.csv"), "attribute": "Frowning"})
