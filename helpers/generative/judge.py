@@ -90,7 +90,7 @@ def class_entropy(judge: Judge, images: torch.Tensor, n_classes: int = 10) -> fl
     common, 0 when every sample is the same digit (mode collapse)."""
     counts = torch.bincount(judge.probabilities(images).argmax(1), minlength=n_classes).double()
     p = counts[counts > 0] / counts.sum()
-    return float(-(p * p.log()).sum())
+    return max(0.0, float(-(p * p.log()).sum()))  # never -0.0
 
 
 def not_digits(images: torch.Tensor) -> torch.Tensor:
