@@ -24,7 +24,7 @@ class GanConfig:
     width: int = field(default=32, metadata={"min": 1})  # channels of the generator's last / critic's first layer
     z_dim: int = field(default=100, metadata={"min": 1})
     copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
-    epochs: int = field(default=15, metadata={"min": 1})
+    epochs: int = field(default=14, metadata={"min": 1})
     batch_size: int = field(default=64, metadata={"min": 2})
     dcgan_lr: float = field(default=2e-4, metadata={"min": 0.0})    # Adam(0.5, 0.999), Radford et al.
     wgan_lr: float = field(default=5e-5, metadata={"min": 0.0})     # RMSProp, Arjovsky et al.
@@ -36,7 +36,7 @@ class GanConfig:
     eval_samples: int = field(default=1000, metadata={"min": 10})   # generated images graded per method
     # Mode collapse: the saturating minimax loss against a spectrally normalised discriminator that learns
     # collapse_d_lr_ratio times faster; the mitigation swaps in the WGAN-GP objective (helpers/generative/mode_collapse.py).
-    collapse_epochs: int = field(default=4, metadata={"min": 1})
+    collapse_epochs: int = field(default=3, metadata={"min": 1})
     collapse_d_lr_ratio: float = field(default=5.0, metadata={"min": 0.0})
 
 
