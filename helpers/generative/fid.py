@@ -76,3 +76,11 @@ def inception_fid(real: torch.Tensor, fake: torch.Tensor, device: torch.device |
                   weights: Path | str | None = None) -> float:
     """FID with pytorch-fid's Inception network; raises :class:`MissingWeightsError` without its weights."""
     return frechet_distance(inception_features(real, device, weights), inception_features(fake, device, weights))
+
+
+def inception_status(weights: Path | str | None = None) -> str:
+    """One line for the notebooks: where the Inception weights are, or why there is no Inception FID."""
+    try:
+        return f"Inception weights: {inception_weights_path(weights)} (Inception FID is computed)"
+    except MissingWeightsError as missing:
+        return f"No Inception FID: {missing}"

@@ -178,3 +178,16 @@ def load_judge(train: ImageSet, *, cache_dir: Path | str, device: torch.device |
     accuracy = (apply(net, check_set, device).argmax(1) == check_set.labels).float().mean().item()
     save_checkpoint({"model": net.state_dict(), "accuracy": accuracy, "trained_on": train.name}, path)
     return Judge(net, channels, image_size, accuracy, device)
+
+
+def judge_if_labelled(train: ImageSet, held_out: ImageSet, *, cache_dir: Path | str, device: torch.device | str,
+                      seed: int, profile: str) -> Judge | None:
+    """The notebooks' grading set-up: the judge of ``train`` when its images have class labels (its held-out
+    accuracy printed), else None with a note that the classifier measures are left out."""
+    if train.labels.unique().numel() < 2:
+        print("these images have no class labels: no digit classifier, so no classifier FID, recognised share "
+              "or diversity")
+        return None
+    judge = load_judge(train, cache_dir=cache_dir, device=device, seed=seed, profile=profile, held_out=held_out)
+    print(f"digit classifier: {judge.accuracy:.1%} accuracy on the held-out real images")
+    return judge

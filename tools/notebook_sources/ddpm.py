@@ -37,8 +37,8 @@ from helpers.dcgan_reference import dcgan_row, grade, load_images, real_floor
 from helpers.diffusion_experiment import (build_unet, checkpoint_path, generate, resize, train_diffusion,
                                           training_fields)
 from helpers.diffusion_report import as_uint8, ddpm_observations
-from helpers.generative.fid import MissingWeightsError, inception_weights_path
-from helpers.generative.judge import load_judge
+from helpers.generative.fid import inception_status
+from helpers.generative.judge import judge_if_labelled
 from helpers.models.unet import count_parameters
 from helpers.plots import image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
@@ -67,17 +67,9 @@ with timer.phase("data"):
 train, held_out = domain.train, domain.test
 reference = to_float(held_out.images)
 with timer.phase("judge"):
-    judge = None
-    if train.labels.unique().numel() > 1:
-        judge = load_judge(train, cache_dir=Path(out_dir).parent / "_judge", device=device, seed=seed,
-                           profile=profile, held_out=held_out)
-        print(f"digit classifier: {judge.accuracy:.1%} accuracy on the held-out real images")
-    else:
-        print("these images have no class labels: no digit classifier, so no classifier FID or diversity")
-try:
-    print(f"Inception weights: {inception_weights_path(inception_weights)} (Inception FID is computed)")
-except MissingWeightsError as missing:
-    print(f"No Inception FID: {missing}")
+    judge = judge_if_labelled(train, held_out, cache_dir=Path(out_dir).parent / "_judge", device=device, seed=seed,
+                              profile=profile)
+print(inception_status(inception_weights))
 print(f"{domain.name}: {len(train)} training images, {len(held_out)} held-out")
 """),
     ("md", """

@@ -34,12 +34,12 @@ from IPython.display import Markdown, display
 from helpers.config import as_dict, prepare_run
 from helpers.data import to_float
 from helpers.generative.config import GanConfig
-from helpers.generative.fid import MissingWeightsError, inception_weights_path
+from helpers.generative.fid import inception_status
 from helpers.generative.gan_data import load_gan_data
 from helpers.generative.gan_experiment import (N_SHOWN, diversity, gan_observations, grade, real_floor,
                                                run_gan)
 from helpers.generative.gan_methods import build_gan
-from helpers.generative.judge import load_judge
+from helpers.generative.judge import judge_if_labelled
 from helpers.generative.mode_collapse import collapse_gans
 from helpers.plots import loss_curves, sample_grids, save_figure
 from helpers.report.metrics import write_metrics
@@ -78,17 +78,9 @@ published FIDs. **Recognised**: the share of samples the classifier names with c
 """),
     ("code", """
 with timer.phase("judge"):
-    judge = None
-    if train.labels.unique().numel() > 1:
-        judge = load_judge(train, cache_dir=Path(out_dir).parent / "_judge", device=device, seed=seed,
-                           profile=profile, held_out=held_out)
-        print(f"digit classifier: {judge.accuracy:.1%} accuracy on the held-out real images")
-    else:
-        print("these images have no class labels: no digit classifier, so no classifier FID or recognised share")
-try:
-    print(f"Inception weights: {inception_weights_path(inception_weights)} (Inception FID is computed)")
-except MissingWeightsError as missing:
-    print(f"No Inception FID: {missing}")
+    judge = judge_if_labelled(train, held_out, cache_dir=Path(out_dir).parent / "_judge", device=device, seed=seed,
+                              profile=profile)
+print(inception_status(inception_weights))
 reference = to_float(held_out.images)
 """),
     ("md", """
