@@ -3,6 +3,7 @@
 #   make test                   set up .venv if missing, then the test suite (smoke profile)
 #   make report NOTEBOOKS=dann PROFILE=smoke DATA=/path/to/hw2_data/digits
 #   make -j2 report             notebooks in parallel; unchanged notebooks are not re-run
+#   make predict PROBLEM=dann INPUT=svhn/data OUTPUT=pred.csv   [CHECKPOINT=... N=... OVERWRITE=1]
 #   make pdf | lab | clean | distclean | help
 
 SHELL := /bin/bash
@@ -24,11 +25,11 @@ HELPERS := $(shell find helpers -name '*.py' -not -path '*/__pycache__/*')
 VENV_STAMP := $(VENV)/.installed
 NBVAL_DIR := build/nbval/notebooks
 
-.PHONY: report notebooks combine pdf test lab clean distclean help FORCE
+.PHONY: report notebooks combine pdf predict test lab clean distclean help FORCE
 .DEFAULT_GOAL := report
 
 help:
-	@sed -n '2,7p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 
 $(VENV_STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +59,12 @@ pdf: report
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
 	    --no-pdf-header-footer --print-to-pdf=$(REPORTS)/.report.pdf.tmp file://$(abspath $(REPORTS)/report.html) 2>/dev/null
 	@mv $(REPORTS)/.report.pdf.tmp $(REPORTS)/report.pdf && echo "wrote $(REPORTS)/report.pdf"
+
+# A deliverable from a notebook's checkpoint (default: the one reports/<PROBLEM>/metrics.json names).
+predict: $(VENV_STAMP)
+	@test -n "$(PROBLEM)" -a -n "$(OUTPUT)" || { echo "usage: make predict PROBLEM=<problem> [INPUT=<path>] OUTPUT=<path>; problems: $$($(PY) -c 'from helpers.deliverables.problems import PROBLEMS; print(*PROBLEMS)')" >&2; exit 2; }
+	$(PY) -m helpers.predict $(PROBLEM) --reports $(REPORTS) --output $(OUTPUT) $(if $(INPUT),--input $(INPUT)) \
+	    $(if $(CHECKPOINT),--checkpoint $(CHECKPOINT)) $(if $(N),--n $(N)) $(if $(OVERWRITE),--overwrite)
 
 # A notebook re-runs when it, helpers/ or its parameters change. The parameters live in a stamp file
 # that is rewritten only when they differ, so its date moves only then.

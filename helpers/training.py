@@ -43,11 +43,13 @@ def fit(
     checkpoint: Path | str | None = None,
     seed: int = 0,
     on_epoch_end: Callable[[int], Mapping[str, float] | None] | None = None,
+    deliverable: Mapping[str, Any] | None = None,
 ) -> History:
     """Train for ``epochs`` epochs and return the history: each loss's mean per epoch (over the steps
     that returned it), plus what ``on_epoch_end(epoch)`` returns. With ``checkpoint`` the state is
     saved atomically after every epoch and an existing checkpoint is resumed (a finished one returns
-    its history at once)."""
+    its history at once). ``deliverable`` (:func:`helpers.deliverables.record.deliverable`) is stored in
+    the checkpoint so that ``python -m helpers.predict`` can rebuild the model from it alone."""
     schedulers = schedulers or {}
     history: History = {}
     start = 0
@@ -60,6 +62,8 @@ def fit(
         for key, scheduler in schedulers.items():
             scheduler.load_state_dict(state["schedulers"][key])
         history, start = state["history"], state["epoch"]
+        if start >= epochs and deliverable is not None and state.get("deliverable") != dict(deliverable):
+            save_checkpoint({**state, "deliverable": dict(deliverable)}, checkpoint)  # written before records
 
     total = epochs * len(batches())
     bar = tqdm(total=total, initial=start * len(batches()), desc=name, unit="step", mininterval=1.0, leave=False)
@@ -100,6 +104,7 @@ def fit(
                 "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
                 "schedulers": {k: s.state_dict() for k, s in schedulers.items()},
                 "history": history,
+                **({"deliverable": dict(deliverable)} if deliverable is not None else {}),
             }, checkpoint)
     bar.close()
     for module in modules.values():

@@ -1,0 +1,134 @@
+"""Files in and out of ``helpers.predict``: every input checked before any work, every output staged.
+
+An output folder or file is written under a temporary name beside its destination and renamed into
+place only when complete, so a failure (a bad image, Ctrl-C, a full disk) leaves the destination as it
+was. An existing, non-empty destination is refused unless ``overwrite`` is given.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from helpers.deliverables.record import DeliverableError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+
+
+def image_files(folder: Path | str, *, pattern: str = "*", parameter: str = "--input") -> list[Path]:
+    """The images in ``folder`` matching ``pattern``, sorted by name; none at all is an error."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DeliverableError(f"{parameter} {folder}: not a folder")
+    files = sorted(p for p in folder.glob(pattern) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise DeliverableError(f"{parameter} {folder}: no images matching {pattern!r} "
+                               f"({', '.join(IMAGE_SUFFIXES)})")
+    return files
+
+
+def read_image(path: Path | str, *, mode: str | None = None, size: int | None = None) -> torch.Tensor:
+    """One image as uint8 ``[C, H, W]``; ``mode`` 'L' or 'RGB' converts, ``size`` resizes (bilinear) to
+    size x size. An image that does not decode raises an error naming the file."""
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            image.load()
+            if mode is not None:
+                image = image.convert(mode)
+            elif image.mode not in ("L", "RGB"):
+                image = image.convert("RGB")
+            if size is not None and image.size != (size, size):
+                image = image.resize((size, size), Image.BILINEAR)
+            array = np.asarray(image, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise DeliverableError(f"image {path} does not decode ({error})") from None
+    tensor = torch.from_numpy(array.copy())
+    return tensor[None] if tensor.ndim == 2 else tensor.permute(2, 0, 1)
+
+
+def read_images(files: Sequence[Path], *, mode: str | None = None, size: int | None = None) -> torch.Tensor:
+    """Several images of one size as uint8 ``[N, C, H, W]``; all decoded before any is used."""
+    images = [read_image(path, mode=mode, size=size) for path in files]
+    shapes = {tuple(image.shape) for image in images}
+    if len(shapes) > 1:
+        raise DeliverableError(f"the images differ in size ({sorted(shapes)[:3]} ...); pass images of one size")
+    return torch.stack(images)
+
+
+def save_image(image: torch.Tensor, path: Path | str) -> None:
+    """uint8 ``[C, H, W]`` (C = 1 or 3) as a PNG."""
+    array = image.detach().cpu().numpy()
+    Image.fromarray(array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0)).save(path)
+
+
+def _check_destination(path: Path, overwrite: bool) -> None:
+    if path.is_dir() and any(path.iterdir()) or path.is_file():
+        if not overwrite:
+            raise DeliverableError(f"--output {path} exists and is not empty; pass --overwrite to replace it")
+
+
+@contextmanager
+def staged_folder(path: Path | str, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; on success it replaces ``path``, on error it is removed."""
+    path = Path(path)
+    _check_destination(path, overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield stage
+        if path.is_dir():
+            old = path.with_name(f".{path.name}.{os.getpid()}.old")
+            os.replace(path, old)
+            os.replace(stage, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+            os.replace(stage, path)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def write_csv(path: Path | str, header: Sequence[str], rows: Sequence[Sequence[object]], *,
+              overwrite: bool = False) -> Path:
+    """A CSV file written to a temporary name and renamed into place."""
+    path = Path(path)
+    if path.is_dir():
+        raise DeliverableError(f"--output {path} is a folder; this problem writes a CSV file (e.g. {path}/pred.csv)")
+    _check_destination(path, overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_csv(path: Path | str, columns: Sequence[str], *, parameter: str) -> list[dict[str, str]]:
+    """The rows of a CSV that must have ``columns`` in its header; errors name the file and the line."""
+    path = Path(path)
+    if not path.is_file():
+        raise DeliverableError(f"{parameter} {path}: no such file")
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or not set(columns) <= {name.strip() for name in reader.fieldnames}:
+            raise DeliverableError(f"{parameter} {path}: header must contain {','.join(columns)}, "
+                                   f"got {reader.fieldnames}")
+        rows = [{key.strip(): (value or "").strip() for key, value in row.items() if key is not None}
+                for row in reader]
+    if not rows:
+        raise DeliverableError(f"{parameter} {path} has no rows")
+    return rows

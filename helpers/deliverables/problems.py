@@ -1,0 +1,76 @@
+"""The problems ``helpers.predict`` and ``helpers.evaluate`` know: output format, predict, evaluate.
+
+Functions are named as ``module:function`` and imported on use, so ``--help`` stays fast.
+
+    predict(record, weights, *, input, output, n, overwrite, device) -> Path   (what it wrote)
+    evaluate(pred, truth, *, device) -> {measure: number}
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from helpers.deliverables.record import DeliverableError
+
+
+@dataclass(frozen=True)
+class Problem:
+    name: str
+    output: str       # the format --output receives, in the README's words
+    input: str        # what --input must be ('' when the problem generates from noise)
+    measure: str      # what helpers.evaluate computes, and from which PRED and TRUTH
+    predict: str      # module:function
+    evaluate: str     # module:function
+
+    def function(self, which: str) -> Callable[..., Any]:
+        module_name, name = getattr(self, which).split(":")
+        return getattr(importlib.import_module(module_name), name)
+
+
+GENERATIVE = "helpers.deliverables.generative"
+CLASSIFIERS = "helpers.deliverables.classifiers"
+SEGMENTATION = "helpers.deliverables.segmentation"
+
+PROBLEMS: dict[str, Problem] = {p.name: p for p in [
+    Problem("gan", "folder of N generated images 0000.png ... (--n, default 1000), at the model's size", "",
+            "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
+            f"{GENERATIVE}:predict_gan", f"{GENERATIVE}:evaluate_images"),
+    Problem("ddpm", "folder of N generated images 0000.png ... (--n, default 1000), at the model's size", "",
+            "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
+            f"{GENERATIVE}:predict_ddpm", f"{GENERATIVE}:evaluate_images"),
+    Problem("conditional_diffusion", "folder of --n images per digit (default 100) named <digit>_<idx:03d>.png", "",
+            "label agreement of PRED's <digit>_<idx>.png images by the suite's digit classifier trained on "
+            "TRUTH ('embedded' or a course digits folder)",
+            f"{GENERATIVE}:predict_conditional", f"{GENERATIVE}:evaluate_conditional"),
+    Problem("dann", "CSV image_name,label for every image of the --input folder (target domain)",
+            "folder of target-domain images", "accuracy of PRED against TRUTH (two image_name,label CSVs)",
+            f"{CLASSIFIERS}:predict_dann", f"{CLASSIFIERS}:evaluate_image_name"),
+    Problem("adda", "CSV image_name,label for every image of the --input folder (target domain)",
+            "folder of target-domain images", "accuracy of PRED against TRUTH (two image_name,label CSVs)",
+            f"{CLASSIFIERS}:predict_adda", f"{CLASSIFIERS}:evaluate_image_name"),
+    Problem("classification", "CSV filename,label for every image of the --input folder",
+            "folder of images", "accuracy of PRED against TRUTH (two filename,label CSVs)",
+            f"{CLASSIFIERS}:predict_classification", f"{CLASSIFIERS}:evaluate_filename"),
+    Problem("byol", "CSV id,filename,label for the rows of the --input CSV (Office-Home style)",
+            "CSV id,filename[,label] with the images in the folder beside it",
+            "accuracy of PRED against TRUTH (two id,filename,label CSVs)",
+            f"{CLASSIFIERS}:predict_byol", f"{CLASSIFIERS}:evaluate_office"),
+    Problem("segmentation", "folder with one RGB mask NNNN_mask.png per NNNN_sat.jpg of the --input folder",
+            "folder of NNNN_sat.jpg (or .png) images",
+            "mIoU (the course's definition) of PRED's masks against TRUTH's NNNN_mask.png",
+            f"{SEGMENTATION}:predict_masks", f"{SEGMENTATION}:evaluate_masks"),
+]}
+
+
+def problem(name: str) -> Problem:
+    if name not in PROBLEMS:
+        raise DeliverableError(f"unknown problem {name!r}; choose one of {', '.join(PROBLEMS)}")
+    return PROBLEMS[name]
+
+
+def formats() -> str:
+    """The problems and their formats, for ``--help`` and the README."""
+    return "\n".join(f"  {p.name:<22} {p.output}" + (f"\n  {'':<22} input: {p.input}" if p.input else "")
+                     for p in PROBLEMS.values())

@@ -1,0 +1,63 @@
+"""The record a training checkpoint carries for ``helpers.predict``.
+
+A notebook's training passes ``deliverable=deliverable(problem, ...)`` to :func:`helpers.training.fit`,
+which stores it in every checkpoint it writes. The record names the problem, the entry of the
+checkpoint's ``modules`` that holds the weights, and the plain settings the problem's ``predict``
+needs to rebuild that model (its builder's arguments, image size, class names, ...). Only JSON-like
+values go in, so checkpoints still load with ``weights_only=True``.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from helpers.checkpoint import load_checkpoint
+
+RECORD_VERSION = 1
+
+
+class DeliverableError(ValueError):
+    """An input of ``helpers.predict`` or ``helpers.evaluate`` is not usable; the message says which and why."""
+
+
+def deliverable(problem: str, *, modules: str | list[str], **settings: Any) -> dict[str, Any]:
+    """The record for a checkpoint of ``problem`` whose weights are in ``modules`` (one key of the
+    checkpoint's ``modules`` or several). ``settings`` must survive a JSON round trip."""
+    settings = json.loads(json.dumps(settings))  # plain values only: a tuple becomes a list, a Path fails
+    return {"problem": problem, "version": RECORD_VERSION, "modules": modules, "settings": settings}
+
+
+def read_deliverable(path: Path | str, problem: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(record, module state dicts)`` of a checkpoint written for ``problem``; a missing, damaged or
+    foreign checkpoint raises :class:`DeliverableError` that names the file and what to pass instead."""
+    path = Path(path)
+    if not path.is_file():
+        raise DeliverableError(f"--checkpoint {path}: no such file; the notebooks write theirs under "
+                               f"reports/<problem>/checkpoints/ and name them in metrics.json ('predict')")
+    try:
+        state = load_checkpoint(path)
+    except RuntimeError as error:
+        raise DeliverableError(f"--checkpoint {path}: {error}") from None
+    if not isinstance(state, Mapping) or "modules" not in state:
+        raise DeliverableError(f"--checkpoint {path} is not a training checkpoint of this suite "
+                               f"(no 'modules' entry)")
+    record = state.get("deliverable")
+    if not isinstance(record, Mapping):
+        raise DeliverableError(f"--checkpoint {path} carries no prediction record: it was written before "
+                               f"records existed or by a helper that is not a problem's model; re-run the "
+                               f"{problem} notebook (it finishes at once and adds the record)")
+    if record.get("problem") != problem:
+        raise DeliverableError(f"--checkpoint {path} is a {record.get('problem')!r} checkpoint, not {problem!r}: "
+                               f"pass the checkpoint that reports/{problem}/metrics.json names under 'predict'")
+    if record.get("version") != RECORD_VERSION:
+        raise DeliverableError(f"--checkpoint {path} has prediction record version {record.get('version')}, "
+                               f"this suite reads version {RECORD_VERSION}; re-run the {problem} notebook")
+    if state.get("epoch", 1) < 1:
+        raise DeliverableError(f"--checkpoint {path} holds no finished epoch")
+    keys = record["modules"] if isinstance(record["modules"], list) else [record["modules"]]
+    missing = [key for key in keys if key not in state["modules"]]
+    if missing:
+        raise DeliverableError(f"--checkpoint {path} lacks the weights {missing} its record names")
+    return dict(record), {key: state["modules"][key] for key in keys}

@@ -1,0 +1,53 @@
+"""``python -m helpers.evaluate``: grade prediction files the way the notebooks grade their models.
+
+    python -m helpers.evaluate dann pred.csv hw2_data/digits/svhn/val.csv          accuracy
+    python -m helpers.evaluate segmentation pred_masks/ hw1_data/p3_data/validation   mIoU
+    python -m helpers.evaluate conditional_diffusion out/ embedded                  label agreement
+    python -m helpers.evaluate gan out/ real_faces/                                 FID
+
+Each measure is the function the notebook reports with, so for the same model and data the numbers
+are the same (tests/test_deliverables*.py check it).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from helpers.deliverables.problems import PROBLEMS, problem
+from helpers.deliverables.record import DeliverableError
+from helpers.predict import device_named
+
+
+def evaluate(name: str, pred: Path, truth: Path | str, *, device: str = "auto") -> dict[str, float | None]:
+    """The measures of ``pred`` against ``truth`` for ``name``, as {measure: number}."""
+    return problem(name).function("evaluate")(Path(pred), truth, device=device_named(device))
+
+
+def main(argv: list[str] | None = None) -> int:
+    cli = argparse.ArgumentParser(
+        prog="python -m helpers.evaluate", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Grade predictions: accuracy, mIoU, label agreement or FID, by problem.",
+        epilog="problems and measures:\n" + "\n".join(f"  {p.name:<22} {p.measure}" for p in PROBLEMS.values()))
+    cli.add_argument("problem", choices=list(PROBLEMS), metavar="problem", help=", ".join(PROBLEMS))
+    cli.add_argument("pred", type=Path, help="predictions: a CSV or a folder, as helpers.predict writes them")
+    cli.add_argument("truth", help="ground truth: a CSV, a folder, or 'embedded' where the problem allows")
+    cli.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    cli.add_argument("--json", action="store_true", help="print the measures as JSON")
+    args = cli.parse_args(argv)
+    try:
+        scores = evaluate(args.problem, args.pred, args.truth, device=args.device)
+    except DeliverableError as error:
+        print(f"helpers.evaluate {args.problem}: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(scores))
+    else:
+        for measure, value in scores.items():
+            print(f"{measure}: {'n/a' if value is None else f'{value:.4f}'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""``python -m helpers.predict``: run a notebook's trained model on new data, in the course's format.
+
+    python -m helpers.predict dann --checkpoint reports/dann/checkpoints/dann_....pt \\
+        --input hw2_data/digits/svhn/data --output pred.csv
+
+The checkpoint's record (written by the notebook's training) says which problem it belongs to and how
+to rebuild the model; a checkpoint of another problem, a damaged file, an input with no images, an image
+that does not decode or an output that exists (without --overwrite) stops with a message that names it,
+before anything is written. Outputs appear whole or not at all.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from helpers.deliverables.problems import PROBLEMS, formats, problem
+from helpers.deliverables.record import DeliverableError, read_deliverable
+
+
+def device_named(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise DeliverableError(f"--device {name}: CUDA is not available here; use --device cpu")
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise DeliverableError(f"--device {name!r} is not a device; use auto, cpu or cuda") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
+        prog="python -m helpers.predict", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a notebook's trained model from its checkpoint and write the course's format.",
+        epilog="problems and output formats:\n" + formats() +
+               "\n\nEach notebook names its checkpoint and an example command in reports/<problem>/metrics.json "
+               "('predict').")
+    cli.add_argument("problem", choices=list(PROBLEMS), metavar="problem", help=", ".join(PROBLEMS))
+    cli.add_argument("--checkpoint", type=Path, help="a checkpoint the problem's notebook saved (default: the one "
+                                                       "reports/<problem>/metrics.json names)")
+    cli.add_argument("--reports", type=Path, default=Path("reports"), help="where to look for metrics.json (default reports)")
+    cli.add_argument("--input", type=Path, help="input images (folder or CSV); not used by gan, ddpm, "
+                                                 "conditional_diffusion")
+    cli.add_argument("--output", required=True, type=Path, help="output folder or CSV file")
+    cli.add_argument("--n", type=int, default=None,
+                     help="images to generate (gan, ddpm: default 1000; conditional_diffusion: per digit, default 100)")
+    cli.add_argument("--steps", type=int, default=None, help="diffusion sampling steps (DDIM; default: the notebook's)")
+    cli.add_argument("--guidance", type=float, default=None, help="classifier-free guidance scale (default: the notebook's)")
+    cli.add_argument("--seed", type=int, default=0, help="seed of the generated noise (default 0)")
+    cli.add_argument("--batch-size", type=int, default=256, help="images per forward pass (default 256)")
+    cli.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    cli.add_argument("--overwrite", action="store_true", help="replace an output that exists")
+    return cli
+
+
+def default_checkpoint(name: str, reports: Path) -> Path:
+    """The checkpoint the last run of notebook ``name`` names in its metrics.json."""
+    metrics = Path(reports) / name / "metrics.json"
+    entry = json.loads(metrics.read_text()).get("predict") if metrics.is_file() else None
+    if not entry:
+        raise DeliverableError(f"no --checkpoint given and {metrics} names none; run `make report NOTEBOOKS={name}` "
+                               f"first or pass --checkpoint PATH")
+    return Path(entry["checkpoint"])
+
+
+def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n: int | None = None,
+            steps: int | None = None, guidance: float | None = None, seed: int = 0, batch_size: int = 256,
+            device: str = "auto", overwrite: bool = False) -> Path:
+    """What the CLI does, for tests and scripts: returns the path written."""
+    spec = problem(name)
+    if spec.input and input is None:
+        raise DeliverableError(f"{name} needs --input: {spec.input}")
+    if not spec.input and input is not None:
+        raise DeliverableError(f"{name} generates from noise and takes no --input (got {input})")
+    if n is not None and n < 1:
+        raise DeliverableError(f"--n must be at least 1, got {n}")
+    if batch_size < 1:
+        raise DeliverableError(f"--batch-size must be at least 1, got {batch_size}")
+    record, weights = read_deliverable(checkpoint, name)
+    return spec.function("predict")(record, weights, input=input, output=output, n=n, steps=steps,
+                                    guidance=guidance, seed=seed, batch_size=batch_size,
+                                    device=device_named(device), overwrite=overwrite)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    start = time.perf_counter()
+    try:
+        checkpoint = args.checkpoint or default_checkpoint(args.problem, args.reports)
+        written = predict(args.problem, checkpoint=checkpoint, input=args.input, output=args.output, n=args.n,
+                          steps=args.steps, guidance=args.guidance, seed=args.seed, batch_size=args.batch_size,
+                          device=args.device, overwrite=args.overwrite)
+    except DeliverableError as error:
+        print(f"helpers.predict {args.problem}: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {written} in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
