@@ -30,7 +30,9 @@ class Problem:
 
 
 GENERATIVE = "helpers.deliverables.generative"
-CLASSIFIERS = "helpers.deliverables.classifiers"
+ADAPTATION = "helpers.deliverables.adaptation"
+REPRESENTATION = "helpers.deliverables.representation"
+SCORES = "helpers.deliverables.scores"
 SEGMENTATION = "helpers.deliverables.segmentation"
 
 PROBLEMS: dict[str, Problem] = {p.name: p for p in [
@@ -46,17 +48,17 @@ PROBLEMS: dict[str, Problem] = {p.name: p for p in [
             f"{GENERATIVE}:predict_conditional", f"{GENERATIVE}:evaluate_conditional"),
     Problem("dann", "CSV image_name,label for every image of the --input folder (target domain)",
             "folder of target-domain images", "accuracy of PRED against TRUTH (two image_name,label CSVs)",
-            f"{CLASSIFIERS}:predict_dann", f"{CLASSIFIERS}:evaluate_image_name"),
+            f"{ADAPTATION}:predict_dann", f"{SCORES}:evaluate_image_name"),
     Problem("adda", "CSV image_name,label for every image of the --input folder (target domain)",
             "folder of target-domain images", "accuracy of PRED against TRUTH (two image_name,label CSVs)",
-            f"{CLASSIFIERS}:predict_adda", f"{CLASSIFIERS}:evaluate_image_name"),
+            f"{ADAPTATION}:predict_adda", f"{SCORES}:evaluate_image_name"),
     Problem("classification", "CSV filename,label for every image of the --input folder",
             "folder of images", "accuracy of PRED against TRUTH (two filename,label CSVs)",
-            f"{CLASSIFIERS}:predict_classification", f"{CLASSIFIERS}:evaluate_filename"),
+            f"{REPRESENTATION}:predict_classification", f"{SCORES}:evaluate_filename"),
     Problem("byol", "CSV id,filename,label for the rows of the --input CSV (Office-Home style)",
             "CSV id,filename[,label] with the images in the folder beside it",
             "accuracy of PRED against TRUTH (two id,filename,label CSVs)",
-            f"{CLASSIFIERS}:predict_byol", f"{CLASSIFIERS}:evaluate_office"),
+            f"{REPRESENTATION}:predict_byol", f"{SCORES}:evaluate_office"),
     Problem("segmentation", "folder with one RGB mask NNNN_mask.png per NNNN_sat.jpg of the --input folder",
             "folder of NNNN_sat.jpg (or .png) images",
             "mIoU (the course's definition) of PRED's masks against TRUTH's NNNN_mask.png",

@@ -1,0 +1,73 @@
+"""Accuracy of a prediction CSV against a truth CSV: the measure of dann, adda, classification and byol.
+
+Rows are matched by their key column (``image_name``, ``filename``); every truth row must have a
+prediction and every prediction a truth row, else the error lists the first few that do not match.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from helpers.deliverables.files import image_files, read_csv
+from helpers.deliverables.record import DeliverableError
+
+
+def labels_by_key(path: Path, key: str, *, parameter: str) -> dict[str, str]:
+    rows = read_csv(path, [key, "label"], parameter=parameter)
+    labels: dict[str, str] = {}
+    for line, row in enumerate(rows, start=2):
+        if row[key] in labels:
+            raise DeliverableError(f"{parameter} {path}, line {line}: {key} {row[key]!r} appears twice")
+        labels[row[key]] = canonical(row["label"])
+    return labels
+
+
+def canonical(label: str) -> str:
+    """'3', '03' and '3.0' are the same class."""
+    try:
+        return str(int(float(label)))
+    except ValueError:
+        return label
+
+
+def labels_from_names(folder: Path) -> dict[str, str]:
+    """The course's class folders name each image ``<label>_<idx>.png``: its truth is in its name."""
+    labels = {}
+    for path in image_files(folder, parameter="TRUTH"):
+        label, sep, _ = path.stem.partition("_")
+        if not sep or not label.isdigit():
+            raise DeliverableError(f"TRUTH {folder}: {path.name} is not named <label>_<idx>; pass a filename,label CSV")
+        labels[path.name] = canonical(label)
+    return labels
+
+
+def csv_accuracy(pred: Path, truth: Path | str, *, key: str) -> dict[str, float]:
+    """``{"accuracy", "images"}``: the share of truth rows whose predicted label equals theirs."""
+    predicted = labels_by_key(Path(pred), key, parameter="PRED")
+    true = labels_from_names(Path(truth)) if Path(truth).is_dir() else labels_by_key(Path(truth), key, parameter="TRUTH")
+    missing = sorted(set(true) - set(predicted))
+    extra = sorted(set(predicted) - set(true))
+    if missing or extra:
+        raise DeliverableError(
+            f"PRED {pred} and TRUTH {truth} list different images: "
+            + (f"{len(missing)} without a prediction (e.g. {missing[:3]})" if missing else "")
+            + ("; " if missing and extra else "")
+            + (f"{len(extra)} not in TRUTH (e.g. {extra[:3]})" if extra else ""))
+    hits = torch.tensor([predicted[name] == label for name, label in true.items()], dtype=torch.float64)
+    return {"accuracy": float(hits.mean()), "images": float(len(true))}
+
+
+def evaluate_image_name(pred: Path, truth: Path | str, *, device: torch.device) -> dict[str, float]:
+    """dann, adda: ``image_name,label`` CSVs (the course's ``val.csv`` is a TRUTH)."""
+    return csv_accuracy(pred, truth, key="image_name")
+
+
+def evaluate_filename(pred: Path, truth: Path | str, *, device: torch.device) -> dict[str, float]:
+    """classification: ``filename,label`` CSVs, or TRUTH a folder of ``<label>_<idx>.png`` (HW1's val set)."""
+    return csv_accuracy(pred, truth, key="filename")
+
+
+def evaluate_office(pred: Path, truth: Path | str, *, device: torch.device) -> dict[str, float]:
+    """byol: Office-Home ``id,filename,label`` CSVs, matched by filename."""
+    return csv_accuracy(pred, truth, key="filename")
