@@ -1,0 +1,211 @@
+"""The deliverables framework: checkpoint records, refusals, staged outputs, the CLIs' errors."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+
+from helpers.checkpoint import load_checkpoint, save_checkpoint
+from helpers.deliverables.example import predict_entry, predict_markdown
+from helpers.deliverables.files import image_files, read_csv, read_image, staged_folder, write_csv
+from helpers.deliverables.problems import PROBLEMS, problem
+from helpers.deliverables.record import DeliverableError, deliverable, read_deliverable
+from helpers.deliverables.scores import csv_accuracy
+from helpers.predict import default_checkpoint, main as predict_main, predict
+from helpers.evaluate import main as evaluate_main
+from helpers.training import fit
+
+
+def tiny_fit(checkpoint, epochs=1, record=None):
+    model = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    data = [torch.ones(4, 2)]
+
+    def step(batch, progress):
+        loss = model(batch).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return {"loss": loss.detach()}
+
+    fit(step, lambda: data, name="tiny", epochs=epochs, modules={"model": model}, optimizers={"sgd": optimizer},
+        checkpoint=checkpoint, deliverable=record)
+    return model
+
+
+def test_fit_stores_the_record_and_read_deliverable_returns_the_weights(tmp_path):
+    path = tmp_path / "c.pt"
+    model = tiny_fit(path, record=deliverable("dann", modules="model", size=28, classes=["0", "1"]))
+    record, weights = read_deliverable(path, "dann")
+    assert record["settings"] == {"size": 28, "classes": ["0", "1"]}
+    assert torch.equal(weights["model"]["weight"], model.weight.detach())
+
+
+def test_a_finished_checkpoint_without_a_record_gets_one_when_the_notebook_reruns(tmp_path):
+    path = tmp_path / "c.pt"
+    tiny_fit(path)
+    with pytest.raises(DeliverableError, match="carries no prediction record.*re-run the dann notebook"):
+        read_deliverable(path, "dann")
+    before = load_checkpoint(path)["modules"]["model"]["weight"].clone()
+    tiny_fit(path, record=deliverable("dann", modules="model"))
+    assert torch.equal(load_checkpoint(path)["modules"]["model"]["weight"], before)  # not retrained
+    assert read_deliverable(path, "dann")[0]["problem"] == "dann"
+
+
+def test_refusals_name_the_checkpoint_and_the_problem(tmp_path):
+    path = tmp_path / "seg.pt"
+    tiny_fit(path, record=deliverable("segmentation", modules="model"))
+    with pytest.raises(DeliverableError, match=r"seg\.pt is a 'segmentation' checkpoint, not 'gan'"):
+        read_deliverable(path, "gan")
+    with pytest.raises(DeliverableError, match="no such file"):
+        read_deliverable(tmp_path / "missing.pt", "gan")
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(DeliverableError, match="broken.pt.*damaged"):
+        read_deliverable(broken, "segmentation")
+    other = tmp_path / "other.pt"
+    save_checkpoint({"model": {}}, other)
+    with pytest.raises(DeliverableError, match="not a training checkpoint"):
+        read_deliverable(other, "segmentation")
+    wrong_modules = tmp_path / "wrong.pt"
+    tiny_fit(wrong_modules, record=deliverable("segmentation", modules="generator"))
+    with pytest.raises(DeliverableError, match=r"lacks the weights \['generator'\]"):
+        read_deliverable(wrong_modules, "segmentation")
+
+
+def test_records_take_plain_values_only():
+    assert deliverable("gan", modules="g", size=(32, 32))["settings"]["size"] == [32, 32]
+    with pytest.raises(TypeError):
+        deliverable("gan", modules="g", where=Path("/x"))
+
+
+def test_staged_folder_refuses_a_non_empty_output_and_leaves_nothing_on_failure(tmp_path):
+    out = tmp_path / "out"
+    with staged_folder(out) as stage:
+        (stage / "a.png").write_text("a")
+    assert sorted(p.name for p in out.iterdir()) == ["a.png"]
+    with pytest.raises(DeliverableError, match="exists and is not empty; pass --overwrite"):
+        with staged_folder(out):
+            pass
+    with pytest.raises(RuntimeError, match="half-way"):
+        with staged_folder(out, overwrite=True) as stage:
+            (stage / "b.png").write_text("b")
+            raise RuntimeError("half-way")
+    assert sorted(p.name for p in out.iterdir()) == ["a.png"]  # the old output is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # and no temporary folder is left
+    with staged_folder(out, overwrite=True) as stage:
+        (stage / "c.png").write_text("c")
+    assert sorted(p.name for p in out.iterdir()) == ["c.png"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with staged_folder(empty) as stage:  # an empty folder is not refused
+        (stage / "d.png").write_text("d")
+    assert (empty / "d.png").exists()
+
+
+def test_csv_written_atomically_parses_back_and_is_refused_without_overwrite(tmp_path):
+    path = write_csv(tmp_path / "pred.csv", ["image_name", "label"], [("a.png", 3), ("b.png", 7)])
+    assert read_csv(path, ["image_name", "label"], parameter="PRED") == [
+        {"image_name": "a.png", "label": "3"}, {"image_name": "b.png", "label": "7"}]
+    with pytest.raises(DeliverableError, match="pred.csv exists.*--overwrite"):
+        write_csv(path, ["image_name", "label"], [])
+    with pytest.raises(DeliverableError, match="is a folder"):
+        write_csv(tmp_path, ["image_name", "label"], [])
+    with pytest.raises(DeliverableError, match="header must contain filename,label"):
+        read_csv(path, ["filename", "label"], parameter="TRUTH")
+
+
+def test_input_images_are_checked(tmp_path):
+    with pytest.raises(DeliverableError, match="--input .*: not a folder"):
+        image_files(tmp_path / "nope")
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(DeliverableError, match="no images matching"):
+        image_files(tmp_path)
+    Image.new("RGB", (5, 4), (10, 20, 30)).save(tmp_path / "a.png")
+    (tmp_path / "b.png").write_bytes(b"not a png")
+    assert [p.name for p in image_files(tmp_path)] == ["a.png", "b.png"]
+    assert read_image(tmp_path / "a.png").shape == (3, 4, 5)
+    assert read_image(tmp_path / "a.png", mode="L", size=8).shape == (1, 8, 8)
+    with pytest.raises(DeliverableError, match=r"image .*b\.png does not decode"):
+        read_image(tmp_path / "b.png")
+
+
+def write_labels(path, key, rows):
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([key, "label"])
+        writer.writerows(rows)
+    return path
+
+
+def test_csv_accuracy_matches_rows_by_name_and_refuses_mismatched_sets(tmp_path):
+    truth = write_labels(tmp_path / "truth.csv", "image_name", [("a", 1), ("b", 2), ("c", 3), ("d", 4)])
+    pred = write_labels(tmp_path / "pred.csv", "image_name", [("d", 4), ("c", "03"), ("b", 9), ("a", 1)])
+    assert csv_accuracy(pred, truth, key="image_name") == {"accuracy": 0.75, "images": 4.0}
+    short = write_labels(tmp_path / "short.csv", "image_name", [("a", 1)])
+    with pytest.raises(DeliverableError, match="3 without a prediction"):
+        csv_accuracy(short, truth, key="image_name")
+    twice = write_labels(tmp_path / "twice.csv", "image_name", [("a", 1), ("a", 2)])
+    with pytest.raises(DeliverableError, match="line 3: image_name 'a' appears twice"):
+        csv_accuracy(twice, truth, key="image_name")
+
+
+def test_class_folder_truth_reads_labels_from_names(tmp_path):
+    folder = tmp_path / "val"
+    folder.mkdir()
+    for name in ["3_0.png", "5_1.png"]:
+        Image.new("RGB", (4, 4)).save(folder / name)
+    pred = write_labels(tmp_path / "pred.csv", "filename", [("3_0.png", 3), ("5_1.png", 3)])
+    assert csv_accuracy(pred, folder, key="filename")["accuracy"] == 0.5
+
+
+def test_every_problem_has_a_format_and_an_unknown_one_is_named():
+    assert set(PROBLEMS) == {"gan", "ddpm", "conditional_diffusion", "dann", "adda", "classification", "byol",
+                             "segmentation"}
+    with pytest.raises(DeliverableError, match="unknown problem 'fcn'; choose one of gan, ddpm"):
+        problem("fcn")
+
+
+def test_predict_checks_its_arguments_before_reading_anything(tmp_path):
+    with pytest.raises(DeliverableError, match="dann needs --input"):
+        predict("dann", checkpoint=tmp_path / "c.pt", input=None, output=tmp_path / "o.csv")
+    with pytest.raises(DeliverableError, match="generates from noise and takes no --input"):
+        predict("gan", checkpoint=tmp_path / "c.pt", input=tmp_path, output=tmp_path / "o")
+    with pytest.raises(DeliverableError, match="--n must be at least 1"):
+        predict("gan", checkpoint=tmp_path / "c.pt", input=None, output=tmp_path / "o", n=0)
+
+
+def test_cli_exits_2_with_the_reason_and_writes_nothing(tmp_path, capsys):
+    path = tmp_path / "dann.pt"
+    tiny_fit(path, record=deliverable("dann", modules="model"))
+    out = tmp_path / "out"
+    assert predict_main(["gan", "--checkpoint", str(path), "--output", str(out), "--device", "cpu"]) == 2
+    assert "is a 'dann' checkpoint, not 'gan'" in capsys.readouterr().err
+    assert not out.exists()
+    assert predict_main(["gan", "--reports", str(tmp_path), "--output", str(out)]) == 2
+    assert "names none; run `make report NOTEBOOKS=gan`" in capsys.readouterr().err
+    assert evaluate_main(["dann", str(tmp_path / "p.csv"), str(tmp_path / "t.csv")]) == 2
+    assert "PRED" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        predict_main(["fcn", "--output", str(out)])
+
+
+def test_the_default_checkpoint_is_the_one_metrics_json_names(tmp_path):
+    (tmp_path / "dann").mkdir()
+    (tmp_path / "dann" / "metrics.json").write_text('{"predict": {"checkpoint": "/x/dann.pt"}}')
+    assert str(default_checkpoint("dann", tmp_path)) == "/x/dann.pt"
+
+
+def test_the_notebooks_example_command_names_the_checkpoint_and_the_make_form(tmp_path):
+    entry = predict_entry("dann", tmp_path / "c.pt", input="svhn/data", output="pred.csv", truth="svhn/val.csv")
+    assert entry["checkpoint"] == str((tmp_path / "c.pt").resolve())
+    assert entry["command"] == f"python -m helpers.predict dann --checkpoint {entry['checkpoint']} " \
+                               "--input svhn/data --output pred.csv"
+    assert entry["make"] == "make predict PROBLEM=dann INPUT=svhn/data OUTPUT=pred.csv"
+    assert entry["evaluate"] == "python -m helpers.evaluate dann pred.csv svhn/val.csv"
+    text = predict_markdown(entry)
+    assert entry["command"] in text and entry["make"] in text and entry["evaluate"] in text
