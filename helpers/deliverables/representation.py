@@ -83,7 +83,7 @@ def load_images(files: list[Path], settings: Mapping[str, Any]) -> ImageSet:
 
 
 def predicted_labels(record: Mapping[str, Any], weights: Mapping[str, Any], images: ImageSet, *,
-                     batch_size: int, device: torch.device) -> list[str]:
+                     batch_size: int, device: torch.device | str) -> list[str]:
     """The class name of every image, by the checkpoint's classifier."""
     model = classifier(record, weights).to(device)
     classes = record["settings"]["classes"]
@@ -91,7 +91,7 @@ def predicted_labels(record: Mapping[str, Any], weights: Mapping[str, Any], imag
 
 
 def predict_classification(record: Mapping[str, Any], weights: Mapping[str, Any], *, input: Path, output: Path,
-                           batch_size: int = 256, device: torch.device = torch.device("cpu"),
+                           batch_size: int = 256, device: torch.device | str = "cpu",
                            overwrite: bool = False, **_: Any) -> Path:
     """CSV ``filename,label`` for every image of the ``input`` folder (sorted by name)."""
     input, output = Path(input), Path(output)
@@ -113,7 +113,7 @@ def image_folder(csv_path: Path) -> Path:
 
 
 def predict_byol(record: Mapping[str, Any], weights: Mapping[str, Any], *, input: Path, output: Path,
-                 batch_size: int = 256, device: torch.device = torch.device("cpu"), overwrite: bool = False,
+                 batch_size: int = 256, device: torch.device | str = "cpu", overwrite: bool = False,
                  **_: Any) -> Path:
     """CSV ``id,filename,label`` for the rows of the ``input`` CSV, in its order, with its ids."""
     input, output = Path(input), Path(output)
