@@ -197,3 +197,36 @@ def test_cli_refuses_an_existing_output_with_a_message(classification_run, class
                  "--input", str(class_folders / "val_50"), "--output", str(existing), "--device", "cpu",
                  "--overwrite"]) == 0
     assert read_rows(existing)[0] == ["filename", "label"]
+
+
+def export(images: torch.Tensor, folder: Path, names: list[str]) -> None:
+    """uint8 images as PNG files (lossless: they decode to the same tensors)."""
+    from helpers.deliverables.files import save_image
+
+    folder.mkdir(parents=True)
+    for image, name in zip(images, names):
+        save_image(image, folder / name)
+
+
+def test_embedded_round_trips_give_the_notebooks_accuracies(tmp_path):
+    """The notebooks' default data: model A on digits-m, setting A on digits-s, validation images exported."""
+    config = make_config(ClassificationConfig, "smoke", {"epochs_a": 2})
+    domain = load_classification_data(config, "embedded", seed=0)
+    a = train_model_a(config, domain, data="embedded", seed=0, device=CPU, out_dir=tmp_path / "classification")
+    val = tmp_path / "val_50"
+    export(domain.test.images, val, [f"{label}_{i}.png" for i, label in enumerate(domain.test.labels.tolist())])
+    predict("classification", checkpoint=a.checkpoint, input=val, output=tmp_path / "a.csv", device="cpu")
+    assert evaluate("classification", tmp_path / "a.csv", val, device="cpu")["accuracy"] == pytest.approx(a.accuracy, abs=1e-6)
+
+    config = make_config(ByolConfig, "smoke", {"finetune_epochs": 2, "settings": ("A",)})
+    data = load_byol_data(config, "embedded", seed=0)
+    trained = finetune("A", {"none": random_backbone(config, 0)}, data, config, seed=0, device=CPU,
+                       out_dir=tmp_path / "byol", data_name="embedded")
+    names = [f"{i:05d}.png" for i in range(len(data.val))]
+    export(data.val.images, tmp_path / "office" / "val", names)
+    rows = [f"{i},{name},{data.classes[label]}" for i, (name, label) in enumerate(zip(names, data.val.labels.tolist()))]
+    (tmp_path / "office" / "val.csv").write_text("id,filename,label\n" + "\n".join(rows) + "\n")
+    predict("byol", checkpoint=trained.checkpoint, input=tmp_path / "office" / "val.csv", output=tmp_path / "c.csv",
+            device="cpu")
+    scores = evaluate("byol", tmp_path / "c.csv", tmp_path / "office" / "val.csv", device="cpu")
+    assert scores["accuracy"] == pytest.approx(trained.accuracy, abs=1e-6) and scores["images"] == len(data.val)
