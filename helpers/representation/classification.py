@@ -11,6 +11,7 @@ from helpers.data import EMBEDDED
 from helpers.data.class_folder import class_folder_domain
 from helpers.data.embedded import embedded_domains
 from helpers.data.images import Domain
+from helpers.deliverables.record import deliverable
 from helpers.representation.config import ClassificationConfig
 from helpers.representation.models import model_a, penultimate, resnet18_small
 from helpers.representation.pretrained import Initialisation
@@ -40,12 +41,32 @@ def n_classes(domain: Domain) -> int:
     return int(max(domain.train.labels.max(), domain.test.labels.max())) + 1
 
 
+def model_a_arguments(config: ClassificationConfig, domain: Domain) -> dict:
+    """The keyword arguments of :func:`model_a` for this data (plain values: they go into the checkpoint)."""
+    return {"channels": domain.train.channels, "n_classes": n_classes(domain), "widths": list(config.widths),
+            "hidden": config.hidden, "image_size": config.image_size}
+
+
+def model_b_arguments(config: ClassificationConfig, domain: Domain) -> dict:
+    """The keyword arguments of :func:`resnet18_small` for this data, the initial weights left out."""
+    return {"channels": domain.train.channels, "n_classes": n_classes(domain), "stem": config.stem}
+
+
 def build_model_a(config: ClassificationConfig, domain: Domain) -> torch.nn.Module:
-    return model_a(domain.train.channels, n_classes(domain), config.widths, config.hidden, config.image_size)
+    return model_a(**model_a_arguments(config, domain))
 
 
 def build_model_b(config: ClassificationConfig, domain: Domain, init: Initialisation) -> torch.nn.Module:
-    return resnet18_small(domain.train.channels, n_classes(domain), stem=config.stem, weights=init.weights)
+    return resnet18_small(**model_b_arguments(config, domain), weights=init.weights)
+
+
+def prediction_record(model: str, builder: str, arguments: dict, config: ClassificationConfig, domain: Domain) -> dict:
+    """What ``helpers.predict classification`` needs to rebuild ``model`` and prepare images as the notebook
+    does: the builder (a function of :mod:`helpers.representation.models`) and its arguments, the image size
+    and channels, and the class names (label ``i`` is written as ``classes[i]``)."""
+    return deliverable("classification", modules="model", model=model, builder=builder, arguments=arguments,
+                       image_size=config.image_size, channels=domain.train.channels,
+                       classes=[str(c) for c in range(n_classes(domain))])
 
 
 def checkpoint_path(out_dir: Path | str, model: str, config: ClassificationConfig, *, data: str, seed: int,
@@ -64,7 +85,9 @@ def train_model_a(config: ClassificationConfig, domain: Domain, *, data: str, se
                             weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
                             batch_size=config.batch_size, device=device, seed=seed,
                             checkpoint=checkpoint_path(out_dir, "model-a", config, data=data, seed=seed),
-                            features=penultimate(model), snapshots=snapshot_epochs(config.epochs_a))
+                            features=penultimate(model), snapshots=snapshot_epochs(config.epochs_a),
+                            deliverable=prediction_record("model-a", "model_a", model_a_arguments(config, domain),
+                                                          config, domain))
 
 
 def train_model_b(config: ClassificationConfig, domain: Domain, init: Initialisation, *, data: str, seed: int,
@@ -76,4 +99,6 @@ def train_model_b(config: ClassificationConfig, domain: Domain, init: Initialisa
                             weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
                             batch_size=config.batch_size, device=device, seed=seed,
                             checkpoint=checkpoint_path(out_dir, "model-b", config, data=data, seed=seed,
-                                                       init=str(init.weights)))
+                                                       init=str(init.weights)),
+                            deliverable=prediction_record("model-b", "resnet18_small", model_b_arguments(config, domain),
+                                                          config, domain))

@@ -23,6 +23,7 @@ from helpers.data import EMBEDDED
 from helpers.data.embedded import EMBEDDED_DOMAINS, embedded_domains
 from helpers.data.images import ImageSet
 from helpers.data.office import class_names, load_csv_folder, load_unlabeled_folder
+from helpers.deliverables.record import deliverable
 from helpers.evaluation import apply
 from helpers.representation.augment import ViewPairs, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std, target_decay
@@ -132,7 +133,12 @@ def random_backbone(config: ByolConfig, seed: int) -> nn.Module:
     """The ResNet18 every pretraining starts from (the same weights for the same seed), after a per-image
     contrast normalisation (the street-number digits differ most in colour and contrast)."""
     torch.manual_seed(derive_seed(seed, "backbone"))
-    return nn.Sequential(Standardize(), resnet18_small(3, 0, stem=config.stem))
+    return resnet_backbone(config.stem)
+
+
+def resnet_backbone(stem: str) -> nn.Module:
+    """Per-image contrast normalisation, then ResNet18 for small images without its classifier (512-d out)."""
+    return nn.Sequential(Standardize(), resnet18_small(3, 0, stem=stem))
 
 
 def pretrain_byol(data: ByolData, config: ByolConfig, *, seed: int, device: torch.device,
@@ -181,6 +187,20 @@ class Finetuned(nn.Module):
         return self.classifier(self.backbone(images))
 
 
+def finetuned_classifier(stem: str, n_classes: int) -> Finetuned:
+    """A setting's classifier with fresh weights, the shape its checkpoint's weights load into."""
+    return Finetuned(resnet_backbone(stem), n_classes, frozen=False)
+
+
+def prediction_record(setting: str, config: ByolConfig, classes: list[str]) -> dict:
+    """What ``helpers.predict byol`` needs to rebuild a setting's classifier (:func:`finetuned_classifier`'s
+    arguments) and prepare images as the notebook does: size, RGB, and the class names (label ``i`` is
+    written as ``classes[i]``, the label text of the training CSV)."""
+    return deliverable("byol", modules="model", model=f"setting {setting}", builder="finetuned_classifier",
+                       arguments={"stem": config.stem, "n_classes": len(classes)}, image_size=config.image_size,
+                       channels=3, classes=list(classes))
+
+
 def pretrain_supervised(data: ByolData, config: ByolConfig, *, seed: int, device: torch.device,
                         out_dir: Path | str, data_name: str) -> Trained:
     """The supervised backbone: ResNet18 and a linear classifier trained on the labelled pretraining set."""
@@ -207,4 +227,5 @@ def finetune(setting: str, backbones: dict[str, nn.Module], data: ByolData, conf
     return train_supervised(model, data.labelled, data.val, name=f"setting {setting}", epochs=config.finetune_epochs,
                             lr=config.finetune_lr, weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
                             batch_size=config.batch_size, device=device, seed=seed, parameters=trainable, monitor=False,
-                            checkpoint=checkpoint_path(out_dir, f"setting-{setting}", config, data=data_name, seed=seed))
+                            checkpoint=checkpoint_path(out_dir, f"setting-{setting}", config, data=data_name, seed=seed),
+                            deliverable=prediction_record(setting, config, data.classes))

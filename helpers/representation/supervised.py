@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,6 +30,7 @@ class Trained:
     history: History
     accuracy: float
     snapshots: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict)
+    checkpoint: Path | None = None  # where the weights are (helpers.predict reads them from there)
 
 
 def snapshot_epochs(epochs: int) -> dict[str, int]:
@@ -44,11 +46,12 @@ def train_supervised(model: nn.Module, train: ImageSet, val: ImageSet, *, name: 
                      weight_decay: float, warmup_epochs: int, batch_size: int, device: torch.device, seed: int = 0,
                      checkpoint: Path | str | None = None, parameters: Iterable[nn.Parameter] | None = None,
                      features: nn.Module | None = None, snapshots: Mapping[str, int] | None = None,
-                     monitor: bool = True) -> Trained:
+                     monitor: bool = True, deliverable: Mapping[str, Any] | None = None) -> Trained:
     """Cross-entropy with Adam on ``parameters`` (default: all of the model's), the LambdaLR schedule per
     epoch. With ``features`` and ``snapshots``, ``features(val images)`` is saved at those epochs, next to the
     checkpoint when there is one (so a resumed run still has them). ``monitor``: measure the validation
-    accuracy after every epoch (else only at the end)."""
+    accuracy after every epoch (else only at the end). ``deliverable``: the record the checkpoint carries
+    for ``helpers.predict`` (:func:`helpers.training.fit`)."""
     model = model.to(device)
     optimizer = torch.optim.Adam(parameters if parameters is not None else model.parameters(), lr=lr,
                                  weight_decay=weight_decay)
@@ -77,10 +80,10 @@ def train_supervised(model: nn.Module, train: ImageSet, val: ImageSet, *, name: 
 
     history = fit(step, lambda: batches, name=name, epochs=epochs, modules={"model": model},
                   optimizers={"adam": optimizer}, schedulers={"lr": scheduler}, checkpoint=checkpoint, seed=seed,
-                  on_epoch_end=on_epoch_end)
+                  on_epoch_end=on_epoch_end, deliverable=deliverable)
     for label in snapshots or {}:
         if label not in kept and checkpoint is not None and snapshot_path(checkpoint, label).exists():
             state = load_checkpoint(snapshot_path(checkpoint, label))
             kept[label] = (int(state["epoch"]), state["features"].numpy())
     ordered = {label: kept[label] for label in snapshots or {} if label in kept}
-    return Trained(name, model, history, accuracy(model, val, device), ordered)
+    return Trained(name, model, history, accuracy(model, val, device), ordered, checkpoint)

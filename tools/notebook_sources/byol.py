@@ -38,6 +38,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.config import as_dict, prepare_run
+from helpers.deliverables.example import predict_entry, predict_markdown
+from helpers.deliverables.representation import best_model
 from helpers.evaluation import apply
 from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
@@ -147,6 +149,16 @@ pd.DataFrame([{"setting": s, "backbone initialisation": SETTINGS[s][0], "fine-tu
     {"validation accuracy": "{:.1%}"})
 """),
     ("code", """
+chosen = best_model({s: r.accuracy for s, r in results.items()})  # a tie goes to the first in A-E order
+deliverable_entry = predict_entry("byol", results[chosen].checkpoint, input="hw1_data/p2_data/office/val.csv",
+                                  output="pred.csv", truth="hw1_data/p2_data/office/val.csv")
+display(Markdown(f"The deliverable is **setting {chosen}**, the best validation accuracy of the table (so that number "
+                 f"is an optimistic estimate for new images). Its prediction CSV keeps the input CSV's `id,filename` "
+                 f"rows and order and adds the predicted `label` as the training CSV names the class; the images are "
+                 f"read from the folder named as the CSV beside it (`office/val.csv`: `office/val/`).\\n\\n"
+                 + predict_markdown(deliverable_entry)))
+"""),
+    ("code", """
 fig = loss_curves({f"setting {s}": r.history for s, r in results.items()}, keys=["loss", "train accuracy"], ncols=5)
 save_figure(fig, out_dir, "finetuning_curves")
 """),
@@ -199,7 +211,8 @@ display(Markdown("\\n".join(lines)))
 metrics_path = write_metrics(
     out_dir, notebook="byol", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)}, results={"accuracy": accuracy, "collapse": collapse},
-    timings=timer.as_dict(), extra={"history": {"byol loss": losses, "embedding std": byol_history.get("embedding std", [])}})
+    timings=timer.as_dict(), extra={"history": {"byol loss": losses, "embedding std": byol_history.get("embedding std", [])},
+                                    "predict": deliverable_entry})
 print(f"wrote {metrics_path}")
 """),
 ]

@@ -32,6 +32,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.config import as_dict, prepare_run
+from helpers.deliverables.example import predict_entry, predict_markdown
+from helpers.deliverables.representation import best_model
 from helpers.plots import embedding_grid, image_grid, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
@@ -128,6 +130,14 @@ table = pd.DataFrame([
 table.style.format({"validation accuracy": "{:.1%}"})
 """),
     ("code", """
+trained = {"model-a": a, "model-b": b}
+chosen = best_model({name: t.accuracy for name, t in trained.items()})  # a tie goes to model A
+deliverable_entry = predict_entry("classification", trained[chosen].checkpoint, input="hw1_data/p1_data/val_50",
+                                  output="pred.csv", truth="hw1_data/p1_data/val_50")
+display(Markdown(f"The deliverable is **{chosen}**, the model with the better validation accuracy; its prediction "
+                 f"CSV has one row `filename,label` per image of the input folder.\\n\\n" + predict_markdown(deliverable_entry)))
+"""),
+    ("code", """
 fig = curves({"model A": a.history, "model B": b.history}, ["loss", "train accuracy", "validation accuracy"],
              ylabel="accuracy", ylim=(0, 1))
 save_figure(fig, out_dir, "training_curves")
@@ -153,7 +163,7 @@ tsne_knn = {label: {"accuracy": None if math.isnan(e.knn) else round(e.knn, 4)} 
 """),
     ("code", """
 first, middle, last = (embeddings[k] for k in ("first", "middle", "last"))
-better = "model A" if a.accuracy >= b.accuracy else "model B"
+better = {"model-a": "model A", "model-b": "model B"}[chosen]
 trend = ("separate the classes more as training goes on" if last.knn > first.knn + 0.01 else
          "separate the classes no better at the end than after the first epoch")
 display(Markdown(f'''
@@ -171,7 +181,8 @@ display(Markdown(f'''
 metrics_path = write_metrics(
     out_dir, notebook="classification", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config), "model_b_initialisation": init.description},
-    results={"accuracy": accuracy, "tsne_knn": tsne_knn}, timings=timer.as_dict())
+    results={"accuracy": accuracy, "tsne_knn": tsne_knn}, timings=timer.as_dict(),
+    extra={"predict": deliverable_entry})
 print(f"wrote {metrics_path}")
 """),
 ]
