@@ -70,7 +70,8 @@ def save_image(image: torch.Tensor, path: Path | str) -> None:
     Image.fromarray(array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0)).save(path)
 
 
-def _check_destination(path: Path, overwrite: bool) -> None:
+def check_destination(path: Path, overwrite: bool) -> None:
+    """Refuse an existing file or non-empty folder at ``path`` unless ``overwrite``: call it before any work."""
     if path.is_dir() and any(path.iterdir()) or path.is_file():
         if not overwrite:
             raise DeliverableError(f"--output {path} exists and is not empty; pass --overwrite to replace it")
@@ -80,7 +81,7 @@ def _check_destination(path: Path, overwrite: bool) -> None:
 def staged_folder(path: Path | str, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; on success it replaces ``path``, on error it is removed."""
     path = Path(path)
-    _check_destination(path, overwrite)
+    check_destination(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
@@ -103,7 +104,7 @@ def write_csv(path: Path | str, header: Sequence[str], rows: Sequence[Sequence[o
     path = Path(path)
     if path.is_dir():
         raise DeliverableError(f"--output {path} is a folder; this problem writes a CSV file (e.g. {path}/pred.csv)")
-    _check_destination(path, overwrite)
+    check_destination(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

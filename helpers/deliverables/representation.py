@@ -28,7 +28,7 @@ from torch import nn
 
 from helpers.data.course import DataLayoutError, decode
 from helpers.data.images import ImageSet
-from helpers.deliverables.files import _check_destination, image_files, read_csv, write_csv
+from helpers.deliverables.files import check_destination, image_files, read_csv, write_csv
 from helpers.deliverables.record import DeliverableError
 from helpers.evaluation import apply
 from helpers.representation.models import model_a, resnet18_small
@@ -98,7 +98,7 @@ def predict_classification(record: Mapping[str, Any], weights: Mapping[str, Any]
     if input.is_file():
         raise DeliverableError(f"--input {input} is a file; classification takes a folder of images "
                                f"(e.g. hw1_data/p1_data/val_50)")
-    _check_destination(output, overwrite)  # refused before any image is read
+    check_destination(output, overwrite)  # refused before any image is read
     files = image_files(input)
     labels = predicted_labels(record, weights, load_images(files, record["settings"]), batch_size=batch_size,
                               device=device)
@@ -120,7 +120,7 @@ def predict_byol(record: Mapping[str, Any], weights: Mapping[str, Any], *, input
     if input.is_dir():
         raise DeliverableError(f"--input {input} is a folder; byol takes a CSV id,filename[,label] with the images "
                                f"in the folder beside it (e.g. hw1_data/p2_data/office/val.csv and office/val/)")
-    _check_destination(output, overwrite)
+    check_destination(output, overwrite)
     rows = read_csv(input, ["filename"], parameter="--input")
     folder = image_folder(input)
     files = []
