@@ -45,9 +45,10 @@ def read_deliverable(path: Path | str, problem: str) -> tuple[dict[str, Any], di
                                f"(no 'modules' entry)")
     record = state.get("deliverable")
     if not isinstance(record, Mapping):
-        raise DeliverableError(f"--checkpoint {path} carries no prediction record: it was written before "
-                               f"records existed or by a helper that is not a problem's model; re-run the "
-                               f"{problem} notebook (it finishes at once and adds the record)")
+        raise DeliverableError(f"--checkpoint {path} carries no prediction record: it is not a deliverable "
+                               f"model (e.g. a pretraining or classifier checkpoint; pass the one "
+                               f"reports/{problem}/metrics.json names under 'predict'), or it was written before "
+                               f"records existed: re-run the {problem} notebook (it finishes at once and adds the record)")
     if record.get("problem") != problem:
         raise DeliverableError(f"--checkpoint {path} is a {record.get('problem')!r} checkpoint, not {problem!r}: "
                                f"pass the checkpoint that reports/{problem}/metrics.json names under 'predict'")
