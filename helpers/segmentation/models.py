@@ -131,7 +131,8 @@ def builder_arguments(name: str, config) -> dict:
 
 def build_model(name: str, n_classes: int, config) -> nn.Module:
     """``fcn32s`` or ``deeplabv3`` as the configuration (:class:`SegmentationConfig`) describes it."""
-    return BUILDERS[name](n_classes, **builder_arguments(name, config), pretrained=config.imagenet)
+    arguments = builder_arguments(name, config)  # an unknown name raises here, listing the valid ones
+    return BUILDERS[name](n_classes, **arguments, pretrained=config.imagenet)
 
 
 def weights_note(config) -> str:
