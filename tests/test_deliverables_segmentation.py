@@ -184,3 +184,16 @@ def test_evaluate_reads_digit_scenes_masks(tmp_path):
     # background: 96 / 100; digit 3: 28 / 32; the other digits are neither present nor predicted.
     assert scores["IoU background"] == 0.96 and scores["IoU 3"] == 0.875 and scores["IoU 7"] is None
     assert scores["mIoU"] == round((0.96 + 0.875) / 2, 4)
+
+
+def test_the_deliverable_is_the_model_with_the_higher_miou_deeplab_on_a_tie():
+    from types import SimpleNamespace
+
+    from helpers.deliverables.segmentation import better_result
+
+    fcn, deeplab = (SimpleNamespace(name=n, miou={"mean": 0.5}) for n in ("fcn32s", "deeplabv3"))
+    assert better_result([fcn, deeplab]) is deeplab
+    fcn.miou["mean"] = 0.6
+    assert better_result([fcn, deeplab]) is fcn
+    deeplab.miou["mean"] = None  # no class measured
+    assert better_result([deeplab, fcn]) is fcn
