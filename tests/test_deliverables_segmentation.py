@@ -57,6 +57,21 @@ def test_predict_then_evaluate_gives_the_notebooks_miou(trained, tmp_path, model
     assert scores["images"] == len(data.validation)
 
 
+def test_on_the_course_layout_predict_then_evaluate_gives_the_notebooks_land_cover_miou(tmp_path):
+    from tests.test_segmentation import make_satellite_tree
+
+    root = make_satellite_tree(tmp_path / "sat", count=6)  # 32x32 images: the models see them unresized
+    config = make_config(SegmentationConfig, "smoke", {"image_size": 32, "epochs": 1, "batch_size": 4})
+    data = load_segmentation(str(root), config, seed=0)
+    result = train_segmenter("deeplabv3", data, config, watch=[0], seed=0, device=CPU, checkpoint_dir=tmp_path / "ck")
+    written = predict("segmentation", checkpoint=result.checkpoint, input=root / "validation", output=tmp_path / "pred",
+                      device="cpu")
+    assert sorted(p.name for p in written.iterdir()) == [f"{i:04d}_mask.png" for i in range(6)]
+    scores = evaluate("segmentation", written, root / "validation", device="cpu")
+    assert scores["mIoU"] == result.miou["mean"] and "IoU unknown" not in scores
+    assert {c: scores[f"IoU {c}"] for c in result.miou if c != "mean"} == {c: v for c, v in result.miou.items() if c != "mean"}
+
+
 def test_masks_parse_back_at_each_images_size_whatever_the_batch(trained, tmp_path):
     data, results = trained
     folder = export_scenes(data, tmp_path / "in")

@@ -11,7 +11,9 @@ counted over the whole set, then the mean over classes, with the same classes le
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +119,24 @@ def predict_masks(record: dict[str, Any], weights: dict[str, Any], *, input: Pat
     images = satellite_images(input)
     model = rebuild_model(settings, weights[record["modules"]]).to(device)
     palette = torch.tensor(settings["palette"], dtype=torch.uint8)
-    with staged_folder(output, overwrite=overwrite) as stage:
+
+    def read(path: Path) -> torch.Tensor:
+        return read_image(path, mode="RGB")
+
+    def write(mask: torch.Tensor, stem: str) -> Path:
+        return write_masks([mask], [stem], palette, stage)
+
+    # Decoding the images and encoding the PNGs take longer than the model on a GPU: threads share them.
+    with staged_folder(output, overwrite=overwrite) as stage, ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
         for start in tqdm(range(0, len(images), batch_size), desc="segmentation masks", unit="batch", leave=False):
             chunk = images[start:start + batch_size]
-            masks = predict_batch(model, [read_image(path, mode="RGB") for _, path in chunk],
-                                  settings["image_size"], device)
-            write_masks(masks, [stem for stem, _ in chunk], palette, stage)
+            try:
+                masks = predict_batch(model, list(pool.map(read, [path for _, path in chunk])),
+                                      settings["image_size"], device)
+            except torch.cuda.OutOfMemoryError:
+                raise DeliverableError(f"--batch-size {batch_size}: {len(chunk)} images do not fit in the memory of "
+                                       f"{device}; pass a smaller --batch-size") from None
+            list(pool.map(write, masks, [stem for stem, _ in chunk]))
     return Path(output)
 
 
