@@ -126,7 +126,7 @@ def predict_masks(record: dict[str, Any], weights: dict[str, Any], *, input: Pat
     def write(mask: torch.Tensor, stem: str) -> Path:
         return write_masks([mask], [stem], palette, stage)
 
-    # Decoding the images and encoding the PNGs take longer than the model on a GPU: threads share them.
+    # On a GPU, decoding the images and encoding the PNGs can take longer than the model: threads share them.
     with staged_folder(output, overwrite=overwrite) as stage, ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
         for start in tqdm(range(0, len(images), batch_size), desc="segmentation masks", unit="batch", leave=False):
             chunk = images[start:start + batch_size]

@@ -120,12 +120,14 @@ BUILDERS = {"fcn32s": fcn32s, "deeplabv3": deeplabv3}
 def builder_arguments(name: str, config) -> dict:
     """The keyword arguments of model ``name``'s builder (:data:`BUILDERS`) for the configuration
     (:class:`SegmentationConfig`), ``pretrained`` aside: what a checkpoint's record keeps to rebuild it."""
+    narrow = config.backbone == "narrow"  # the reference backbones have torchvision's widths, blocks and rates
     if name == "fcn32s":
-        return {"backbone": config.backbone, "widths": list(config.fcn_widths), "hidden": config.fcn_hidden}
+        return {"backbone": config.backbone, "hidden": config.fcn_hidden,
+                **({"widths": list(config.fcn_widths)} if narrow else {})}
     if name == "deeplabv3":
-        return {"backbone": config.backbone, "widths": list(config.deeplab_widths),
-                "blocks": list(config.deeplab_blocks), "rates": list(config.atrous_rates),
-                "aspp_channels": config.aspp_channels, "output_stride": config.output_stride}
+        return {"backbone": config.backbone, "output_stride": config.output_stride,
+                **({"widths": list(config.deeplab_widths), "blocks": list(config.deeplab_blocks),
+                    "rates": list(config.atrous_rates), "aspp_channels": config.aspp_channels} if narrow else {})}
     raise ValueError(f"unknown model {name!r}; valid choices: {', '.join(BUILDERS)}")
 
 
