@@ -24,6 +24,7 @@ from helpers.data.scenes import SCENE_CLASSES, digit_scenes
 from helpers.segmentation.masks import LAND_COVER, palette_of, rgb_to_index
 
 SPLITS = ("train", "validation")
+SATELLITE_EXCLUDE = ("unknown",)  # left out of mIoU, as the course's evaluation script does
 LAYOUT = """expected layout:
   <data>/train/NNNN_sat.jpg        <data>/train/NNNN_mask.png
   <data>/validation/NNNN_sat.jpg   <data>/validation/NNNN_mask.png
@@ -86,10 +87,19 @@ def satellite_pair(sat: Path, size: int | None) -> tuple[torch.Tensor, torch.Ten
                               f"{image.shape[2]}x{image.shape[1]} (width x height); they must be the same size")
     mask = rgb_to_index(rgb, palette_of(tuple(LAND_COVER)), str(mask_path))
     if size is not None and image.shape[1:] != (size, size):
-        image = F.interpolate(image[None].float(), size=(size, size), mode="bilinear", antialias=True)[0]
-        image = image.round().clamp(0, 255).to(torch.uint8)
+        image = resize_images(image[None], size)[0]
         mask = F.interpolate(mask[None, None].float(), size=(size, size), mode="nearest")[0, 0]
     return image, mask.to(torch.uint8)
+
+
+def resize_images(images: torch.Tensor, size: int | Sequence[int]) -> torch.Tensor:
+    """uint8 images ``[N, 3, H, W]`` resized to ``size`` (an int for a square, or (H, W); bilinear, antialiased),
+    as the models see them."""
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    if tuple(images.shape[-2:]) == size:
+        return images
+    resized = F.interpolate(images.float(), size=size, mode="bilinear", antialias=True)
+    return resized.round().clamp(0, 255).to(torch.uint8)
 
 
 def satellite_split(folder: Path, size: int | None) -> SegmentationSet:
@@ -113,7 +123,7 @@ def satellite_data(root: Path | str, size: int | None = None) -> SegmentationDat
     if not root.is_dir():
         raise DataLayoutError(f"data folder {root} does not exist\n{LAYOUT}")
     train, validation = (satellite_split(root / split, size) for split in SPLITS)
-    return SegmentationData(train, validation, tuple(LAND_COVER), exclude=("unknown",))
+    return SegmentationData(train, validation, tuple(LAND_COVER), exclude=SATELLITE_EXCLUDE)
 
 
 def scene_data(*, seed: int, train: int, val: int, canvas: int, digit_size: int, grid: int,

@@ -114,16 +114,27 @@ def deeplabv3(n_classes: int, *, backbone: str, widths: Sequence[int] = (), bloc
     return DeepLabV3(body, deeplab_head(out, n_classes, rates, aspp_channels), FCNHead(widths[2] * Bottleneck.expansion, n_classes))
 
 
+BUILDERS = {"fcn32s": fcn32s, "deeplabv3": deeplabv3}
+
+
+def builder_arguments(name: str, config) -> dict:
+    """The keyword arguments of model ``name``'s builder (:data:`BUILDERS`) for the configuration
+    (:class:`SegmentationConfig`), ``pretrained`` aside: what a checkpoint's record keeps to rebuild it."""
+    narrow = config.backbone == "narrow"  # the reference backbones have torchvision's widths, blocks and rates
+    if name == "fcn32s":
+        return {"backbone": config.backbone, "hidden": config.fcn_hidden,
+                **({"widths": list(config.fcn_widths)} if narrow else {})}
+    if name == "deeplabv3":
+        return {"backbone": config.backbone, "output_stride": config.output_stride,
+                **({"widths": list(config.deeplab_widths), "blocks": list(config.deeplab_blocks),
+                    "rates": list(config.atrous_rates), "aspp_channels": config.aspp_channels} if narrow else {})}
+    raise ValueError(f"unknown model {name!r}; valid choices: {', '.join(BUILDERS)}")
+
+
 def build_model(name: str, n_classes: int, config) -> nn.Module:
     """``fcn32s`` or ``deeplabv3`` as the configuration (:class:`SegmentationConfig`) describes it."""
-    if name == "fcn32s":
-        return fcn32s(n_classes, backbone=config.backbone, widths=config.fcn_widths, hidden=config.fcn_hidden,
-                      pretrained=config.imagenet)
-    if name == "deeplabv3":
-        return deeplabv3(n_classes, backbone=config.backbone, widths=config.deeplab_widths,
-                         blocks=config.deeplab_blocks, rates=config.atrous_rates, aspp_channels=config.aspp_channels,
-                         output_stride=config.output_stride, pretrained=config.imagenet)
-    raise ValueError(f"unknown model {name!r}; valid choices: fcn32s, deeplabv3")
+    arguments = builder_arguments(name, config)  # an unknown name raises here, listing the valid ones
+    return BUILDERS[name](n_classes, **arguments, pretrained=config.imagenet)
 
 
 def weights_note(config) -> str:

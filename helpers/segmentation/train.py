@@ -15,6 +15,7 @@ from helpers.checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from helpers.config import as_dict
 from helpers.data.batches import Batches
 from helpers.data.images import to_float
+from helpers.deliverables.segmentation import segmentation_record
 from helpers.segmentation.config import SegmentationConfig
 from helpers.segmentation.data import SegmentationData, SegmentationSet
 from helpers.segmentation.metrics import confusion_matrix, miou_table
@@ -29,6 +30,7 @@ class SegmentationResult:
     history: History
     miou: dict[str, float | None]   # per class and "mean", on the validation split
     snapshots: dict[int, torch.Tensor]  # epoch (1-based) -> predicted masks of the watched images
+    checkpoint: Path | None = None  # where the trained model is (with its record for helpers.predict)
 
 
 def segmentation_loss(outputs: dict[str, torch.Tensor], masks: torch.Tensor, aux_weight: float) -> torch.Tensor:
@@ -105,6 +107,7 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
 
     history = fit(step, lambda: batches, name=name, epochs=config.epochs, modules={"model": model},
                   optimizers={"adam": optimizer}, schedulers={"cosine": schedule}, checkpoint=checkpoint,
-                  seed=seed, on_epoch_end=on_epoch_end)
+                  seed=seed, on_epoch_end=on_epoch_end, deliverable=segmentation_record(name, data, config))
     _, confusion = evaluate(model, data.validation, n_classes, device)
-    return SegmentationResult(name, model, history, miou_table(confusion, data.classes, data.exclude), snapshots)
+    return SegmentationResult(name, model, history, miou_table(confusion, data.classes, data.exclude), snapshots,
+                              checkpoint)

@@ -29,6 +29,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.config import as_dict, prepare_run
+from helpers.deliverables.example import predict_entry, predict_markdown
+from helpers.deliverables.segmentation import better_result
 from helpers.plots import loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
@@ -95,6 +97,18 @@ table = miou_results(results)
 miou_frame(table).style.format("{:.3f}", na_rep="n/a")
 """),
     ("md", """
+The model with the higher validation mIoU is the deliverable: its checkpoint carries what
+`python -m helpers.predict` needs to rebuild it and to prepare images as above, and the command writes one
+RGB mask per `NNNN_sat.jpg`, graded by `python -m helpers.evaluate` with the same mIoU as this table.
+"""),
+    ("code", """
+best = better_result(results)
+deliverable = predict_entry("segmentation", best.checkpoint, input="hw1_data/p3_data/validation",
+                            output="pred_masks", truth="hw1_data/p3_data/validation")
+print(f"deliverable: {best.name} (validation mIoU {best.miou['mean']:.3f})")
+display(Markdown(predict_markdown(deliverable)))
+"""),
+    ("md", """
 ## Predictions over epochs
 
 Three fixed validation images, the ground truth, and each model's prediction at its first, middle and last
@@ -113,15 +127,15 @@ save_figure(fig, out_dir, "miou_curves")
     ("md", """
 ## Predicted masks
 
-DeepLabV3's (model B's) predictions for the whole validation split, in the course's RGB mask format, for an
-evaluation script: `out_dir/masks/NNNN_mask.png`.
+The deliverable model's predictions for the whole validation split, in the course's RGB mask format, for an
+evaluation script: `out_dir/masks/NNNN_mask.png` (at the size the models see; `helpers.predict` writes them at
+each image's own size).
 """),
     ("code", """
 with timer.phase("masks"):
-    deeplab = next(r for r in results if r.name == "deeplabv3")
-    folder = write_masks(predict(deeplab.model, dataset.validation.images, device), dataset.validation.names,
+    folder = write_masks(predict(best.model, dataset.validation.images, device), dataset.validation.names,
                          dataset.palette, f"{out_dir}/masks")
-print(f"wrote {len(dataset.validation)} masks to {folder}")
+print(f"wrote {len(dataset.validation)} masks of {best.name} to {folder}")
 """),
     ("md", """
 ## Observations
@@ -133,7 +147,8 @@ display(Markdown(observations(table, results, image_size=dataset.validation.imag
     ("code", """
 metrics_path = write_metrics(
     out_dir, notebook="segmentation", profile=profile, data=data, device=device,
-    params={"seed": seed, **as_dict(config)}, results={"miou": table}, timings=timer.as_dict())
+    params={"seed": seed, **as_dict(config)}, results={"miou": table}, timings=timer.as_dict(),
+    extra={"predict": deliverable})
 print(f"wrote {metrics_path}")
 """),
 ]
