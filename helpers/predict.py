@@ -22,6 +22,9 @@ from helpers.deliverables.problems import PROBLEMS, formats, problem
 from helpers.deliverables.record import DeliverableError, read_deliverable
 
 
+DEFAULT_BATCH_SIZE = {"segmentation": 16}  # DeepLabV3-ResNet50 at 512x512: a batch of 256 would need ~25-30 GB
+
+
 def device_named(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -52,7 +55,8 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--steps", type=int, default=None, help="diffusion sampling steps (DDIM; default: the notebook's)")
     cli.add_argument("--guidance", type=float, default=None, help="classifier-free guidance scale (default: the notebook's)")
     cli.add_argument("--seed", type=int, default=0, help="seed of the generated noise (default 0)")
-    cli.add_argument("--batch-size", type=int, default=256, help="images per forward pass (default 256)")
+    cli.add_argument("--batch-size", type=int, default=None,
+                     help="images per forward pass (default 256; segmentation 16, its course images are 512x512)")
     cli.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     cli.add_argument("--overwrite", action="store_true", help="replace an output that exists")
     return cli
@@ -69,7 +73,7 @@ def default_checkpoint(name: str, reports: Path) -> Path:
 
 
 def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n: int | None = None,
-            steps: int | None = None, guidance: float | None = None, seed: int = 0, batch_size: int = 256,
+            steps: int | None = None, guidance: float | None = None, seed: int = 0, batch_size: int | None = None,
             device: str = "auto", overwrite: bool = False) -> Path:
     """What the CLI does, for tests and scripts: returns the path written."""
     spec = problem(name)
@@ -79,6 +83,8 @@ def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n:
         raise DeliverableError(f"{name} generates from noise and takes no --input (got {input})")
     if n is not None and n < 1:
         raise DeliverableError(f"--n must be at least 1, got {n}")
+    if batch_size is None:
+        batch_size = DEFAULT_BATCH_SIZE.get(name, 256)
     if batch_size < 1:
         raise DeliverableError(f"--batch-size must be at least 1, got {batch_size}")
     record, weights = read_deliverable(checkpoint, name)
