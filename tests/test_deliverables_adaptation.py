@@ -185,3 +185,21 @@ def test_metrics_entry_names_every_pair_and_the_cli_reads_the_first(trained, tar
     assert main(["dann", "--reports", str(tmp_path), "--input", str(target_folder / "data"), "--output", str(out),
                  "--device", "cpu"]) == 2
     assert "exists and is not empty" in capsys.readouterr().err
+
+
+def test_an_adda_checkpoint_from_before_records_becomes_a_deliverable_when_the_notebook_reruns(trained, pair,
+                                                                                             tmp_path):
+    first = trained["adda"]
+    old = tmp_path / first.checkpoint.name  # a copy, made as the suite wrote it before records
+    state = torch.load(first.checkpoint, weights_only=True)
+    del state["deliverable"], state["modules"]["label_predictor"]
+    torch.save(state, old)
+    with pytest.raises(DeliverableError, match="carries no prediction record"):
+        predict("adda", checkpoint=old, input=tmp_path, output=tmp_path / "p.csv", device="cpu")
+
+    config = make_config(AddaConfig, "smoke", {"batch_size": 32})
+    again = run_method("adda", pair, config, data="embedded", seed=0, device=CPU, checkpoint_dir=tmp_path,
+                       source_model=trained["source-only"].model)  # finished: loads, does not train
+    assert again.checkpoint == old and again.accuracy == first.accuracy and again.history == first.history
+    state = torch.load(old, weights_only=True)
+    assert state["deliverable"]["problem"] == "adda" and "label_predictor" in state["modules"]
