@@ -15,10 +15,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.adaptation.common import DomainPair
+from helpers.adaptation.common import DomainPair, model_settings
 from helpers.adaptation.config import AddaConfig
 from helpers.adaptation.source_only import train_source_only
+from helpers.checkpoint import load_checkpoint, save_checkpoint
 from helpers.data.batches import PairedBatches
+from helpers.deliverables.record import deliverable
 from helpers.evaluation import accuracy
 from helpers.models.digit_cnn import DigitClassifier
 from helpers.training import History, fit
@@ -74,6 +76,17 @@ class AddaModel(DigitClassifier):
         self.discriminator = discriminator
 
 
+def keep_label_predictor(checkpoint: Path | None, label_predictor: nn.Module) -> None:
+    """A checkpoint written before the label predictor was saved beside the target encoder gets it added
+    (it is the frozen source classifier, so this is exactly what training used)."""
+    if checkpoint is None or not checkpoint.exists():
+        return
+    state = load_checkpoint(checkpoint)
+    if "label_predictor" not in state["modules"]:
+        state["modules"]["label_predictor"] = label_predictor.state_dict()
+        save_checkpoint(state, checkpoint)
+
+
 def train_adda(pair: DomainPair, config: AddaConfig, *, name: str, checkpoint: Path | None, seed: int,
                device: torch.device, source_model: DigitClassifier | None = None) -> tuple[AddaModel, History]:
     """Step 1 is the source-only model: pass ``source_model`` when it is already trained with the same
@@ -95,11 +108,16 @@ def train_adda(pair: DomainPair, config: AddaConfig, *, name: str, checkpoint: P
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=config.adapt_lr, betas=betas)
     t_optimizer = torch.optim.Adam(target_encoder.parameters(), lr=config.adapt_lr, betas=betas)
     batches = PairedBatches(pair.source.train, pair.target.train, config.batch_size, device)
+    # The deliverable is the target encoder with the source classifier: both go into the checkpoint.
+    keep_label_predictor(checkpoint, label_predictor)
+    record = deliverable("adda", modules=["target_encoder", "label_predictor"], **model_settings(config, pair))
     history = fit(adda_step(source_encoder, target_encoder, discriminator, d_optimizer, t_optimizer),
                   lambda: batches, name=name, epochs=config.adapt_epochs,
-                  modules={"target_encoder": target_encoder, "discriminator": discriminator},
+                  modules={"target_encoder": target_encoder, "discriminator": discriminator,
+                           "label_predictor": label_predictor},
                   optimizers={"discriminator": d_optimizer, "target_encoder": t_optimizer},
                   checkpoint=checkpoint, seed=seed,
-                  on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, pair.target.test, device)})
+                  on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, pair.target.test, device)},
+                  deliverable=record)
     source_encoder.eval()
     return model, {**{f"pre-training {k}": v for k, v in source_history.items()}, **history}

@@ -53,6 +53,17 @@ class DomainPair:
         return self.source.train.channels
 
 
+def model_settings(config: DannConfig, pair: DomainPair) -> dict:
+    """The prediction record's settings (helpers.predict): the pair, what rebuilds the classifier, and
+    how the notebook's loader prepares an image (decoded at ``image_size`` x ``image_size`` by
+    helpers.data.course.decode, gray repeated to RGB or RGB averaged to gray to ``channels``, uint8 mapped
+    to ``pixel_range``; ``input_norm`` "image" standardises each image inside the feature extractor)."""
+    return {"pair": pair.name, "source": pair.source.name, "target": pair.target.name,
+            "image_size": config.image_size, "channels": pair.channels, "pixel_range": [-1, 1],
+            "input_norm": config.input_norm, "widths": list(config.widths), "padding": config.padding,
+            "hidden": config.hidden}
+
+
 def feature_extractor(config: DannConfig, channels: int) -> FeatureExtractor:
     return FeatureExtractor(channels, config.widths, config.padding, config.image_size,
                             standardize=config.input_norm == "image")

@@ -11,9 +11,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from helpers.adaptation.common import DomainPair, annealed_lr, feature_extractor
+from helpers.adaptation.common import DomainPair, annealed_lr, feature_extractor, model_settings
 from helpers.adaptation.config import DannConfig
 from helpers.data.batches import PairedBatches
+from helpers.deliverables.record import deliverable
 from helpers.evaluation import accuracy
 from helpers.models.digit_cnn import LabelPredictor
 from helpers.models.domain import DANN, DomainClassifier, grl_lambda
@@ -69,7 +70,10 @@ def train_dann(pair: DomainPair, config: DannConfig, *, name: str, checkpoint: P
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay,
                                  betas=(0.5, 0.999))
     batches = PairedBatches(pair.source.train, pair.target.train, config.batch_size, device)
+    # DANN is the course's deliverable; DANN + entropy minimisation (the ADDA notebook's extra row) is not.
+    record = deliverable("dann", modules="model", **model_settings(config, pair)) if entropy_weight == 0 else None
     history = fit(dann_step(model, optimizer, config, entropy_weight), lambda: batches, name=name, epochs=config.epochs,
                   modules={"model": model}, optimizers={"adam": optimizer}, checkpoint=checkpoint, seed=seed,
-                  on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, pair.target.test, device)})
+                  on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, pair.target.test, device)},
+                  deliverable=record)
     return model, history

@@ -38,6 +38,7 @@ class MethodResult:
     model: nn.Module
     history: History
     accuracy: float  # on the target test split
+    checkpoint: Path | None = None  # where its training saved it (what helpers.predict reads)
 
 
 def run_method(method: str, pair: DomainPair, config: DannConfig, *, data: str, seed: int,
@@ -53,7 +54,7 @@ def run_method(method: str, pair: DomainPair, config: DannConfig, *, data: str, 
         checkpoint = Path(checkpoint_dir) / f"{method}_{pair.name.replace('->', '_to_')}_{key}.pt"
     model, history = METHODS[method](pair, config, name=name, checkpoint=checkpoint, seed=seed, device=device,
                                      **options)
-    return MethodResult(method, pair.name, model, history, accuracy(model, pair.target.test, device))
+    return MethodResult(method, pair.name, model, history, accuracy(model, pair.target.test, device), checkpoint)
 
 
 def earlier_dann_row(metrics_path: Path | str, config: DannConfig, *, profile: str, data: str, seed: int,

@@ -38,6 +38,7 @@ from helpers.adaptation.config import AddaConfig
 from helpers.adaptation.experiment import earlier_dann_row, run_method
 from helpers.adaptation.pairs import domain_table, load_pairs
 from helpers.config import as_dict, prepare_run
+from helpers.deliverables.adaptation import pairs_entry, pairs_markdown
 from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
@@ -102,6 +103,15 @@ if dann_row is not None:
 rows = ["source-only", "dann", "adda", "dann-em", "target-only"]
 pd.DataFrame(table).loc[pair_names, rows].T.rename_axis("trained on / method").style.format("{:.1%}")
 """),
+    ("md", """
+ADDA's adapted classifier of each pair (its target encoder followed by the source classifier) is the
+deliverable: `python -m helpers.predict adda` runs it on a folder of target-domain images and writes the
+course's CSV (`image_name,label`); `python -m helpers.evaluate adda` grades that CSV against the labels.
+"""),
+    ("code", """
+deliverable = pairs_entry("adda", [r for r in results if r.method == "adda"], data)
+display(Markdown(pairs_markdown(deliverable)))
+"""),
     ("code", """
 fig = accuracy_curves(results, pair_names)
 save_figure(fig, out_dir, "accuracy_curves")
@@ -139,7 +149,7 @@ display(Markdown(f"DANN + entropy minimisation matches or beats DANN on {len(bet
 metrics_path = write_metrics(
     out_dir, notebook="adda", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)}, results={"accuracy": table}, timings=timer.as_dict(),
-    extra={"dann_row": dann_source})
+    extra={"dann_row": dann_source, "predict": deliverable})
 print(f"wrote {metrics_path}")
 """),
 ]

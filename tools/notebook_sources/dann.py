@@ -34,6 +34,7 @@ from helpers.adaptation.dann import build_dann
 from helpers.adaptation.experiment import run_method
 from helpers.adaptation.pairs import domain_table, load_pairs
 from helpers.config import as_dict, prepare_run
+from helpers.deliverables.adaptation import pairs_entry, pairs_markdown
 from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
@@ -90,6 +91,15 @@ table = accuracy_table(results)
     ("code", """
 pd.DataFrame(table).loc[pair_names].T.rename_axis("trained on / method").style.format("{:.1%}")
 """),
+    ("md", """
+The DANN model of each pair is the deliverable: `python -m helpers.predict dann` runs it on a folder of
+target-domain images and writes the course's CSV (`image_name,label`); `python -m helpers.evaluate dann`
+grades that CSV against the labels and gives the accuracy above.
+"""),
+    ("code", """
+deliverable = pairs_entry("dann", [r for r in results if r.method == "dann"], data)
+display(Markdown(pairs_markdown(deliverable)))
+"""),
     ("code", """
 fig = accuracy_curves(results, pair_names)
 save_figure(fig, out_dir, "accuracy_curves")
@@ -121,7 +131,8 @@ display(Markdown(observations(table, "dann", pair_names)))
     ("code", """
 metrics_path = write_metrics(
     out_dir, notebook="dann", profile=profile, data=data, device=device,
-    params={"seed": seed, **as_dict(config)}, results={"accuracy": table}, timings=timer.as_dict())
+    params={"seed": seed, **as_dict(config)}, results={"accuracy": table}, timings=timer.as_dict(),
+    extra={"predict": deliverable})
 print(f"wrote {metrics_path}")
 """),
 ]
