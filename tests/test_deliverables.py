@@ -145,9 +145,11 @@ def write_labels(path, key, rows):
 def test_csv_accuracy_matches_rows_by_name_and_refuses_mismatched_sets(tmp_path):
     truth = write_labels(tmp_path / "truth.csv", "image_name", [("a", 1), ("b", 2), ("c", 3), ("d", 4)])
     pred = write_labels(tmp_path / "pred.csv", "image_name", [("d", 4), ("c", "03"), ("b", 9), ("a", 1)])
-    assert csv_accuracy(pred, truth, key="image_name") == {"accuracy": 0.75, "images": 4.0}
+    assert csv_accuracy(pred, truth, key="image_name") == {"accuracy": 0.75, "images": 4.0, "unscored": 0.0}
+    more = write_labels(tmp_path / "more.csv", "image_name", [("a", 1), ("b", 2), ("c", 0), ("d", 4), ("train_e", 5)])
+    assert csv_accuracy(more, truth, key="image_name") == {"accuracy": 0.75, "images": 4.0, "unscored": 1.0}
     short = write_labels(tmp_path / "short.csv", "image_name", [("a", 1)])
-    with pytest.raises(DeliverableError, match="3 without a prediction"):
+    with pytest.raises(DeliverableError, match=r"no prediction for 3 of TRUTH .*\['b', 'c', 'd'\]"):
         csv_accuracy(short, truth, key="image_name")
     twice = write_labels(tmp_path / "twice.csv", "image_name", [("a", 1), ("a", 2)])
     with pytest.raises(DeliverableError, match="line 3: image_name 'a' appears twice"):
