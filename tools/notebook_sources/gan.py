@@ -155,7 +155,7 @@ shown.style.format({"recognised": "{:.1%}"}, precision=2)
 best = best_method(samples_table)
 predict = predict_entry("gan", runs[best].checkpoint, output="output/gan",
                         truth="embedded" if data == "embedded" else data)
-display(Markdown(f"The best method here is **{best}**.\n\n" + predict_markdown(predict)))
+display(Markdown(f"The best method here is **{best}**.\\n\\n" + predict_markdown(predict)))
 """),
     ("md", """
 ## Mode collapse
