@@ -197,3 +197,41 @@ def test_conditional_refusals_bad_guidance_bad_names_bad_truth(workdir, conditio
     (named / "1_000.png").unlink()
     with pytest.raises(DeliverableError, match="course's digits folder with mnistm"):
         evaluate("conditional_diffusion", named, workdir / "nowhere", device="cpu")
+
+
+def test_a_face_gan_writes_colour_images_graded_without_the_digit_classifier(workdir):
+    """data=<face folder>: the generator's colour images; against a folder of faces only Inception FID applies."""
+    from helpers.data import ImageSet
+
+    faces = ImageSet(torch.randint(0, 256, (16, 3, 32, 32), dtype=torch.uint8), torch.zeros(16, dtype=torch.long), "face")
+    config = make_config(GanConfig, "smoke", {"methods": ("sngan",), "batch_size": 8})
+    run = run_gan("sngan", faces, config, device="cpu", seed=0, checkpoint_dir=workdir / "face_checkpoints",
+                  deliverable=gan_record("sngan", config, 3, data="face"))
+    out = predict("gan", checkpoint=run.checkpoint, input=None, output=workdir / "face_out", n=4)
+    with Image.open(out / "0003.png") as image:
+        assert image.mode == "RGB" and image.size == (32, 32)
+    truth = workdir / "faces"
+    truth.mkdir()
+    for i, image in enumerate(faces.images):
+        save_image(image, truth / f"{i:05d}.png")
+    assert evaluate("gan", out, truth, device="cpu") == {"fid_classifier": None, "recognised": None,
+                                                         "fid_inception": None, "images": 4.0}
+
+
+def test_conditional_truth_may_be_the_course_digits_folder(workdir, conditional):
+    """TRUTH hw2_data/digits (or its mnistm/): the judge learns the course's MNIST-M labels."""
+    rng = torch.Generator().manual_seed(0)
+    root = workdir / "hw2_data" / "digits"
+    (root / "mnistm" / "data").mkdir(parents=True)
+    for split, count in (("train", 40), ("val", 20)):
+        rows = []
+        for i in range(count):
+            save_image(torch.randint(0, 256, (3, 28, 28), dtype=torch.uint8, generator=rng),
+                       root / "mnistm" / "data" / f"{split}_{i:04d}.png")
+            rows.append(f"{split}_{i:04d}.png,{i % 10}")
+        (root / "mnistm" / f"{split}.csv").write_text("image_name,label\n" + "\n".join(rows) + "\n")
+    out = predict("conditional_diffusion", checkpoint=conditional[3], input=None, output=workdir / "course_out", n=1,
+                  steps=2)
+    scores = evaluate("conditional_diffusion", out, root, device="cpu")
+    assert 0 <= scores["label_agreement"] <= 1 and scores["images"] == 10
+    assert evaluate("conditional_diffusion", out, root / "mnistm", device="cpu") == scores
