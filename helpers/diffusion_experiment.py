@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,10 +58,25 @@ def resized_set(data: ImageSet, size: int) -> ImageSet:
     return ImageSet(resize(data.images, size), data.labels, data.name, data.origin)
 
 
+def unet_settings(config: DiffusionConfig, channels: int, num_classes: int | None = None) -> dict:
+    """The UNet's constructor arguments as plain values (what a checkpoint's record keeps to rebuild it)."""
+    return {"in_channels": channels, "size": config.image_size, "base_channels": config.base_channels,
+            "channel_mults": list(config.channel_mults), "num_classes": num_classes,
+            "attention_resolution": config.attention_resolution}
+
+
+def unet_from_settings(settings: Mapping) -> UNet:
+    """The UNet that :func:`unet_settings` describes."""
+    return UNet(**{**settings, "channel_mults": tuple(settings["channel_mults"])})
+
+
 def build_unet(config: DiffusionConfig, channels: int, num_classes: int | None = None) -> UNet:
-    return UNet(in_channels=channels, size=config.image_size, base_channels=config.base_channels,
-                channel_mults=tuple(config.channel_mults), num_classes=num_classes,
-                attention_resolution=config.attention_resolution)
+    return unet_from_settings(unet_settings(config, channels, num_classes))
+
+
+def ema_copy(model: UNet, decay: float) -> AveragedModel:
+    """The exponential moving average of ``model``'s weights (the copy that samples)."""
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay))
 
 
 def training_fields(config: DiffusionConfig) -> dict:
@@ -81,14 +96,15 @@ def checkpoint_path(checkpoint_dir: Path | str | None, name: str, **identity) ->
 
 def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bool, name: str,
                     device: torch.device | str = "cpu", seed: int = 0, checkpoint: Path | str | None = None,
-                    num_classes: int = 10) -> TrainedDiffusion:
+                    num_classes: int = 10, deliverable: Mapping | None = None) -> TrainedDiffusion:
     """Train eps_theta with the simple loss (AdamW, linear warm-up then cosine decay of the learning rate)
     and keep an exponential moving average of the weights with ``AveragedModel``. Conditional training drops
-    each label with probability ``config.p_uncond`` (the null label), as classifier-free guidance needs."""
+    each label with probability ``config.p_uncond`` (the null label), as classifier-free guidance needs.
+    ``deliverable`` is the checkpoint's record for ``helpers.predict``."""
     train = resized_set(train, config.image_size)
     torch.manual_seed(seed)
     model = build_unet(config, train.channels, num_classes if conditional else None).to(device)
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay))
+    ema = ema_copy(model, config.ema_decay)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
     schedule = make_schedule(config.T, config.schedule)
     batches = lambda: Batches(train, config.batch_size, device)  # noqa: E731
@@ -111,7 +127,7 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
 
     start = time.perf_counter()
     history = fit(step, batches, name=name, epochs=config.epochs, modules={"unet": model, "ema": ema},
-                  optimizers={"adamw": optimizer}, checkpoint=checkpoint, seed=seed)
+                  optimizers={"adamw": optimizer}, checkpoint=checkpoint, seed=seed, deliverable=deliverable)
     return TrainedDiffusion(model, ema, schedule, history, time.perf_counter() - start)
 
 

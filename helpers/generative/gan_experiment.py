@@ -49,16 +49,18 @@ class GanRun:
     gan: Gan
     history: History
     shown: torch.Tensor      # the first N_SHOWN samples of the fixed noise, uint8
-    samples: torch.Tensor    # the graded samples, float in [-1, 1]
+    samples: torch.Tensor    # the graded samples, float in [-1, 1], quantised to 8 bits
     seconds: float
     checkpoint: Path
 
 
 def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.device | str, seed: int,
             checkpoint_dir: Path | str, judge: Judge | None = None, name: str | None = None,
-            gan: Gan | None = None, epochs: int | None = None) -> GanRun:
+            gan: Gan | None = None, epochs: int | None = None, deliverable: Mapping | None = None) -> GanRun:
     """Train ``method`` (or a prepared ``gan``) on ``train``, resuming from its checkpoint; then sample.
-    With a ``judge``, the share of recognised samples is recorded after every epoch (stability)."""
+    With a ``judge``, the share of recognised samples is recorded after every epoch (stability). The graded
+    samples are 8-bit, as PNG files hold them, so ``helpers.evaluate`` on files that ``helpers.predict``
+    wrote gives the same numbers. ``deliverable`` is the checkpoint's record for ``helpers.predict``."""
     name = name or method
     epochs = epochs or config.epochs
     gan = gan or build_gan(method, config, train.channels, device)
@@ -74,8 +76,8 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
 
     started = time.perf_counter()
     history = train_gan(gan, Batches(train, config.batch_size, device), epochs=epochs, checkpoint=checkpoint,
-                        seed=derive_seed(seed, name), on_epoch_end=probe)
-    samples = sample(gan.generator, config.eval_samples, seed=derive_seed(seed, "samples"))
+                        seed=derive_seed(seed, name), on_epoch_end=probe, deliverable=deliverable)
+    samples = to_float(as_uint8(sample(gan.generator, config.eval_samples, seed=derive_seed(seed, "samples"))))
     return GanRun(name, gan, history, as_uint8(samples[:N_SHOWN]), samples, time.perf_counter() - started, checkpoint)
 
 
@@ -108,6 +110,16 @@ def diversity(judge: Judge, samples: torch.Tensor) -> dict[str, float]:
     return {"diversity": class_entropy(judge, samples), "feature_spread": torch.pdist(features).mean().item()}
 
 
+def best_method(table: Mapping[str, Mapping[str, float]]) -> str:
+    """The method the notebook names best (its deliverable): the lowest classifier FID, else the lowest
+    Inception FID (images without class labels), else the first method trained."""
+    methods = [m for m in table if m != "real"]
+    for column in ("fid_classifier", "fid_inception"):
+        if all(column in table[m] for m in methods):
+            return min(methods, key=lambda m: table[m][column])
+    return methods[0]
+
+
 def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping[str, Mapping[str, float]] | None,
                      histories: Mapping[str, History]) -> str:
     """Observations written from the measured numbers."""
@@ -115,7 +127,7 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
     lines = []
     if methods and "fid_classifier" in table[methods[0]]:
         ranked = sorted(methods, key=lambda m: table[m]["fid_classifier"])
-        best, worst = ranked[0], ranked[-1]
+        best, worst = best_method(table), ranked[-1]
         floor = table["real"]["fid_classifier"]
         lines.append(f"- **Best method: {best}**, classifier FID {table[best]['fid_classifier']:.2f} "
                      f"({table[best]['fid_classifier'] / floor:.1f}x the real-vs-real floor of {floor:.2f}); "

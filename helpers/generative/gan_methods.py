@@ -2,7 +2,7 @@
 :func:`helpers.training.fit` (progress, loss history, atomic checkpoints, resume)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,9 +91,11 @@ def build_gan(method: str, config: GanConfig, channels: int, device: torch.devic
 
 
 def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | None, seed: int,
-              on_epoch_end: Callable[[int], dict[str, float] | None] | None = None) -> History:
-    """Train ``gan`` with the shared loop; a killed run resumes from its last epoch."""
+              on_epoch_end: Callable[[int], dict[str, float] | None] | None = None,
+              deliverable: Mapping | None = None) -> History:
+    """Train ``gan`` with the shared loop; a killed run resumes from its last epoch. ``deliverable`` (the
+    record of :func:`helpers.deliverables.generative.gan_record`) goes into every checkpoint."""
     return fit(gan.step, lambda: batches, name=gan.method, epochs=epochs,
                modules={"generator": gan.generator, "discriminator": gan.discriminator},
                optimizers={"generator": gan.opt_g, "discriminator": gan.opt_d},
-               checkpoint=checkpoint, seed=seed, on_epoch_end=on_epoch_end)
+               checkpoint=checkpoint, seed=seed, on_epoch_end=on_epoch_end, deliverable=deliverable)

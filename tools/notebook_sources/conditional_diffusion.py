@@ -34,6 +34,8 @@ from IPython.display import Markdown, display
 
 from helpers.config import as_dict, prepare_run
 from helpers.data import EMBEDDED, load_domains, to_float
+from helpers.deliverables.example import predict_entry, predict_markdown
+from helpers.deliverables.generative import conditional_record
 from helpers.diffusion_config import ConditionalDiffusionConfig
 from helpers.diffusion_experiment import (build_unet, checkpoint_path, digit_labels, generate, train_diffusion,
                                           training_fields)
@@ -93,14 +95,16 @@ print(f"{count_parameters(unet) / 1e6:.2f} M parameters")
 
 The simple DDPM loss (mean squared error between the added noise and the predicted noise at a random step
 of the T = 1000 step linear schedule), each label dropped with probability `p_uncond`. A checkpoint is
-written after every epoch under `out_dir/checkpoints/`; running the notebook again resumes or reuses it.
+written after every epoch under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. The
+checkpoint carries a record of the UNet and of the grid's sampler and guidance scale, so
+`python -m helpers.predict conditional_diffusion` can draw digits from it (with the EMA weights) without this notebook.
 """),
     ("code", """
 with timer.phase("training"):
     checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "conditional", config=training_fields(config), data=data,
                                  seed=seed, images=len(train), size=config.judge_size, copies=config.copies)
     trained = train_diffusion(config, train, conditional=True, name="conditional DDPM", device=device, seed=seed,
-                              checkpoint=checkpoint)
+                              checkpoint=checkpoint, deliverable=conditional_record(config, train.channels, data=data))
 print(f"trained in {trained.seconds:.0f} s")
 fig = loss_curves({"conditional DDPM (noise MSE)": trained.history}, keys=["loss"])
 save_figure(fig, out_dir, "loss_curve")
@@ -116,8 +120,9 @@ with timer.phase("sampling"):
     labels = digit_labels(config.per_digit)
     images, seconds, _ = generate(trained, len(labels), sampler=config.sampler, labels=labels, w=config.w,
                                   batch_size=config.sample_batch, device=device, seed=derive_seed(seed, "grid"))
+images = to_float(as_uint8(for_judge(images, judge)))  # at the classifier's size, 8-bit: as helpers.predict saves them
 grid, grid_labels = subset_per_digit(images, labels, 10)
-grid = as_uint8(for_judge(grid, judge))
+grid = as_uint8(grid)
 fig = image_grid({f"digit {d}": grid[grid_labels == d] for d in range(10)})
 save_figure(fig, out_dir, "samples_10x10")
 """),
@@ -131,6 +136,11 @@ with timer.phase("grading"):
     digits = per_digit_table(judge, images, labels)
 print(f"{config.per_digit} samples per digit, {config.sampler}, w = {config.w:g}")
 pd.DataFrame(digits).rename_axis("").style.format("{:.1%}")
+"""),
+    ("code", """
+predict = predict_entry("conditional_diffusion", checkpoint, output="output/conditional",
+                        truth="embedded" if data == EMBEDDED else data)
+display(Markdown(predict_markdown(predict)))
 """),
     ("md", """
 ## Sweeps: guidance scale and sampler
@@ -196,7 +206,7 @@ metrics_path = write_metrics(
     out_dir, notebook="conditional_diffusion", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)},
     results={"per_digit": digits, "guidance": guidance, "sampling": sampling}, timings=timer.as_dict(),
-    extra={"samples_per_row": counts, "judge_accuracy": judge.accuracy, "training_s": round(trained.seconds, 1)})
+    extra={"predict": predict, "samples_per_row": counts, "judge_accuracy": judge.accuracy, "training_s": round(trained.seconds, 1)})
 print(f"wrote {metrics_path}")
 """),
 ]

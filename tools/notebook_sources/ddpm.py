@@ -32,6 +32,8 @@ from IPython.display import Markdown, display
 
 from helpers.config import as_dict, prepare_run
 from helpers.data import to_float
+from helpers.deliverables.example import predict_entry, predict_markdown
+from helpers.deliverables.generative import ddpm_record
 from helpers.diffusion_config import DdpmConfig
 from helpers.dcgan_reference import dcgan_row, grade, load_images, real_floor
 from helpers.diffusion_experiment import (build_unet, checkpoint_path, generate, resize, train_diffusion,
@@ -89,14 +91,16 @@ print(f"{count_parameters(unet) / 1e6:.2f} M parameters")
 
 The simple DDPM loss: the mean squared error between the noise added at a random step t of the T = 1000
 step linear schedule (beta from 1e-4 to 0.02) and the UNet's prediction of it. A checkpoint is written after
-every epoch under `out_dir/checkpoints/`; running the notebook again resumes or reuses it.
+every epoch under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. The checkpoint
+carries a record of the UNet and of the sampler graded below, so `python -m helpers.predict ddpm` can draw
+images from it (with the EMA weights) without this notebook.
 """),
     ("code", """
 with timer.phase("training"):
     checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "ddpm", config=training_fields(config), data=data,
                                  seed=seed, images=len(train), size=config.data_image_size)
     trained = train_diffusion(config, train, conditional=False, name="DDPM", device=device, seed=seed,
-                              checkpoint=checkpoint)
+                              checkpoint=checkpoint, deliverable=ddpm_record(config, train.channels, data=data))
 print(f"trained in {trained.seconds:.0f} s")
 fig = loss_curves({"DDPM (noise MSE)": trained.history}, keys=["loss"])
 save_figure(fig, out_dir, "loss_curve")
@@ -114,7 +118,7 @@ with timer.phase("sampling"):
     graded, graded_seconds, _ = generate(trained, config.eval_samples, sampler=config.fid_sampler,
                                          batch_size=config.sample_batch, device=device, seed=derive_seed(seed, "fid"))
 size = config.data_image_size
-graded = resize(graded, size).clamp(-1, 1)  # to the data's size, which the classifier reads
+graded = to_float(as_uint8(resize(graded, size)))  # to the data's size, which the classifier reads; 8-bit, as saved
 fig = image_grid({f"{config.grid_sampler} ({shown_seconds:.0f} s for 16)": as_uint8(resize(shown, size)),
                   f"{config.fid_sampler} (graded)": as_uint8(graded[:16])})
 save_figure(fig, out_dir, "samples")
@@ -151,6 +155,10 @@ columns = {"fid_classifier": "classifier FID", "recognised": "recognised", "dive
 pd.DataFrame(table).T.rename(columns=columns).style.format({"recognised": "{:.1%}"}, precision=3, na_rep="-")
 """),
     ("code", """
+predict = predict_entry("ddpm", checkpoint, output="output/ddpm", truth="embedded" if data == "embedded" else data)
+display(Markdown(predict_markdown(predict)))
+"""),
+    ("code", """
 panels = {f"DDPM ({config.fid_sampler})": as_uint8(graded[:16])}
 if dcgan_samples is not None:
     panels["DCGAN"] = as_uint8(dcgan_samples[:16])
@@ -169,7 +177,7 @@ metrics_path = write_metrics(
     out_dir, notebook="ddpm", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)},
     results={"samples": table}, timings=timer.as_dict(),
-    extra={"dcgan_source": dcgan_source, "judge_accuracy": None if judge is None else judge.accuracy,
+    extra={"predict": predict, "dcgan_source": dcgan_source, "judge_accuracy": None if judge is None else judge.accuracy,
            "training_s": round(trained.seconds, 1)})
 print(f"wrote {metrics_path}")
 """),

@@ -33,11 +33,13 @@ from IPython.display import Markdown, display
 
 from helpers.config import as_dict, prepare_run
 from helpers.data import to_float
+from helpers.deliverables.example import predict_entry, predict_markdown
+from helpers.deliverables.generative import gan_record
 from helpers.generative.config import GanConfig
 from helpers.generative.fid import inception_status
 from helpers.generative.gan_data import load_gan_data
-from helpers.generative.gan_experiment import (N_SHOWN, diversity, gan_observations, grade, real_floor,
-                                               run_gan)
+from helpers.generative.gan_experiment import (N_SHOWN, best_method, diversity, gan_observations, grade,
+                                               real_floor, run_gan)
 from helpers.generative.gan_methods import build_gan
 from helpers.generative.judge import judge_if_labelled
 from helpers.generative.mode_collapse import collapse_gans
@@ -100,14 +102,16 @@ for method in config.methods:
 
 Each method trains for the same number of epochs over the same images; WGAN and WGAN-GP take
 `n_critic` critic steps per generator step, as in their papers. A checkpoint is written after every epoch
-under `out_dir/checkpoints/`; running the notebook again resumes or reuses it.
+under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. Each checkpoint carries a record
+of its generator, so `python -m helpers.predict gan` can draw images from it without this notebook.
 """),
     ("code", """
 runs = {}
 with timer.phase("training"):
     for method in config.methods:
         runs[method] = run_gan(method, train, config, device=device, seed=seed,
-                               checkpoint_dir=Path(out_dir) / "checkpoints", judge=judge)
+                               checkpoint_dir=Path(out_dir) / "checkpoints", judge=judge,
+                               deliverable=gan_record(method, config, train.channels, data=data))
         print(f"{method}: {runs[method].seconds:.0f} s")
 """),
     ("md", """
@@ -143,8 +147,15 @@ with timer.phase("grading"):
 columns = {"fid_classifier": "classifier FID (lower is better)", "recognised": "recognised",
            "fid_inception": "Inception FID"}
 shown = pd.DataFrame(samples_table).T.rename(columns=columns).rename(index={"real": "real vs real (floor)"})
-print(f"{config.eval_samples} samples per method, against {len(reference)} held-out real images")
+print(f"{config.eval_samples} samples per method (8-bit, as saved), against {len(reference)} held-out real images")
 shown.style.format({"recognised": "{:.1%}"}, precision=2)
+"""),
+    ("code", """
+# The deliverable: the best method's generator (lowest classifier FID; lowest Inception FID without a classifier).
+best = best_method(samples_table)
+predict = predict_entry("gan", runs[best].checkpoint, output="output/gan",
+                        truth="embedded" if data == "embedded" else data)
+display(Markdown(f"The best method here is **{best}**.\\n\\n" + predict_markdown(predict)))
 """),
     ("md", """
 ## Mode collapse
@@ -166,7 +177,8 @@ if judge is not None:
     with timer.phase("mode collapse"):
         collapse_runs = {name: run_gan("dcgan", train, config, device=device, seed=seed, name=name, gan=gan,
                                        checkpoint_dir=Path(out_dir) / "checkpoints", judge=judge,
-                                       epochs=config.collapse_epochs)
+                                       epochs=config.collapse_epochs,
+                                       deliverable=gan_record(name, config, train.channels, data=data))
                          for name, gan in collapse_gans(config, train.channels, device).items()}
         collapse = {name: diversity(judge, run.samples) for name, run in collapse_runs.items()}
     fig = sample_grids({f"{name}: diversity {collapse[name]['diversity']:.2f}": run.shown[:16]
@@ -190,7 +202,7 @@ if collapse is not None:
 metrics_path = write_metrics(
     out_dir, notebook="gan", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)}, results=results, timings=timer.as_dict(),
-    extra={"checkpoints": {name: str(run.checkpoint) for name, run in runs.items()},
+    extra={"predict": predict, "checkpoints": {name: str(run.checkpoint) for name, run in runs.items()},
            "judge_accuracy": None if judge is None else judge.accuracy})
 print(f"wrote {metrics_path}")
 """),
