@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from helpers.deliverables.files import check_destination
 from helpers.deliverables.problems import PROBLEMS, formats, problem
 from helpers.deliverables.record import DeliverableError, read_deliverable
 
@@ -87,6 +88,7 @@ def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n:
         batch_size = DEFAULT_BATCH_SIZE.get(name, 256)
     if batch_size < 1:
         raise DeliverableError(f"--batch-size must be at least 1, got {batch_size}")
+    check_destination(Path(output), overwrite)  # before minutes of sampling, not after
     record, weights = read_deliverable(checkpoint, name)
     return spec.function("predict")(record, weights, input=input, output=output, n=n, steps=steps,
                                     guidance=guidance, seed=seed, batch_size=batch_size,

@@ -194,6 +194,10 @@ def test_cli_exits_2_with_the_reason_and_writes_nothing(tmp_path, capsys):
     assert "PRED" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         predict_main(["fcn", "--output", str(out)])
+    out.mkdir()
+    (out / "0000.png").write_text("earlier output")
+    assert predict_main(["gan", "--checkpoint", str(tmp_path / "none.pt"), "--output", str(out)]) == 2
+    assert "exists and is not empty; pass --overwrite" in capsys.readouterr().err  # refused before any work
 
 
 def test_the_default_checkpoint_is_the_one_metrics_json_names(tmp_path):
