@@ -1,0 +1,45 @@
+"""The Makefile's incremental report: a notebook re-runs when its notebook, helpers/ or parameters change,
+and only then; ``make -j2`` runs them side by side. The notebook runner is replaced by ``echo`` here."""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make(tmp_path: Path, *args: str) -> list[str]:
+    """``make -j2 notebooks`` with echo as Python: the notebooks it would run, by name."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True, exist_ok=True)
+    (venv / ".installed").touch()  # newer than pyproject.toml: the set-up is not run
+    done = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-j2", "notebooks", f"REPORTS={tmp_path / 'reports'}", f"VENV={venv}",
+         "PY=echo", "NOTEBOOKS=dann adda", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    ran = [line.split("helpers.report run ")[1].split()[0] for line in done.stdout.splitlines()
+           if "helpers.report run" in line]
+    for name in ran:  # what a successful run leaves behind
+        (tmp_path / "reports" / name / f"{name}.html").write_text("done")
+    return sorted(ran)
+
+
+@pytest.mark.skipif(subprocess.run(["make", "--version"], capture_output=True).returncode != 0, reason="no make")
+def test_notebooks_rerun_only_when_their_inputs_change(tmp_path):
+    assert make(tmp_path, "PROFILE=smoke") == ["adda", "dann"]
+    assert make(tmp_path, "PROFILE=smoke") == []  # nothing changed: nothing runs
+    assert make(tmp_path, "PROFILE=cpu") == ["adda", "dann"]  # a parameter changed
+    assert make(tmp_path, "PROFILE=cpu") == []
+    later = time.time() + 5
+    html = tmp_path / "reports" / "dann" / "dann.html"
+    os.utime(html, (later - 10, later - 10))  # the report is now older than the notebook touched below
+    notebook = ROOT / "notebooks" / "dann.ipynb"
+    stat = notebook.stat()
+    try:
+        os.utime(notebook, (later, later))
+        assert make(tmp_path, "PROFILE=cpu") == ["dann"]  # only the notebook that changed
+    finally:
+        os.utime(notebook, (stat.st_atime, stat.st_mtime))
