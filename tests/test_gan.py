@@ -87,3 +87,32 @@ def test_a_wgan_with_a_huge_learning_rate_diverges_with_a_named_error():
     gan = build_gan("wgan", config, 1, "cpu")
     with pytest.raises(TrainingDiverged, match="wgan: loss '(d|g)_loss' is (nan|inf|-inf)"):
         train_gan(gan, Batches(images, 8), epochs=3, checkpoint=None, seed=0)
+
+
+def test_acgan_auxiliary_head_learns_from_real_images_unless_asked_for_the_papers_loss():
+    """With aux_on_generated=False the discriminator's class loss ignores the requested labels of generated
+    images: for the same images, its update is the same whatever the generator was asked for. The paper's
+    loss depends on them."""
+    from helpers.config import make_config
+    from helpers.generative.acgan import build_acgan
+    from helpers.generative.config import AcganConfig
+
+    def discriminator_after_one_step(aux_on_generated: bool, wanted_offset: int) -> torch.Tensor:
+        torch.manual_seed(0)
+        config = make_config(AcganConfig, "smoke", {"image_size": 16})
+        acgan = build_acgan(config, channels=1, n_classes=10, device="cpu")
+        acgan.aux_on_generated = aux_on_generated
+        real, labels = torch.rand(8, 1, 16, 16) * 2 - 1, torch.arange(8) % 10
+        fake = (torch.rand(8, 1, 16, 16) * 2 - 1).requires_grad_()
+        acgan.generator.forward = lambda z, wanted: fake * 1.0  # the same images whatever the label
+        original_randint = torch.randint
+        torch.randint = lambda low, high, size, **kw: (original_randint(low, high, size, **kw) + wanted_offset) % high
+        try:
+            torch.manual_seed(1)
+            acgan.step((real, labels), 0.0)
+        finally:
+            torch.randint = original_randint
+        return torch.cat([p.detach().flatten() for p in acgan.discriminator.parameters()])
+
+    assert torch.allclose(discriminator_after_one_step(False, 0), discriminator_after_one_step(False, 3))
+    assert not torch.allclose(discriminator_after_one_step(True, 0), discriminator_after_one_step(True, 3))

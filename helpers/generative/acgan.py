@@ -28,6 +28,7 @@ class Acgan:
     opt_d: torch.optim.Optimizer
     n_classes: int
     aux_weight: float = 1.0
+    aux_on_generated: bool = False
     name: str = field(default="acgan")
 
     def step(self, batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
@@ -38,7 +39,9 @@ class Acgan:
 
         real_score, real_class = self.discriminator(real)
         fake_score, fake_class = self.discriminator(fake.detach())
-        d_aux = F.cross_entropy(real_class, labels) + F.cross_entropy(fake_class, wanted)
+        d_aux = F.cross_entropy(real_class, labels)
+        if self.aux_on_generated:  # the paper's discriminator also learns the requested class of generated images
+            d_aux = d_aux + F.cross_entropy(fake_class, wanted)
         d_loss = dcgan_d_loss(real_score, fake_score) + self.aux_weight * d_aux
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
@@ -72,7 +75,7 @@ def build_acgan(config: AcganConfig, channels: int, n_classes: int, device: torc
     return Acgan(generator, discriminator,
                  torch.optim.Adam(generator.parameters(), lr=config.lr, betas=(0.5, 0.999)),
                  torch.optim.Adam(discriminator.parameters(), lr=config.lr, betas=(0.5, 0.999)),
-                 n_classes, config.aux_weight)
+                 n_classes, config.aux_weight, config.aux_on_generated)
 
 
 def run_acgan(acgan: Acgan, train: ImageSet, config: AcganConfig, *, device: torch.device | str, seed: int,
