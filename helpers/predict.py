@@ -88,6 +88,8 @@ def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n:
         batch_size = DEFAULT_BATCH_SIZE.get(name, 256)
     if batch_size < 1:
         raise DeliverableError(f"--batch-size must be at least 1, got {batch_size}")
+    if spec.writes_csv and Path(output).is_dir():
+        raise DeliverableError(f"--output {output} is a folder; {name} writes a CSV file (e.g. {output}/pred.csv)")
     check_destination(Path(output), overwrite)  # before minutes of sampling, not after
     record, weights = read_deliverable(checkpoint, name)
     return spec.function("predict")(record, weights, input=input, output=output, n=n, steps=steps,

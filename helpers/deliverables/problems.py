@@ -24,6 +24,10 @@ class Problem:
     predict: str      # module:function
     evaluate: str     # module:function
 
+    @property
+    def writes_csv(self) -> bool:
+        return self.output.startswith("CSV")
+
     def function(self, which: str) -> Callable[..., Any]:
         module_name, name = getattr(self, which).split(":")
         return getattr(importlib.import_module(module_name), name)
