@@ -20,9 +20,11 @@ from helpers.deliverables.record import DeliverableError
 from helpers.predict import device_named
 
 
-def evaluate(name: str, pred: Path, truth: Path | str, *, device: str = "auto") -> dict[str, float | None]:
-    """The measures of ``pred`` against ``truth`` for ``name``, as {measure: number}."""
-    return problem(name).function("evaluate")(Path(pred), truth, device=device_named(device))
+def evaluate(name: str, pred: Path, truth: Path | str, *, device: str = "auto",
+             reports: Path | str = "reports") -> dict[str, float | None]:
+    """The measures of ``pred`` against ``truth`` for ``name``, as {measure: number}; the suite's digit
+    classifier (gan, ddpm, conditional_diffusion) is loaded from, or trained into, ``reports/_judge``."""
+    return problem(name).function("evaluate")(Path(pred), truth, device=device_named(device), reports=Path(reports))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,10 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument("pred", type=Path, help="predictions: a CSV or a folder, as helpers.predict writes them")
     cli.add_argument("truth", help="ground truth: a CSV, a folder, or 'embedded' where the problem allows")
     cli.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    cli.add_argument("--reports", type=Path, default=Path("reports"),
+                     help="where the notebooks cache the digit classifier (<reports>/_judge; default reports)")
     cli.add_argument("--json", action="store_true", help="print the measures as JSON")
     args = cli.parse_args(argv)
     try:
-        scores = evaluate(args.problem, args.pred, args.truth, device=args.device)
+        scores = evaluate(args.problem, args.pred, args.truth, device=args.device, reports=args.reports)
     except DeliverableError as error:
         print(f"helpers.evaluate {args.problem}: {error}", file=sys.stderr)
         return 2

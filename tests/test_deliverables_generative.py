@@ -235,3 +235,16 @@ def test_conditional_truth_may_be_the_course_digits_folder(workdir, conditional)
     scores = evaluate("conditional_diffusion", out, root, device="cpu")
     assert 0 <= scores["label_agreement"] <= 1 and scores["images"] == 10
     assert evaluate("conditional_diffusion", out, root / "mnistm", device="cpu") == scores
+
+
+def test_evaluate_finds_or_trains_the_digit_classifier_under_reports(workdir, conditional, tmp_path):
+    folder = workdir / "for_reports"
+    folder.mkdir(exist_ok=True)
+    for digit in range(10):
+        save_image(torch.full((3, 12, 12), 25 * digit, dtype=torch.uint8), folder / f"{digit}_000.png")
+    first = evaluate("conditional_diffusion", folder, EMBEDDED, device="cpu", reports=tmp_path)
+    cached = list((tmp_path / "_judge").glob("judge-*.pt"))
+    assert len(cached) == 1  # trained into the given reports folder
+    written = cached[0].stat().st_mtime_ns
+    assert evaluate("conditional_diffusion", folder, EMBEDDED, device="cpu", reports=tmp_path) == first
+    assert cached[0].stat().st_mtime_ns == written  # the second call loaded it instead of training again

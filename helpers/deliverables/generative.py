@@ -10,8 +10,8 @@ checkpoints carry, image generation from a checkpoint, and grading of image fold
 
 TRUTH ``embedded`` is the real images the notebook grades against (the held-out embedded digits, seed 0),
 and the digit classifier is the notebook's: the same data, the same profile (``auto``: ``$DLCV_PROFILE``,
-else gpu with CUDA, else cpu), loaded from ``reports/_judge/`` under the current folder when a notebook
-trained it there, else trained once and cached there.
+else gpu with CUDA, else cpu), loaded from ``<reports>/_judge/`` (``--reports``, default ``reports`` under
+the current folder) when a notebook trained it there, else trained once and cached there.
 """
 from __future__ import annotations
 
@@ -175,13 +175,15 @@ def real_digits(name: str, size: int, profile: str) -> Domain:
     return embedded_domains([name], seed=JUDGE_SEED, size=size, copies=copies)[name]
 
 
-def notebook_judge(domain: Domain, profile: str, device: torch.device | str):
-    """The suite's digit classifier of ``domain``, as the notebooks load it (trained once, then cached)."""
+def notebook_judge(domain: Domain, profile: str, device: torch.device | str, reports: Path | str = "reports"):
+    """The suite's digit classifier of ``domain``, as the notebooks load it (trained once, then cached
+    under ``reports/_judge``)."""
     from helpers.generative.judge import load_judge
 
-    judge = load_judge(domain.train, cache_dir=JUDGE_CACHE, device=device, seed=JUDGE_SEED, profile=profile,
+    cache = Path(reports) / JUDGE_CACHE.name
+    judge = load_judge(domain.train, cache_dir=cache, device=device, seed=JUDGE_SEED, profile=profile,
                        held_out=domain.test)
-    note(f"digit classifier of {domain.train.name} ({profile} profile, {JUDGE_CACHE}): "
+    note(f"digit classifier of {domain.train.name} ({profile} profile, {cache}): "
          f"{judge.accuracy:.1%} on its held-out real images")
     return judge
 
@@ -199,7 +201,7 @@ def read_folder(folder: Path, parameter: str, *, mode: str | None = None, size: 
 # ---------------------------------------------------------------- evaluate
 
 def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str = "cpu",
-                    **unused: Any) -> dict[str, float | None]:
+                    reports: Path | str = "reports", **unused: Any) -> dict[str, float | None]:
     """gan, ddpm: classifier FID (and recognised share) with the suite's digit classifier, and Inception FID
     when its weights exist, of PRED's images against TRUTH's (``embedded``: the notebooks' held-out digits;
     or a folder of real images, read at PRED's size)."""
@@ -218,11 +220,11 @@ def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str
                                    f"pass a folder of real images as TRUTH")
         domain = real_digits("digits", size, profile)
         real = domain.test.images
-        judge = notebook_judge(domain, profile, device)
+        judge = notebook_judge(domain, profile, device, reports)
     else:
         _, real = read_folder(Path(truth), "TRUTH", mode="L" if channels == 1 else "RGB", size=size)
         if channels == 1:
-            judge = notebook_judge(real_digits("digits", size, profile), profile, device)
+            judge = notebook_judge(real_digits("digits", size, profile), profile, device, reports)
         else:
             note("no classifier FID: the suite's digit classifier reads gray digits and these images are colour")
     real, fake = to_float(real), to_float(fake)
@@ -268,7 +270,7 @@ def conditional_truth(truth: Path | str, size: int, profile: str) -> Domain:
 
 
 def evaluate_conditional(pred: Path, truth: Path | str, *, device: torch.device | str = "cpu",
-                         **unused: Any) -> dict[str, float | None]:
+                         reports: Path | str = "reports", **unused: Any) -> dict[str, float | None]:
     """conditional_diffusion: label agreement (overall and per digit) of PRED's ``<digit>_<idx>.png`` images,
     read by the suite's digit classifier of TRUTH's real digits."""
     from helpers.diffusion_experiment import per_digit_accuracy
@@ -277,7 +279,7 @@ def evaluate_conditional(pred: Path, truth: Path | str, *, device: torch.device 
     files, images = read_folder(pred, "PRED", mode="RGB")
     labels = digits_in_names(files, pred)
     profile = resolve_profile("auto")
-    judge = notebook_judge(conditional_truth(truth, images.shape[-1], profile), profile, device)
+    judge = notebook_judge(conditional_truth(truth, images.shape[-1], profile), profile, device, reports)
     predicted = judge.probabilities(to_float(images)).argmax(1)
     table = per_digit_accuracy(predicted, labels)
     return {"label_agreement": table.pop("overall"), **{f"digit_{d}": v for d, v in table.items()},

@@ -58,16 +58,16 @@ def csv_accuracy(pred: Path, truth: Path | str, *, key: str) -> dict[str, float]
             "unscored": float(len(set(predicted) - set(true)))}
 
 
-def evaluate_image_name(pred: Path, truth: Path | str, *, device: torch.device) -> dict[str, float]:
+def evaluate_image_name(pred: Path, truth: Path | str, *, device: torch.device, **_: object) -> dict[str, float]:
     """dann, adda: ``image_name,label`` CSVs (the course's ``val.csv`` is a TRUTH)."""
     return csv_accuracy(pred, truth, key="image_name")
 
 
-def evaluate_filename(pred: Path, truth: Path | str, *, device: torch.device) -> dict[str, float]:
+def evaluate_filename(pred: Path, truth: Path | str, *, device: torch.device, **_: object) -> dict[str, float]:
     """classification: ``filename,label`` CSVs, or TRUTH a folder of ``<label>_<idx>.png`` (HW1's val set)."""
     return csv_accuracy(pred, truth, key="filename")
 
 
-def evaluate_office(pred: Path, truth: Path | str, *, device: torch.device) -> dict[str, float]:
+def evaluate_office(pred: Path, truth: Path | str, *, device: torch.device, **_: object) -> dict[str, float]:
     """byol: Office-Home ``id,filename,label`` CSVs, matched by filename."""
     return csv_accuracy(pred, truth, key="filename")
