@@ -16,8 +16,8 @@ from helpers.data import EMBEDDED, embedded_domains
 from helpers.data.batches import Batches
 from helpers.data.course import DataLayoutError, decode
 from helpers.data.images import Domain, ImageSet, to_float
-from helpers.generative.fid import MissingWeightsError, classifier_fid, inception_fid
-from helpers.generative.judge import Judge, class_entropy, recognised
+from helpers.generative.gan_experiment import grade as gan_grade
+from helpers.generative.judge import Judge, class_entropy
 from helpers.models.dcgan import Discriminator, Generator, init_weights
 from helpers.report.metrics import earlier_results
 from helpers.runtime import derive_seed
@@ -95,16 +95,11 @@ def gan_samples(generator: Generator, n: int, seed: int) -> tuple[torch.Tensor, 
 
 def grade(samples: torch.Tensor, reference: torch.Tensor, judge: Judge | None, *, device: torch.device | str,
           inception_weights: str | None = None) -> dict[str, float]:
-    """Classifier FID, recognised share and diversity (with a judge), and Inception FID when its weights exist."""
-    row: dict[str, float] = {}
+    """The GAN table's columns (:func:`helpers.generative.gan_experiment.grade`) and, with a judge, the
+    diversity of the classes it reads."""
+    row = gan_grade(samples, reference, judge, device=device, inception_weights=inception_weights)
     if judge is not None:
-        row["fid_classifier"] = classifier_fid(judge, reference, samples)
-        row["recognised"] = recognised(judge, samples)
         row["diversity"] = class_entropy(judge, samples)
-    try:
-        row["fid_inception"] = inception_fid(reference, samples, device, inception_weights)
-    except MissingWeightsError:
-        pass
     return row
 
 
