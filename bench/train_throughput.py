@@ -110,6 +110,8 @@ def dcgan_bare_loop(data, config: GanConfig, steps: int) -> float:
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
+        if gan.ema is not None:  # the weight average the samples come from (GanConfig.ema_decay)
+            gan.ema.update_parameters(generator)
     return b * steps / (time.perf_counter() - start)
 
 

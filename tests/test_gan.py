@@ -116,3 +116,43 @@ def test_acgan_auxiliary_head_learns_from_real_images_unless_asked_for_the_paper
 
     assert torch.allclose(discriminator_after_one_step(False, 0), discriminator_after_one_step(False, 3))
     assert not torch.allclose(discriminator_after_one_step(True, 0), discriminator_after_one_step(True, 3))
+
+
+@pytest.mark.parametrize("method", ["dcgan", "wgan-gp", "sngan"])
+def test_adam_methods_give_the_generator_g_lr_ratio_times_the_discriminators_rate(method):
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "g_lr_ratio": 10.0})
+    gan = build_gan(method, config, 1, "cpu")
+    assert gan.opt_g.param_groups[0]["lr"] == pytest.approx(10 * gan.opt_d.param_groups[0]["lr"])
+    wgan = build_gan("wgan", config, 1, "cpu")  # WGAN keeps its paper's equal RMSProp rates
+    assert wgan.opt_g.param_groups[0]["lr"] == wgan.opt_d.param_groups[0]["lr"] == config.wgan_lr
+
+
+def test_wgan_gp_and_wgan_take_their_own_critic_steps_per_generator_step():
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "n_critic": 5, "wgan_gp_n_critic": 1})
+    assert build_gan("wgan", config, 1, "cpu").n_critic == 5
+    assert build_gan("wgan-gp", config, 1, "cpu").n_critic == 1
+
+
+def test_samples_come_from_the_moving_average_of_the_generator_weights():
+    torch.manual_seed(0)
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "ema_decay": 0.5})
+    images = ImageSet(torch.randint(0, 256, (32, 1, 16, 16), dtype=torch.uint8), torch.zeros(32, dtype=torch.long), "noise")
+    gan = build_gan("dcgan", config, 1, "cpu")
+    assert gan.sampler is gan.ema.module
+    snapshots = []
+    original_step = gan.opt_g.step
+
+    def step_and_record(*args, **kwargs):
+        original_step(*args, **kwargs)
+        snapshots.append(gan.generator.project[0].weight.detach().clone())
+
+    gan.opt_g.step = step_and_record
+    train_gan(gan, Batches(images, 8), epochs=1, checkpoint=None, seed=0)
+    assert len(snapshots) == 4
+    expected = snapshots[0]  # the first update copies the weights, then w_avg <- 0.5 w_avg + 0.5 w
+    for weights in snapshots[1:]:
+        expected = 0.5 * expected + 0.5 * weights
+    assert torch.allclose(gan.ema.module.project[0].weight, expected)
+    assert not torch.allclose(gan.ema.module.project[0].weight, gan.generator.project[0].weight)
+    off = build_gan("dcgan", make_config(GanConfig, "smoke", {"image_size": 16, "ema_decay": 0.0}), 1, "cpu")
+    assert off.ema is None and off.sampler is off.generator

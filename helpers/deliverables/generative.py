@@ -37,10 +37,12 @@ JUDGE_CACHE = Path("reports") / "_judge"  # where the notebooks cache the judge,
 
 # ---------------------------------------------------------------- records (what the notebooks store)
 
-def gan_record(method: str, config: Any, channels: int, *, data: str) -> dict[str, Any]:
-    """The record of a GAN notebook checkpoint: the generator's constructor arguments."""
-    return deliverable("gan", modules="generator", method=method, image_size=config.image_size, channels=channels,
-                       width=config.width, z_dim=config.z_dim, data=data)
+def gan_record(method: str, config: Any, channels: int, *, data: str, ema: bool | None = None) -> dict[str, Any]:
+    """The record of a GAN notebook checkpoint: the generator's constructor arguments, and whether its samples
+    come from the generator's weight average (``ema``; by default when ``config.ema_decay`` keeps one)."""
+    ema = config.ema_decay > 0 if ema is None else ema
+    return deliverable("gan", modules="ema" if ema else "generator", method=method, image_size=config.image_size,
+                       channels=channels, width=config.width, z_dim=config.z_dim, data=data)
 
 
 def ddpm_record(config: Any, channels: int, *, data: str) -> dict[str, Any]:
@@ -86,11 +88,17 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
                 **unused: Any) -> Path:
     """``n`` images of the GAN's generator, from the noise that ``seed`` fixes."""
     from helpers.generative.gan_experiment import as_uint8, sample
+    from helpers.generative.gan_methods import ema_copy
     from helpers.generative.gan_models import Generator
 
     s = record["settings"]
     generator = Generator(s["image_size"], s["channels"], s["width"], s["z_dim"])
-    load_weights(generator, weights["generator"], "generator")
+    if "ema" in weights:  # the notebook samples the generator's weight average
+        average = ema_copy(generator, 0.5)
+        load_weights(average, weights["ema"], "generator's weight average")
+        generator = average.module
+    else:
+        load_weights(generator, weights["generator"], "generator")
     n = n or N_IMAGES
     images = as_uint8(sample(generator.to(device), n, seed=seed, batch_size=batch_size))
     return write_images(images, [f"{i:04d}.png" for i in range(n)], output, overwrite)

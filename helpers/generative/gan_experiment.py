@@ -57,7 +57,8 @@ class GanRun:
 def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.device | str, seed: int,
             checkpoint_dir: Path | str, judge: Judge | None = None, name: str | None = None,
             gan: Gan | None = None, epochs: int | None = None, deliverable: Mapping | None = None) -> GanRun:
-    """Train ``method`` (or a prepared ``gan``) on ``train``, resuming from its checkpoint; then sample.
+    """Train ``method`` (or a prepared ``gan``) on ``train``, resuming from its checkpoint; then sample (from
+    the generator's weight average when it keeps one).
     With a ``judge``, the share of recognised samples is recorded after every epoch (stability). The graded
     samples are 8-bit, as PNG files hold them, so ``helpers.evaluate`` on files that ``helpers.predict``
     wrote gives the same numbers. ``deliverable`` is the checkpoint's record for ``helpers.predict``."""
@@ -72,12 +73,12 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
     def probe(epoch: int) -> dict[str, float] | None:
         if judge is None:
             return None
-        return {"recognised": recognised(judge, sample(gan.generator, 256, seed=probe_seed))}
+        return {"recognised": recognised(judge, sample(gan.sampler, 256, seed=probe_seed))}
 
     started = time.perf_counter()
     history = train_gan(gan, Batches(train, config.batch_size, device), epochs=epochs, checkpoint=checkpoint,
                         seed=derive_seed(seed, name), on_epoch_end=probe, deliverable=deliverable)
-    samples = to_float(as_uint8(sample(gan.generator, config.eval_samples, seed=derive_seed(seed, "samples"))))
+    samples = to_float(as_uint8(sample(gan.sampler, config.eval_samples, seed=derive_seed(seed, "samples"))))
     return GanRun(name, gan, history, as_uint8(samples[:N_SHOWN]), samples, time.perf_counter() - started, checkpoint)
 
 

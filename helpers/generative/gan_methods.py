@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from helpers.data.batches import Batches
 from helpers.generative import gan_losses as losses
@@ -35,7 +36,13 @@ class Gan:
     n_critic: int = 1
     clip: float | None = None
     gp_weight: float = 0.0
+    ema: AveragedModel | None = None  # moving average of the generator's weights, updated after each of its steps
     steps: int = field(default=0, init=False)
+
+    @property
+    def sampler(self) -> Generator:
+        """The generator that draws the samples: the moving average when there is one."""
+        return self.ema.module if self.ema is not None else self.generator
 
     def noise(self, n: int, device: torch.device | str | None = None) -> torch.Tensor:
         return torch.randn(n, self.generator.z_dim, device=device or next(self.generator.parameters()).device)
@@ -59,35 +66,48 @@ class Gan:
             self.opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             self.opt_g.step()
+            if self.ema is not None:
+                self.ema.update_parameters(self.generator)
             out["g_loss"] = g_loss.detach()
         return out
 
 
+def ema_copy(generator: Generator, decay: float) -> AveragedModel | None:
+    """An exponential moving average of ``generator`` (its batch-norm statistics averaged too); None at decay 0."""
+    if decay == 0:
+        return None
+    return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
 def build_gan(method: str, config: GanConfig, channels: int, device: torch.device | str) -> Gan:
-    """Networks and optimizers of ``method`` with the settings of its paper (see :class:`GanConfig`)."""
+    """Networks and optimizers of ``method`` with the settings of its paper, except where :class:`GanConfig`
+    says why not (batch size, the generator's learning rate, WGAN-GP's critic steps, the weight average)."""
     check_method(method)
     norm = {"dcgan": "batch", "wgan": "batch", "wgan-gp": "layer", "sngan": "spectral"}[method]
     generator = Generator(config.image_size, channels, config.width, config.z_dim).to(device)
     discriminator = Discriminator(config.image_size, channels, config.width, norm).to(device)
     generator.apply(init_weights)
     discriminator.apply(init_weights)
+    ema = ema_copy(generator, config.ema_decay)
     if method == "wgan":
         return Gan(method, generator, discriminator,
                    torch.optim.RMSprop(generator.parameters(), lr=config.wgan_lr),
                    torch.optim.RMSprop(discriminator.parameters(), lr=config.wgan_lr),
-                   losses.wasserstein_d_loss, losses.wasserstein_g_loss, n_critic=config.n_critic, clip=config.wgan_clip)
+                   losses.wasserstein_d_loss, losses.wasserstein_g_loss, n_critic=config.n_critic, clip=config.wgan_clip,
+                   ema=ema)
     if method == "wgan-gp":
+        lr = config.wgan_gp_lr
         return Gan(method, generator, discriminator,
-                   torch.optim.Adam(generator.parameters(), lr=config.wgan_gp_lr, betas=(0.5, 0.9)),
-                   torch.optim.Adam(discriminator.parameters(), lr=config.wgan_gp_lr, betas=(0.5, 0.9)),
-                   losses.wasserstein_d_loss, losses.wasserstein_g_loss, n_critic=config.n_critic,
-                   gp_weight=config.gp_weight)
+                   torch.optim.Adam(generator.parameters(), lr=lr * config.g_lr_ratio, betas=(0.5, 0.9)),
+                   torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.9)),
+                   losses.wasserstein_d_loss, losses.wasserstein_g_loss, n_critic=config.wgan_gp_n_critic,
+                   gp_weight=config.gp_weight, ema=ema)
     lr = config.dcgan_lr if method == "dcgan" else config.sngan_lr
     d_loss = losses.dcgan_d_loss if method == "dcgan" else losses.hinge_d_loss
     g_loss = losses.dcgan_g_loss if method == "dcgan" else losses.wasserstein_g_loss  # SNGAN: -E[D(G(z))]
     return Gan(method, generator, discriminator,
-               torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999)),
-               torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999)), d_loss, g_loss)
+               torch.optim.Adam(generator.parameters(), lr=lr * config.g_lr_ratio, betas=(0.5, 0.999)),
+               torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999)), d_loss, g_loss, ema=ema)
 
 
 def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | None, seed: int,
@@ -95,7 +115,9 @@ def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | Non
               deliverable: Mapping | None = None) -> History:
     """Train ``gan`` with the shared loop; a killed run resumes from its last epoch. ``deliverable`` (the
     record of :func:`helpers.deliverables.generative.gan_record`) goes into every checkpoint."""
-    return fit(gan.step, lambda: batches, name=gan.method, epochs=epochs,
-               modules={"generator": gan.generator, "discriminator": gan.discriminator},
+    modules = {"generator": gan.generator, "discriminator": gan.discriminator}
+    if gan.ema is not None:
+        modules["ema"] = gan.ema
+    return fit(gan.step, lambda: batches, name=gan.method, epochs=epochs, modules=modules,
                optimizers={"generator": gan.opt_g, "discriminator": gan.opt_d},
                checkpoint=checkpoint, seed=seed, on_epoch_end=on_epoch_end, deliverable=deliverable)

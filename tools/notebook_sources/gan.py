@@ -100,8 +100,14 @@ for method in config.methods:
     ("md", """
 ## Training
 
-Each method trains for the same number of epochs over the same images; WGAN and WGAN-GP take
-`n_critic` critic steps per generator step, as in their papers. A checkpoint is written after every epoch
+The budget is the same for every method: the same number of epochs over the same images, one batch of real
+images per discriminator (critic) step. WGAN takes `n_critic` = 5 critic steps per generator step, as in its
+paper; WGAN-GP `wgan_gp_n_critic` (its paper: 5; here 1, because five left its generator too few updates
+in this budget). Three departures from the papers, measured in the cpu profile and listed in the table of
+settings above: batch 32 (the cost per image on a CPU does not fall with bigger batches, so smaller ones
+give more updates), a generator learning rate `g_lr_ratio` times the discriminator's for the Adam methods
+(a two time-scale update rule, Heusel et al. 2017), and samples drawn from an exponential moving average of
+the generator's weights (`ema_decay`). A checkpoint is written after every epoch
 under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. Each checkpoint carries a record
 of its generator, so `python -m helpers.predict gan` can draw images from it without this notebook.
 """),
@@ -178,7 +184,7 @@ if judge is not None:
         collapse_runs = {name: run_gan("dcgan", train, config, device=device, seed=seed, name=name, gan=gan,
                                        checkpoint_dir=Path(out_dir) / "checkpoints", judge=judge,
                                        epochs=config.collapse_epochs,
-                                       deliverable=gan_record(name, config, train.channels, data=data))
+                                       deliverable=gan_record(name, config, train.channels, data=data, ema=False))
                          for name, gan in collapse_gans(config, train.channels, device).items()}
         collapse = {name: diversity(judge, run.samples) for name, run in collapse_runs.items()}
     fig = sample_grids({f"{name}: diversity {collapse[name]['diversity']:.2f}": run.shown[:16]
