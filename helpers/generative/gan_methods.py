@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 
 from helpers.data.batches import Batches
 from helpers.generative import gan_losses as losses
@@ -73,10 +73,17 @@ class Gan:
 
 
 def ema_copy(generator: Generator, decay: float) -> AveragedModel | None:
-    """An exponential moving average of ``generator`` (its batch-norm statistics averaged too); None at decay 0."""
+    """An exponential moving average of ``generator`` (its batch-norm statistics averaged too); None at decay 0.
+    Its decay warms up as min(decay, (1 + n) / (10 + n)) after n updates, so that the first epoch's average is
+    not held back by the untrained starting weights."""
     if decay == 0:
         return None
-    return AveragedModel(generator, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+    def average(averaged: torch.Tensor, current: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        d = min(decay, (1 + float(n)) / (10 + float(n)))
+        return d * averaged + (1 - d) * current
+
+    return AveragedModel(generator, avg_fn=average, use_buffers=True)
 
 
 def build_gan(method: str, config: GanConfig, channels: int, device: torch.device | str) -> Gan:
