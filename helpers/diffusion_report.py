@@ -83,13 +83,20 @@ def reverse_figure(snapshots: Mapping[int, torch.Tensor], label: str) -> plt.Fig
 
 
 def conditional_observations(digits: Table, guidance: Table, sampling: Table, counts: Mapping[str, int],
-                             *, sampler: str, w: float, judge_accuracy: float) -> str:
-    """Observations from the measured numbers of the conditional notebook."""
+                             *, sampler: str, w: float, judge_accuracy: float, real_digits: Table | None = None) -> str:
+    """Observations from the measured numbers of the conditional notebook (``real_digits``: the classifier's
+    per-digit accuracy on real held-out images)."""
     overall = digits["overall"]["accuracy"]
     ranked = sorted((d for d in digits if d != "overall"), key=lambda d: digits[d]["accuracy"])
+
+    def real(d: str) -> str:
+        return f"; real held-out {d}s: {real_digits[d]['accuracy']:.0%}" if real_digits and d in real_digits else ""
+
     lines = [f"- **Class-conditional accuracy** ({sampler}, w = {w:g}): the classifier reads the requested digit in "
-             f"{overall:.1%} of the samples (its own accuracy on real held-out images: {judge_accuracy:.1%}); hardest "
-             f"digit {ranked[0]} ({digits[ranked[0]]['accuracy']:.0%}), easiest {ranked[-1]} ({digits[ranked[-1]]['accuracy']:.0%})."]
+             f"{overall:.1%} of the samples (its own accuracy on real held-out images: {judge_accuracy:.1%}, "
+             f"{'below' if judge_accuracy < overall else 'above'} the samples'); hardest digit {ranked[0]} "
+             f"({digits[ranked[0]]['accuracy']:.0%}{real(ranked[0])}), easiest {ranked[-1]} "
+             f"({digits[ranked[-1]]['accuracy']:.0%}{real(ranked[-1])})."]
     best_w = max(guidance, key=lambda k: guidance[k]["accuracy"])
     best_fid = min(guidance, key=lambda k: guidance[k]["fid_classifier"])
     lines.append("- **Guidance:** accuracy " + ", ".join(f"{guidance[k]['accuracy']:.1%} at w = {k}" for k in guidance)

@@ -129,13 +129,17 @@ save_figure(fig, out_dir, "samples_10x10")
     ("md", """
 ## Accuracy per digit
 
-The share of each digit's samples that the classifier reads as the requested digit.
+The share of each digit's samples that the classifier reads as the requested digit. Beside it, the classifier's
+own accuracy on the real held-out images of each digit: what it reads of real digits is the yardstick for
+generated ones (guided samples can be more typical of their digit than real ones, so they may score above it).
 """),
     ("code", """
 with timer.phase("grading"):
     digits = per_digit_table(judge, images, labels)
-print(f"{config.per_digit} samples per digit, {config.sampler}, w = {config.w:g}")
-pd.DataFrame(digits).rename_axis("").style.format("{:.1%}")
+    real_digits = per_digit_table(judge, reference, held_out.labels)
+print(f"{config.per_digit} samples per digit, {config.sampler}, w = {config.w:g}; {len(held_out)} real held-out images")
+pd.DataFrame({"generated": {d: v["accuracy"] for d, v in digits.items()},
+              "real held-out": {d: v["accuracy"] for d, v in real_digits.items()}}).T.style.format("{:.1%}")
 """),
     ("code", """
 predict = predict_entry("conditional_diffusion", checkpoint, output="output/conditional",
@@ -148,7 +152,9 @@ display(Markdown(predict_markdown(predict)))
 Guidance w in the `guidance` list with the `sampler` above; then each sampler in `samplers` with guidance
 `w`. The DDIM rows grade `sweep_per_digit` samples per digit; the 1000-step DDPM row, 20 times slower,
 grades `ddpm_per_digit` per digit. The row with the grid's own settings reuses the grid's samples (the first
-`sweep_per_digit` of each digit, and its sampling time).
+`sweep_per_digit` of each digit, and its share of the grid's sampling time). Every row is sampled in batches of
+`sample_batch` images, the grid's batch, so the seconds per 100 images compare samplers at the same batch size
+(on a CPU the cost per image grows with the batch once the activations leave the cache).
 """),
     ("code", """
 def sweep_row(sampler_name, w_value, k, snapshots=()):
@@ -199,14 +205,15 @@ save_figure(fig, out_dir, "sweeps")
 """),
     ("code", """
 display(Markdown(conditional_observations(digits, guidance, sampling, counts, sampler=config.sampler, w=config.w,
-                                          judge_accuracy=judge.accuracy)))
+                                          judge_accuracy=judge.accuracy, real_digits=real_digits)))
 """),
     ("code", """
 metrics_path = write_metrics(
     out_dir, notebook="conditional_diffusion", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)},
     results={"per_digit": digits, "guidance": guidance, "sampling": sampling}, timings=timer.as_dict(),
-    extra={"predict": predict, "samples_per_row": counts, "judge_accuracy": judge.accuracy, "training_s": round(trained.seconds, 1)})
+    extra={"predict": predict, "samples_per_row": counts, "judge_accuracy": judge.accuracy,
+           "judge_per_digit": real_digits, "training_s": round(trained.seconds, 1)})
 print(f"wrote {metrics_path}")
 """),
 ]
