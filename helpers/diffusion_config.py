@@ -77,6 +77,9 @@ class ConditionalDiffusionConfig(DiffusionConfig):
                     sweep_per_digit=100, ddpm_per_digit=100, sample_batch=500),  # a GPU wants large batches
     }
 
+    # 40 epochs (2,520 steps): with bf16 autocast they cost less than the 30 float32 epochs did, and 30 -> 40
+    # epochs took DDIM-50 accuracy at w = 2 from 88% to 91% and classifier FID from 17.6 to 8.5 (300 samples).
+    epochs: int = field(default=40, metadata={"min": 1})
     judge_size: int = field(default=16, metadata={"min": 8})  # the data's size, at which the classifier grades
     copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
     p_uncond: float = field(default=0.1, metadata={"min": 0.0, "max": 1.0})  # label dropped in training

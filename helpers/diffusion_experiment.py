@@ -152,9 +152,14 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
 
 def generate(trained: TrainedDiffusion, n: int, *, sampler: str, labels: torch.Tensor | None = None, w: float = 0.0,
              batch_size: int = 500, device: torch.device | str = "cpu", seed: int = 0,
-             snapshots: Sequence[int] = ()) -> tuple[torch.Tensor, float, dict[int, torch.Tensor]]:
+             snapshots: Sequence[int] = (), x_T: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, float, dict[int, torch.Tensor]]:
     """``n`` samples of the EMA model in [-1, 1] (on the CPU), the wall seconds they took, and the first
-    sample's x_t at each paper time t in ``snapshots`` (e.g. 1000, 800, ..., 0) that the sampler visits."""
+    sample's x_t at each paper time t in ``snapshots`` (e.g. 1000, 800, ..., 0) that the sampler visits.
+    ``x_T`` (``n`` noise images) fixes the starting noise, e.g. to compare samplers from the same points; without
+    it the starting noise is drawn from ``seed``, batch after batch (the same numbers as one draw of ``n``)."""
+    if x_T is not None and len(x_T) != n:
+        raise ValueError(f"x_T holds {len(x_T)} noise images for n={n} samples")
     model = trained.sampler_model.eval()
     channels, size = model.in_channels, model.size
     eps_model = autocast_bf16(model, device, trained.bf16)
@@ -166,7 +171,8 @@ def generate(trained: TrainedDiffusion, n: int, *, sampler: str, labels: torch.T
         batch_labels = None if labels is None else labels[first:first + count]
         x = None
         for t, x in sample_steps(eps_model, trained.schedule, (count, channels, size, size), sampler=sampler,
-                                 labels=batch_labels, w=w, null_label=trained.null_label, generator=gen, device=device):
+                                 labels=batch_labels, w=w, null_label=trained.null_label, generator=gen, device=device,
+                                 x_T=None if x_T is None else x_T[first:first + count]):
             if first == 0 and t in snapshots:
                 kept[t] = x[0].detach().clamp(-1, 1).cpu()
         out.append(x.clamp(-1, 1).cpu())

@@ -70,6 +70,16 @@ def test_generate_samples_from_the_ema_model_in_batches_and_times_them():
     assert set(kept) == {50, 0} and torch.equal(kept[0], images[0]) and kept[50].abs().max() <= 1
     again, _, _ = generate(trained, 20, sampler="ddim-5", labels=labels, w=2.0, batch_size=7, seed=1)
     assert torch.equal(images, again)
+    # a given starting noise: the same as drawing it from the seed (one draw of n = the batches' draws) ...
+    noise = torch.randn(20, 3, 12, 12, generator=torch.Generator().manual_seed(1))
+    given, _, _ = generate(trained, 20, sampler="ddim-5", labels=labels, w=2.0, batch_size=7, seed=99, x_T=noise)
+    torch.testing.assert_close(given, images)
+    # ... and a subset of it gives the same samples as in the full run (a sweep row starting from the grid's noise)
+    part, _, _ = generate(trained, 4, sampler="ddim-5", labels=labels[[0, 1, 10, 11]], w=2.0, batch_size=50,
+                          x_T=noise[[0, 1, 10, 11]])
+    torch.testing.assert_close(part, images[[0, 1, 10, 11]], atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="x_T holds 3 noise images for n=20"):
+        generate(trained, 20, sampler="ddim-5", labels=labels, x_T=noise[:3])
 
 
 def test_per_digit_accuracy_and_resize():

@@ -30,6 +30,7 @@ timer = PhaseTimer()  # the notebook's own time, imports included (timings.total
 from pathlib import Path
 
 import pandas as pd
+import torch
 from IPython.display import Markdown, display
 
 from helpers.config import as_dict, prepare_run
@@ -41,7 +42,7 @@ from helpers.diffusion_experiment import (build_unet, checkpoint_path, digit_lab
                                           training_fields)
 from helpers.diffusion_report import (as_uint8, conditional_observations, for_judge, grade_conditional, per_digit as
                                       per_digit_table, reverse_figure, subset_per_digit, sweep_figure)
-from helpers.generative.judge import load_judge
+from helpers.generative.judge import label_agreement, load_judge
 from helpers.models.unet import count_parameters
 from helpers.plots import image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
@@ -118,8 +119,12 @@ the first ten of the `per_digit` samples per digit that the classifier grades be
     ("code", """
 with timer.phase("sampling"):
     labels = digit_labels(config.per_digit)
+    # The grid's starting noise, drawn once: the sweeps start from its first samples of each digit.
+    noise = torch.randn(len(labels), train.channels, config.image_size, config.image_size,
+                        generator=torch.Generator().manual_seed(derive_seed(seed, "grid")))
     images, seconds, _ = generate(trained, len(labels), sampler=config.sampler, labels=labels, w=config.w,
-                                  batch_size=config.sample_batch, device=device, seed=derive_seed(seed, "grid"))
+                                  batch_size=config.sample_batch, device=device, seed=derive_seed(seed, "grid"),
+                                  x_T=noise)
 images = to_float(as_uint8(for_judge(images, judge)))  # at the classifier's size, 8-bit: as helpers.predict saves them
 grid, grid_labels = subset_per_digit(images, labels, 10)
 grid = as_uint8(grid)
@@ -154,17 +159,20 @@ Guidance w in the `guidance` list with the `sampler` above; then each sampler in
 grades `ddpm_per_digit` per digit. The row with the grid's own settings reuses the grid's samples (the first
 `sweep_per_digit` of each digit, and its share of the grid's sampling time). Every row is sampled in batches of
 `sample_batch` images, the grid's batch, so the seconds per 100 images compare samplers at the same batch size
-(on a CPU the cost per image grows with the batch once the activations leave the cache).
+(on a CPU the cost per image grows with the batch once the activations leave the cache). Every row starts from
+the grid's starting noise (its first samples of each digit), so rows differ by the guidance scale or the
+sampler, not by the draw; the DDPM row adds fresh noise at each of its steps.
 """),
     ("code", """
 def sweep_row(sampler_name, w_value, k, snapshots=()):
     if sampler_name == config.sampler and w_value == config.w and k <= config.per_digit:
         chosen, chosen_labels = subset_per_digit(images, labels, k)
         return grade_conditional(judge, chosen, chosen_labels, reference, seconds * len(chosen) / len(images)), len(chosen), {}
-    row_labels = digit_labels(k)
+    row_noise, row_labels = subset_per_digit(noise, labels, k)
     row_images, row_seconds, kept = generate(trained, len(row_labels), sampler=sampler_name, labels=row_labels,
                                              w=w_value, batch_size=config.sample_batch, device=device,
-                                             seed=derive_seed(seed, sampler_name, w_value), snapshots=snapshots)
+                                             seed=derive_seed(seed, sampler_name, w_value), snapshots=snapshots,
+                                             x_T=row_noise)
     return grade_conditional(judge, row_images, row_labels, reference, row_seconds), len(row_images), kept
 
 
@@ -179,6 +187,8 @@ with timer.phase("sweeps"):
             sampler_name, config.w, k, snapshots=(1000, 800, 600, 400, 200, 0) if ddpm else ())
         if ddpm:
             reverse = kept
+            # the grid's own samples (config.sampler) from the DDPM row's starting noise: a paired comparison
+            same_start = label_agreement(judge, *subset_per_digit(images, labels, k)) if k <= config.per_digit else None
 print(f"guidance sweep: {config.sweep_per_digit * 10} samples per w with {config.sampler}")
 display(pd.DataFrame(guidance).T.rename_axis("w").style.format({"accuracy": "{:.1%}"}, precision=2))
 print(f"sampler sweep, w = {config.w:g}")
@@ -205,7 +215,8 @@ save_figure(fig, out_dir, "sweeps")
 """),
     ("code", """
 display(Markdown(conditional_observations(digits, guidance, sampling, counts, sampler=config.sampler, w=config.w,
-                                          judge_accuracy=judge.accuracy, real_digits=real_digits)))
+                                          judge_accuracy=judge.accuracy, real_digits=real_digits,
+                                          same_start=same_start if config.sampler == "ddim-50" else None)))
 """),
     ("code", """
 metrics_path = write_metrics(
