@@ -130,3 +130,12 @@ def test_bf16_autocast_trains_and_samples_in_mixed_precision_and_is_part_of_the_
     assert images.dtype == torch.float32 and images.shape == (10, 3, 12, 12)
     assert training_fields(tiny_config(bf16=True))["bf16"] and not training_fields(tiny_config(bf16=False))["bf16"]
     assert "bf16" not in training_fields(tiny_config(DdpmConfig))  # the DDPM notebook's checkpoints keep their names
+
+
+def test_bf16_is_on_by_default_only_where_bfloat16_is_native(monkeypatch):
+    import helpers.diffusion_config as diffusion_config
+    monkeypatch.setattr(diffusion_config, "bfloat16_is_native", lambda: False)
+    assert diffusion_config.ConditionalDiffusionConfig().bf16 is False
+    monkeypatch.setattr(diffusion_config, "bfloat16_is_native", lambda: True)
+    assert diffusion_config.ConditionalDiffusionConfig().bf16 is True
+    assert diffusion_config.ConditionalDiffusionConfig(bf16=False).bf16 is False  # an explicit choice wins
