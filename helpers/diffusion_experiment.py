@@ -36,6 +36,7 @@ class TrainedDiffusion:
     schedule: Schedule
     history: History
     seconds: float  # training wall time of this run (0 when a finished checkpoint was reused)
+    bf16: bool = False  # the UNet runs under bfloat16 autocast (as it was trained): see :func:`autocast_bf16`
 
     @property
     def sampler_model(self) -> UNet:
@@ -79,10 +80,24 @@ def ema_copy(model: UNet, decay: float) -> AveragedModel:
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay))
 
 
+def autocast_bf16(model: UNet, device: torch.device | str, enabled: bool = True):
+    """``model`` as a noise model ``(x_t, t, labels) -> eps`` whose layers run under bfloat16 autocast (mixed
+    precision: the weights and the sampler's arithmetic stay float32, eps comes back as float32)."""
+    if not enabled:
+        return model
+    device_type = torch.device(device).type
+
+    def eps(x: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        with torch.autocast(device_type, dtype=torch.bfloat16):
+            return model(x, t, labels).float()
+
+    return eps
+
+
 def training_fields(config: DiffusionConfig) -> dict:
-    """The fields that shape the trained weights (those of :class:`DiffusionConfig`, plus ``p_uncond``): the
-    sampling and grading settings can change without retraining."""
-    names = {f.name for f in dataclasses.fields(DiffusionConfig)} | {"p_uncond"}
+    """The fields that shape the trained weights (those of :class:`DiffusionConfig`, plus ``p_uncond`` and
+    ``bf16`` where the config has them): the sampling and grading settings can change without retraining."""
+    names = {f.name for f in dataclasses.fields(DiffusionConfig)} | {"p_uncond", "bf16"}
     return {k: v for k, v in as_dict(config).items() if k in names}
 
 
@@ -100,8 +115,11 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
     """Train eps_theta with the simple loss (AdamW, linear warm-up then cosine decay of the learning rate)
     and keep an exponential moving average of the weights with ``AveragedModel``. Conditional training drops
     each label with probability ``config.p_uncond`` (the null label), as classifier-free guidance needs.
-    ``deliverable`` is the checkpoint's record for ``helpers.predict``."""
+    A config whose ``bf16`` is true trains the UNet under bfloat16 autocast (mixed precision), and the result
+    samples that way too. ``deliverable`` is the checkpoint's record for ``helpers.predict``."""
     train = resized_set(train, config.image_size)
+    bf16 = bool(getattr(config, "bf16", False))
+    device_type = torch.device(device).type
     torch.manual_seed(seed)
     model = build_unet(config, train.channels, num_classes if conditional else None).to(device)
     ema = ema_copy(model, config.ema_decay)
@@ -117,7 +135,8 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
         for group in optimizer.param_groups:
             group["lr"] = config.lr * warm * 0.5 * (1 + math.cos(math.pi * progress))
         labels = drop_labels(y, config.p_uncond, model.null_label) if conditional else None  # type: ignore[attr-defined]
-        loss = diffusion_loss(model, schedule, x, labels)
+        with torch.autocast(device_type, dtype=torch.bfloat16, enabled=bf16):
+            loss = diffusion_loss(model, schedule, x, labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -128,16 +147,22 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
     start = time.perf_counter()
     history = fit(step, batches, name=name, epochs=config.epochs, modules={"unet": model, "ema": ema},
                   optimizers={"adamw": optimizer}, checkpoint=checkpoint, seed=seed, deliverable=deliverable)
-    return TrainedDiffusion(model, ema, schedule, history, time.perf_counter() - start)
+    return TrainedDiffusion(model, ema, schedule, history, time.perf_counter() - start, bf16)
 
 
 def generate(trained: TrainedDiffusion, n: int, *, sampler: str, labels: torch.Tensor | None = None, w: float = 0.0,
              batch_size: int = 500, device: torch.device | str = "cpu", seed: int = 0,
-             snapshots: Sequence[int] = ()) -> tuple[torch.Tensor, float, dict[int, torch.Tensor]]:
+             snapshots: Sequence[int] = (), x_T: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, float, dict[int, torch.Tensor]]:
     """``n`` samples of the EMA model in [-1, 1] (on the CPU), the wall seconds they took, and the first
-    sample's x_t at each paper time t in ``snapshots`` (e.g. 1000, 800, ..., 0) that the sampler visits."""
+    sample's x_t at each paper time t in ``snapshots`` (e.g. 1000, 800, ..., 0) that the sampler visits.
+    ``x_T`` (``n`` noise images) fixes the starting noise, e.g. to compare samplers from the same points; without
+    it the starting noise is drawn from ``seed``, batch after batch (the same numbers as one draw of ``n``)."""
+    if x_T is not None and len(x_T) != n:
+        raise ValueError(f"x_T holds {len(x_T)} noise images for n={n} samples")
     model = trained.sampler_model.eval()
     channels, size = model.in_channels, model.size
+    eps_model = autocast_bf16(model, device, trained.bf16)
     gen = torch.Generator().manual_seed(seed)
     out, kept = [], {}
     start = time.perf_counter()
@@ -145,8 +170,9 @@ def generate(trained: TrainedDiffusion, n: int, *, sampler: str, labels: torch.T
         count = min(batch_size, n - first)
         batch_labels = None if labels is None else labels[first:first + count]
         x = None
-        for t, x in sample_steps(model, trained.schedule, (count, channels, size, size), sampler=sampler,
-                                 labels=batch_labels, w=w, null_label=trained.null_label, generator=gen, device=device):
+        for t, x in sample_steps(eps_model, trained.schedule, (count, channels, size, size), sampler=sampler,
+                                 labels=batch_labels, w=w, null_label=trained.null_label, generator=gen, device=device,
+                                 x_T=None if x_T is None else x_T[first:first + count]):
             if first == 0 and t in snapshots:
                 kept[t] = x[0].detach().clamp(-1, 1).cpu()
         out.append(x.clamp(-1, 1).cpu())

@@ -83,13 +83,22 @@ def reverse_figure(snapshots: Mapping[int, torch.Tensor], label: str) -> plt.Fig
 
 
 def conditional_observations(digits: Table, guidance: Table, sampling: Table, counts: Mapping[str, int],
-                             *, sampler: str, w: float, judge_accuracy: float) -> str:
-    """Observations from the measured numbers of the conditional notebook."""
+                             *, sampler: str, w: float, judge_accuracy: float, real_digits: Table | None = None,
+                             same_start: float | None = None) -> str:
+    """Observations from the measured numbers of the conditional notebook (``real_digits``: the classifier's
+    per-digit accuracy on real held-out images; ``same_start``: the accuracy of DDIM-50 samples drawn from the
+    DDPM row's starting noise)."""
     overall = digits["overall"]["accuracy"]
     ranked = sorted((d for d in digits if d != "overall"), key=lambda d: digits[d]["accuracy"])
+
+    def real(d: str) -> str:
+        return f"; real held-out {d}s: {real_digits[d]['accuracy']:.0%}" if real_digits and d in real_digits else ""
+
     lines = [f"- **Class-conditional accuracy** ({sampler}, w = {w:g}): the classifier reads the requested digit in "
-             f"{overall:.1%} of the samples (its own accuracy on real held-out images: {judge_accuracy:.1%}); hardest "
-             f"digit {ranked[0]} ({digits[ranked[0]]['accuracy']:.0%}), easiest {ranked[-1]} ({digits[ranked[-1]]['accuracy']:.0%})."]
+             f"{overall:.1%} of the samples (its own accuracy on real held-out images: {judge_accuracy:.1%}, "
+             f"{'below' if judge_accuracy < overall else 'above'} the samples'); hardest digit {ranked[0]} "
+             f"({digits[ranked[0]]['accuracy']:.0%}{real(ranked[0])}), easiest {ranked[-1]} "
+             f"({digits[ranked[-1]]['accuracy']:.0%}{real(ranked[-1])})."]
     best_w = max(guidance, key=lambda k: guidance[k]["accuracy"])
     best_fid = min(guidance, key=lambda k: guidance[k]["fid_classifier"])
     lines.append("- **Guidance:** accuracy " + ", ".join(f"{guidance[k]['accuracy']:.1%} at w = {k}" for k in guidance)
@@ -106,7 +115,11 @@ def conditional_observations(digits: Table, guidance: Table, sampling: Table, co
                      f"{ddpm.split('-')[-1]} steps ({sampling[ddim]['seconds_per_100']:.1f} s vs "
                      f"{sampling[ddpm]['seconds_per_100']:.1f} s per 100 images), with accuracy "
                      f"{abs(gap):.1f} points {'lower' if gap > 0 else 'higher'} ({sampling[ddim]['accuracy']:.1%} on "
-                     f"{counts[ddim]} samples vs {sampling[ddpm]['accuracy']:.1%} on {counts[ddpm]}).")
+                     f"{counts[ddim]} samples vs {sampling[ddpm]['accuracy']:.1%} on {counts[ddpm]})"
+                     + (f"; from the DDPM row's {counts[ddpm]} starting noises DDIM 50 reads {same_start:.1%} "
+                        f"({100 * (sampling[ddpm]['accuracy'] - same_start):+.1f} points for DDPM)"
+                        if same_start is not None else "")
+                     + f". One sample moves the DDPM row's accuracy by {100 / counts[ddpm]:.1f} points.")
     few = min(sampling, key=lambda n: sampling[n]["seconds_per_100"])
     lines.append(f"- **Fewest steps ({few}):** accuracy {sampling[few]['accuracy']:.1%}, classifier FID "
                  f"{sampling[few]['fid_classifier']:.2f}. FIDs on fewer samples are biased upward, so compare FIDs only "

@@ -8,6 +8,9 @@ from torch import nn
 from helpers.data.images import ImageSet
 from helpers.representation.byol import BYOL, embedding_std, regression_loss, target_decay
 from helpers.representation.config import ByolConfig
+from helpers.models.digit_cnn import standardize
+from helpers.representation import settings as settings_module
+from helpers.representation.models import Polarity
 from helpers.representation.settings import SETTINGS, ByolData, finetune, label_subset, random_backbone
 
 
@@ -99,3 +102,25 @@ def test_label_subset_keeps_the_fraction_of_every_class():
     data = ImageSet(torch.zeros(100, 1, 8, 8, dtype=torch.uint8), torch.arange(100) % 5, "fixture")
     subset = label_subset(data, 0.1, seed=0)
     assert torch.bincount(subset.labels).tolist() == [2, 2, 2, 2, 2]
+
+
+def test_polarity_makes_the_background_dark_whatever_the_digit_colour():
+    light_on_dark = torch.zeros(2, 3, 16, 16)
+    light_on_dark[:, :, 4:12, 6:10] = 1.0  # a bar in the middle
+    dark_on_light = 1.0 - light_on_dark
+    polarity = Polarity()
+    a, b = polarity(standardize(light_on_dark)), polarity(standardize(dark_on_light))
+    assert torch.allclose(a, standardize(light_on_dark))  # already dark around: unchanged
+    assert torch.allclose(a, b, atol=1e-5)  # the inverted image gives the same input
+    assert (a[:, :, 0] < 0).all() and (a[:, :, 8, 8] > 0).all()
+
+
+def test_frozen_settings_train_the_classifier_at_the_frozen_rate(monkeypatch, tmp_path):
+    rates = {}
+    monkeypatch.setattr(settings_module, "train_supervised", lambda model, *args, name, lr, **kw: rates.update({name: lr}))
+    config = ByolConfig(finetune_lr=1e-3, frozen_lr=1e-2)
+    backbones = {"none": random_backbone(config, 0), "byol": random_backbone(config, 0)}
+    for setting in ("A", "E"):
+        finetune(setting, backbones, small_data(), config, seed=0, device=torch.device("cpu"), out_dir=tmp_path,
+                 data_name="fixture")
+    assert rates == {"setting A": 1e-3, "setting E": 1e-2}

@@ -71,3 +71,11 @@ def test_csv_naming_a_missing_file(tmp_path):
 def test_unknown_course_domain(tmp_path):
     with pytest.raises(ValueError, match=r"unknown course domain 'mnist'.*mnistm, svhn, usps"):
         load_domains(str(tmp_path), ["mnist"])
+
+
+def test_csv_with_the_office_header_is_refused_naming_the_columns(tmp_path):
+    domain = make_domain(tmp_path)
+    (domain / "train.csv").write_text("filename,label\n00000.png,1\n")
+    with pytest.raises(DataLayoutError, match=r"train\.csv: header must have the columns image_name,label, "
+                                              r"got \['filename', 'label'\]"):
+        course_domain(tmp_path, "mnistm")

@@ -70,6 +70,16 @@ def test_generate_samples_from_the_ema_model_in_batches_and_times_them():
     assert set(kept) == {50, 0} and torch.equal(kept[0], images[0]) and kept[50].abs().max() <= 1
     again, _, _ = generate(trained, 20, sampler="ddim-5", labels=labels, w=2.0, batch_size=7, seed=1)
     assert torch.equal(images, again)
+    # a given starting noise: the same as drawing it from the seed (one draw of n = the batches' draws) ...
+    noise = torch.randn(20, 3, 12, 12, generator=torch.Generator().manual_seed(1))
+    given, _, _ = generate(trained, 20, sampler="ddim-5", labels=labels, w=2.0, batch_size=7, seed=99, x_T=noise)
+    torch.testing.assert_close(given, images)
+    # ... and a subset of it gives the same samples as in the full run (a sweep row starting from the grid's noise)
+    part, _, _ = generate(trained, 4, sampler="ddim-5", labels=labels[[0, 1, 10, 11]], w=2.0, batch_size=50,
+                          x_T=noise[[0, 1, 10, 11]])
+    torch.testing.assert_close(part, images[[0, 1, 10, 11]], atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="x_T holds 3 noise images for n=20"):
+        generate(trained, 20, sampler="ddim-5", labels=labels, x_T=noise[:3])
 
 
 def test_per_digit_accuracy_and_resize():
@@ -90,3 +100,42 @@ def test_per_digit_accuracy_and_resize():
 def test_bad_configuration_gives_clear_errors(cls, overrides, message):
     with pytest.raises(ValueError, match=message.replace(".", r"\.").replace("(", r"\(")):
         make_config(cls, "cpu", overrides)
+
+
+@pytest.mark.parametrize("profile", ["cpu", "gpu"])
+def test_every_sweep_row_samples_in_full_batches_of_the_grids_size(profile):
+    """Seconds per 100 images compare samplers only at the same batch size: the grid, the DDIM rows and the
+    DDPM row each fill whole batches of ``sample_batch`` images (the cost per image depends on the batch)."""
+    config = make_config(ConditionalDiffusionConfig, profile)
+    rows = [10 * config.ddpm_per_digit, 10 * config.sweep_per_digit, 10 * config.per_digit]
+    assert all(n % config.sample_batch == 0 for n in rows), (rows, config.sample_batch)
+
+
+def test_bf16_autocast_trains_and_samples_in_mixed_precision_and_is_part_of_the_checkpoint_identity():
+    from helpers.diffusion_experiment import autocast_bf16, training_fields
+
+    model = UNet(3, 12, 8, (1, 2), num_classes=10, attention_resolution=6).eval()
+    x, t, y = torch.randn(4, 3, 12, 12), torch.tensor([0, 10, 500, 999]), torch.tensor([0, 1, 2, 10])
+    assert autocast_bf16(model, "cpu", enabled=False) is model
+    with torch.no_grad():
+        full, mixed = model(x, t, y), autocast_bf16(model, "cpu")(x, t, y)
+    assert mixed.dtype == torch.float32 and not torch.equal(full, mixed)  # bfloat16 inside, float32 out
+    torch.testing.assert_close(mixed, full, atol=0.1, rtol=0.1)
+
+    data = tiny_set(channels=3)
+    trained = train_diffusion(tiny_config(bf16=True), data, conditional=True, name="tiny")
+    assert trained.bf16 and all(p.dtype == torch.float32 for p in trained.ema.parameters())
+    assert not train_diffusion(tiny_config(bf16=False), data, conditional=True, name="tiny").bf16
+    images, _, _ = generate(trained, 10, sampler="ddim-5", labels=digit_labels(1), w=2.0, batch_size=5, seed=1)
+    assert images.dtype == torch.float32 and images.shape == (10, 3, 12, 12)
+    assert training_fields(tiny_config(bf16=True))["bf16"] and not training_fields(tiny_config(bf16=False))["bf16"]
+    assert "bf16" not in training_fields(tiny_config(DdpmConfig))  # the DDPM notebook's checkpoints keep their names
+
+
+def test_bf16_is_on_by_default_only_where_bfloat16_is_native(monkeypatch):
+    import helpers.diffusion_config as diffusion_config
+    monkeypatch.setattr(diffusion_config, "bfloat16_is_native", lambda: False)
+    assert diffusion_config.ConditionalDiffusionConfig().bf16 is False
+    monkeypatch.setattr(diffusion_config, "bfloat16_is_native", lambda: True)
+    assert diffusion_config.ConditionalDiffusionConfig().bf16 is True
+    assert diffusion_config.ConditionalDiffusionConfig(bf16=False).bf16 is False  # an explicit choice wins

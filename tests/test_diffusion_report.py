@@ -49,6 +49,15 @@ def test_conditional_observations_follow_the_numbers():
     assert "94.5%" in text and "hardest digit 0" in text and "easiest 9" in text
     assert "20.0x faster" in text and "1.0 points lower" in text
     assert "lowest at w = 1" in text and "highest at w = 4" in text
+    real = {str(d): {"accuracy": 0.8} for d in range(10)} | {"0": {"accuracy": 0.7}}
+    text = conditional_observations(digits, guidance, sampling, {"ddpm-1000": 50, "ddim-50": 200, "ddim-20": 200},
+                                    sampler="ddim-50", w=2.0, judge_accuracy=0.9, real_digits=real)
+    assert "hardest digit 0 (90%; real held-out 0s: 70%)" in text and "easiest 9 (99%; real held-out 9s: 80%)" in text
+    assert "90.0%, below the samples'" in text and "from the DDPM row" not in text
+    text = conditional_observations(digits, guidance, sampling, {"ddpm-1000": 50, "ddim-50": 200, "ddim-20": 200},
+                                    sampler="ddim-50", w=2.0, judge_accuracy=0.9, same_start=0.92)
+    assert "from the DDPM row's 50 starting noises DDIM 50 reads 92.0% (+4.0 points for DDPM)" in text
+    assert "One sample moves the DDPM row's accuracy by 2.0 points." in text
 
 
 def test_subset_per_digit_takes_the_first_of_each_digit():

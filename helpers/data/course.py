@@ -30,29 +30,39 @@ class DataLayoutError(ValueError):
     """The data folder does not match the layout the loader expects."""
 
 
-def read_labels(csv_path: Path, image_dir: Path, n_classes: int = 10) -> list[tuple[Path, int]]:
-    """Rows of ``image_name,label`` as (image path, label), each checked."""
+def read_csv_rows(csv_path: Path, image_dir: Path, name_column: str, layout: str = LAYOUT) -> list[tuple[int, Path, str]]:
+    """(line, image path, label text) per row of a ``<name_column>,label`` CSV, every image checked to exist."""
     if not csv_path.is_file():
-        raise DataLayoutError(f"missing label file {csv_path}\n{LAYOUT}")
+        raise DataLayoutError(f"missing label file {csv_path}\n{layout}")
+    if not image_dir.is_dir():
+        raise DataLayoutError(f"missing image folder {image_dir}\n{layout}")
     rows = []
     with csv_path.open(newline="") as handle:
         reader = csv.DictReader(handle)
-        if reader.fieldnames is None or not {"image_name", "label"} <= set(reader.fieldnames):
-            raise DataLayoutError(f"{csv_path}: header must be 'image_name,label', got {reader.fieldnames}\n{LAYOUT}")
+        if reader.fieldnames is None or not {name_column, "label"} <= set(reader.fieldnames):
+            raise DataLayoutError(f"{csv_path}: header must have the columns {name_column},label, "
+                                  f"got {reader.fieldnames}\n{layout}")
         for line, row in enumerate(reader, start=2):
-            text = (row["label"] or "").strip()
-            try:
-                label = int(text)
-            except ValueError:
-                raise DataLayoutError(f"{csv_path}, line {line}: label {text!r} is not an integer 0-{n_classes - 1}") from None
-            if not 0 <= label < n_classes:
-                raise DataLayoutError(f"{csv_path}, line {line}: label {label} is not a class (0-{n_classes - 1})")
-            image = image_dir / row["image_name"].strip()
+            image = image_dir / (row[name_column] or "").strip()
             if not image.is_file():
                 raise DataLayoutError(f"{csv_path}, line {line}: image {image} does not exist")
-            rows.append((image, label))
+            rows.append((line, image, (row["label"] or "").strip()))
     if not rows:
-        raise DataLayoutError(f"{csv_path} lists no images\n{LAYOUT}")
+        raise DataLayoutError(f"{csv_path} lists no images\n{layout}")
+    return rows
+
+
+def read_labels(csv_path: Path, image_dir: Path, n_classes: int = 10) -> list[tuple[Path, int]]:
+    """Rows of ``image_name,label`` as (image path, label), each checked."""
+    rows = []
+    for line, image, text in read_csv_rows(csv_path, image_dir, "image_name"):
+        try:
+            label = int(text)
+        except ValueError:
+            raise DataLayoutError(f"{csv_path}, line {line}: label {text!r} is not an integer 0-{n_classes - 1}") from None
+        if not 0 <= label < n_classes:
+            raise DataLayoutError(f"{csv_path}, line {line}: label {label} is not a class (0-{n_classes - 1})")
+        rows.append((image, label))
     return rows
 
 

@@ -11,12 +11,11 @@ a row naming a missing file or an image that does not decode raises an error nam
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import torch
 
-from helpers.data.course import DataLayoutError, decode
+from helpers.data.course import DataLayoutError, decode, read_csv_rows
 from helpers.data.images import ImageSet
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -35,23 +34,7 @@ def stack(images: list[torch.Tensor], labels: list[int], name: str) -> ImageSet:
 
 def read_rows(csv_path: Path, image_dir: Path) -> list[tuple[Path, str]]:
     """(image path, label text) per row of a ``filename,label`` CSV, every file checked to exist."""
-    if not csv_path.is_file():
-        raise DataLayoutError(f"missing label file {csv_path}\n{LAYOUT}")
-    if not image_dir.is_dir():
-        raise DataLayoutError(f"missing image folder {image_dir}\n{LAYOUT}")
-    rows = []
-    with csv_path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or not {"filename", "label"} <= set(reader.fieldnames):
-            raise DataLayoutError(f"{csv_path}: header must have the columns filename,label, got {reader.fieldnames}\n{LAYOUT}")
-        for line, row in enumerate(reader, start=2):
-            path = image_dir / (row["filename"] or "").strip()
-            if not path.is_file():
-                raise DataLayoutError(f"{csv_path}, line {line}: image {path} does not exist")
-            rows.append((path, (row["label"] or "").strip()))
-    if not rows:
-        raise DataLayoutError(f"{csv_path} lists no images\n{LAYOUT}")
-    return rows
+    return [(image, label) for _, image, label in read_csv_rows(csv_path, image_dir, "filename", LAYOUT)]
 
 
 def class_names(csv_path: Path, image_dir: Path) -> list[str]:

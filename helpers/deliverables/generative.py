@@ -62,7 +62,7 @@ def conditional_record(config: Any, channels: int, *, data: str) -> dict[str, An
 
     return deliverable("conditional_diffusion", modules="ema", unet=unet_settings(config, channels, 10), T=config.T,
                        schedule=config.schedule, sampler=config.sampler, w=config.w, output_size=config.judge_size,
-                       data=data)
+                       bf16=config.bf16, data=data)
 
 
 # ---------------------------------------------------------------- predict
@@ -113,7 +113,8 @@ def trained_from_record(record: Mapping[str, Any], weights: Mapping[str, Any], d
     model = unet_from_settings(s["unet"])
     ema = ema_copy(model, 0.0)
     load_weights(ema, weights["ema"], "EMA")
-    return TrainedDiffusion(model, ema.to(device), make_schedule(s["T"], s["schedule"]), {}, 0.0)
+    return TrainedDiffusion(model, ema.to(device), make_schedule(s["T"], s["schedule"]), {}, 0.0,
+                            bf16=bool(s.get("bf16", False)))
 
 
 def sampler_for(record: Mapping[str, Any], steps: int | None) -> str:

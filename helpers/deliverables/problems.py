@@ -23,10 +23,7 @@ class Problem:
     measure: str      # what helpers.evaluate computes, and from which PRED and TRUTH
     predict: str      # module:function
     evaluate: str     # module:function
-
-    @property
-    def writes_csv(self) -> bool:
-        return self.output.startswith("CSV")
+    writes_csv: bool = False  # --output is one CSV file (else a folder)
 
     def function(self, which: str) -> Callable[..., Any]:
         module_name, name = getattr(self, which).split(":")
@@ -52,17 +49,17 @@ PROBLEMS: dict[str, Problem] = {p.name: p for p in [
             f"{GENERATIVE}:predict_conditional", f"{GENERATIVE}:evaluate_conditional"),
     Problem("dann", "CSV image_name,label for every image of the --input folder (target domain)",
             "folder of target-domain images", "accuracy of PRED against TRUTH (two image_name,label CSVs)",
-            f"{ADAPTATION}:predict_dann", f"{SCORES}:evaluate_image_name"),
+            f"{ADAPTATION}:predict_dann", f"{SCORES}:evaluate_image_name", writes_csv=True),
     Problem("adda", "CSV image_name,label for every image of the --input folder (target domain)",
             "folder of target-domain images", "accuracy of PRED against TRUTH (two image_name,label CSVs)",
-            f"{ADAPTATION}:predict_adda", f"{SCORES}:evaluate_image_name"),
+            f"{ADAPTATION}:predict_adda", f"{SCORES}:evaluate_image_name", writes_csv=True),
     Problem("classification", "CSV filename,label for every image of the --input folder",
             "folder of images", "accuracy of PRED against TRUTH (two filename,label CSVs)",
-            f"{REPRESENTATION}:predict_classification", f"{SCORES}:evaluate_filename"),
+            f"{REPRESENTATION}:predict_classification", f"{SCORES}:evaluate_filename", writes_csv=True),
     Problem("byol", "CSV id,filename,label for the rows of the --input CSV (Office-Home style)",
             "CSV id,filename[,label] with the images in the folder beside it",
             "accuracy of PRED against TRUTH (two id,filename,label CSVs)",
-            f"{REPRESENTATION}:predict_byol", f"{SCORES}:evaluate_office"),
+            f"{REPRESENTATION}:predict_byol", f"{SCORES}:evaluate_office", writes_csv=True),
     Problem("segmentation", "folder with one RGB mask NNNN_mask.png per NNNN_sat.jpg of the --input folder",
             "folder of NNNN_sat.jpg (or .png) images",
             "mIoU (the course's definition) of PRED's masks against TRUTH's NNNN_mask.png",

@@ -28,7 +28,7 @@ from helpers.evaluation import apply
 from helpers.representation.augment import ViewPairs, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std, target_decay
 from helpers.representation.config import ByolConfig
-from helpers.representation.models import Standardize, resnet18_small
+from helpers.representation.models import Polarity, Standardize, resnet18_small
 from helpers.representation.schedule import warmup_linear
 from helpers.representation.supervised import Trained, train_supervised
 from helpers.runtime import derive_seed
@@ -131,14 +131,18 @@ def checkpoint_path(out_dir: Path | str, name: str, config: ByolConfig, *, data:
 
 def random_backbone(config: ByolConfig, seed: int) -> nn.Module:
     """The ResNet18 every pretraining starts from (the same weights for the same seed), after a per-image
-    contrast normalisation (the street-number digits differ most in colour and contrast)."""
+    contrast normalisation (the street-number digits differ most in colour and contrast) and, with
+    ``config.polarity``, the polarity normalisation (dark background)."""
     torch.manual_seed(derive_seed(seed, "backbone"))
-    return resnet_backbone(config.stem)
+    return resnet_backbone(config.stem, config.polarity)
 
 
-def resnet_backbone(stem: str) -> nn.Module:
-    """Per-image contrast normalisation, then ResNet18 for small images without its classifier (512-d out)."""
-    return nn.Sequential(Standardize(), resnet18_small(3, 0, stem=stem))
+def resnet_backbone(stem: str, polarity: bool = False) -> nn.Module:
+    """Per-image contrast normalisation (and, with ``polarity``, :class:`Polarity`), then ResNet18 for small
+    images without its classifier (512-d out). The normalisations have no weights: the checkpoint's keys are
+    the same either way."""
+    normalise = nn.Sequential(Standardize(), Polarity()) if polarity else Standardize()
+    return nn.Sequential(normalise, resnet18_small(3, 0, stem=stem))
 
 
 def pretrain_byol(data: ByolData, config: ByolConfig, *, seed: int, device: torch.device,
@@ -187,9 +191,9 @@ class Finetuned(nn.Module):
         return self.classifier(self.backbone(images))
 
 
-def finetuned_classifier(stem: str, n_classes: int) -> Finetuned:
+def finetuned_classifier(stem: str, n_classes: int, polarity: bool = False) -> Finetuned:
     """A setting's classifier with fresh weights, the shape its checkpoint's weights load into."""
-    return Finetuned(resnet_backbone(stem), n_classes, frozen=False)
+    return Finetuned(resnet_backbone(stem, polarity), n_classes, frozen=False)
 
 
 def prediction_record(setting: str, config: ByolConfig, classes: list[str]) -> dict:
@@ -197,7 +201,7 @@ def prediction_record(setting: str, config: ByolConfig, classes: list[str]) -> d
     arguments) and prepare images as the notebook does: size, RGB, and the class names (label ``i`` is
     written as ``classes[i]``, the label text of the training CSV)."""
     return deliverable("byol", modules="model", model=f"setting {setting}", builder="finetuned_classifier",
-                       arguments={"stem": config.stem, "n_classes": len(classes)}, image_size=config.image_size,
+                       arguments={"stem": config.stem, "n_classes": len(classes), "polarity": config.polarity}, image_size=config.image_size,
                        channels=3, classes=list(classes))
 
 
@@ -224,8 +228,9 @@ def finetune(setting: str, backbones: dict[str, nn.Module], data: ByolData, conf
     torch.manual_seed(derive_seed(seed, "classifier", setting))
     model = Finetuned(copy.deepcopy(backbones[source]), len(data.classes), frozen)
     trainable = [p for p in model.parameters() if p.requires_grad]
+    # a linear classifier alone learns with a larger rate (linear evaluation); the full network with the smaller
     return train_supervised(model, data.labelled, data.val, name=f"setting {setting}", epochs=config.finetune_epochs,
-                            lr=config.finetune_lr, weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
+                            lr=config.frozen_lr if frozen else config.finetune_lr, weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
                             batch_size=config.batch_size, device=device, seed=seed, parameters=trainable, monitor=False,
                             checkpoint=checkpoint_path(out_dir, f"setting-{setting}", config, data=data_name, seed=seed),
                             deliverable=prediction_record(setting, config, data.classes))

@@ -52,7 +52,8 @@ from helpers.representation.settings import (FEATURES, SETTINGS, finetune, load_
                                              pretrain_supervised, random_backbone)
 
 overrides = {"pretrain_epochs": pretrain_epochs, "finetune_epochs": finetune_epochs, "label_fraction": label_fraction,
-             "settings": tuple(settings) if settings else None}
+             "settings": tuple(settings) if settings else None,
+             "polarity": False if data != "embedded" else None}  # the dark-background step is for digits, not photos
 profile, config, device = prepare_run(ByolConfig, profile, overrides, seed)
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 """),
@@ -91,7 +92,9 @@ save_figure(fig, out_dir, "views")
 ## Model
 
 The backbone is torchvision's ResNet18 with a stride-1 stem for small images (see the classification
-notebook), after a per-image contrast normalisation; its 512-d output is the representation. BYOL adds a
+notebook), after a per-image contrast normalisation and, on the digits, a polarity normalisation (an image whose
+border is brighter than its mean is negated, so every digit is light on a dark background as in `digits`; a
+street-number digit is dark on light half of the time); its 512-d output is the representation. BYOL adds a
 projector and a predictor (Linear - BatchNorm - ReLU - Linear); the target network is a copy of the backbone
 and projector that gets no gradients and follows the online one as an exponential moving average, its decay
 rising from `tau` to 1 over training. The loss is 2 - 2 cos(prediction, target projection), summed over both
@@ -138,6 +141,9 @@ if {"B", "D"} & set(config.settings):
 """),
     ("md", """
 ## Fine-tuning: settings A-E
+
+Full fine-tuning (A-C) trains backbone and classifier at `finetune_lr`; with the backbone frozen (D, E) the linear
+classifier alone trains at the larger `frozen_lr` (linear evaluation).
 """),
     ("code", """
 with timer.phase("fine-tuning"):

@@ -30,6 +30,7 @@ timer = PhaseTimer()  # the notebook's own time, imports included (timings.total
 from pathlib import Path
 
 import pandas as pd
+import torch
 from IPython.display import Markdown, display
 
 from helpers.config import as_dict, prepare_run
@@ -41,7 +42,7 @@ from helpers.diffusion_experiment import (build_unet, checkpoint_path, digit_lab
                                           training_fields)
 from helpers.diffusion_report import (as_uint8, conditional_observations, for_judge, grade_conditional, per_digit as
                                       per_digit_table, reverse_figure, subset_per_digit, sweep_figure)
-from helpers.generative.judge import load_judge
+from helpers.generative.judge import label_agreement, load_judge
 from helpers.models.unet import count_parameters
 from helpers.plots import image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
@@ -118,8 +119,12 @@ the first ten of the `per_digit` samples per digit that the classifier grades be
     ("code", """
 with timer.phase("sampling"):
     labels = digit_labels(config.per_digit)
+    # The grid's starting noise, drawn once: the sweeps start from its first samples of each digit.
+    noise = torch.randn(len(labels), train.channels, config.image_size, config.image_size,
+                        generator=torch.Generator().manual_seed(derive_seed(seed, "grid")))
     images, seconds, _ = generate(trained, len(labels), sampler=config.sampler, labels=labels, w=config.w,
-                                  batch_size=config.sample_batch, device=device, seed=derive_seed(seed, "grid"))
+                                  batch_size=config.sample_batch, device=device, seed=derive_seed(seed, "grid"),
+                                  x_T=noise)
 images = to_float(as_uint8(for_judge(images, judge)))  # at the classifier's size, 8-bit: as helpers.predict saves them
 grid, grid_labels = subset_per_digit(images, labels, 10)
 grid = as_uint8(grid)
@@ -129,13 +134,17 @@ save_figure(fig, out_dir, "samples_10x10")
     ("md", """
 ## Accuracy per digit
 
-The share of each digit's samples that the classifier reads as the requested digit.
+The share of each digit's samples that the classifier reads as the requested digit. Beside it, the classifier's
+own accuracy on the real held-out images of each digit: what it reads of real digits is the yardstick for
+generated ones (guided samples can be more typical of their digit than real ones, so they may score above it).
 """),
     ("code", """
 with timer.phase("grading"):
     digits = per_digit_table(judge, images, labels)
-print(f"{config.per_digit} samples per digit, {config.sampler}, w = {config.w:g}")
-pd.DataFrame(digits).rename_axis("").style.format("{:.1%}")
+    real_digits = per_digit_table(judge, reference, held_out.labels)
+print(f"{config.per_digit} samples per digit, {config.sampler}, w = {config.w:g}; {len(held_out)} real held-out images")
+pd.DataFrame({"generated": {d: v["accuracy"] for d, v in digits.items()},
+              "real held-out": {d: v["accuracy"] for d, v in real_digits.items()}}).T.style.format("{:.1%}")
 """),
     ("code", """
 predict = predict_entry("conditional_diffusion", checkpoint, output="output/conditional",
@@ -148,17 +157,22 @@ display(Markdown(predict_markdown(predict)))
 Guidance w in the `guidance` list with the `sampler` above; then each sampler in `samplers` with guidance
 `w`. The DDIM rows grade `sweep_per_digit` samples per digit; the 1000-step DDPM row, 20 times slower,
 grades `ddpm_per_digit` per digit. The row with the grid's own settings reuses the grid's samples (the first
-`sweep_per_digit` of each digit, and its sampling time).
+`sweep_per_digit` of each digit, and its share of the grid's sampling time). Every row is sampled in batches of
+`sample_batch` images, the grid's batch, so the seconds per 100 images compare samplers at the same batch size
+(on a CPU the cost per image grows with the batch once the activations leave the cache). Every row starts from
+the grid's starting noise (its first samples of each digit), so rows differ by the guidance scale or the
+sampler, not by the draw; the DDPM row adds fresh noise at each of its steps.
 """),
     ("code", """
 def sweep_row(sampler_name, w_value, k, snapshots=()):
     if sampler_name == config.sampler and w_value == config.w and k <= config.per_digit:
         chosen, chosen_labels = subset_per_digit(images, labels, k)
         return grade_conditional(judge, chosen, chosen_labels, reference, seconds * len(chosen) / len(images)), len(chosen), {}
-    row_labels = digit_labels(k)
+    row_noise, row_labels = subset_per_digit(noise, labels, k)
     row_images, row_seconds, kept = generate(trained, len(row_labels), sampler=sampler_name, labels=row_labels,
                                              w=w_value, batch_size=config.sample_batch, device=device,
-                                             seed=derive_seed(seed, sampler_name, w_value), snapshots=snapshots)
+                                             seed=derive_seed(seed, sampler_name, w_value), snapshots=snapshots,
+                                             x_T=row_noise)
     return grade_conditional(judge, row_images, row_labels, reference, row_seconds), len(row_images), kept
 
 
@@ -173,6 +187,8 @@ with timer.phase("sweeps"):
             sampler_name, config.w, k, snapshots=(1000, 800, 600, 400, 200, 0) if ddpm else ())
         if ddpm:
             reverse = kept
+            # the grid's own samples (config.sampler) from the DDPM row's starting noise: a paired comparison
+            same_start = label_agreement(judge, *subset_per_digit(images, labels, k)) if k <= config.per_digit else None
 print(f"guidance sweep: {config.sweep_per_digit * 10} samples per w with {config.sampler}")
 display(pd.DataFrame(guidance).T.rename_axis("w").style.format({"accuracy": "{:.1%}"}, precision=2))
 print(f"sampler sweep, w = {config.w:g}")
@@ -199,14 +215,16 @@ save_figure(fig, out_dir, "sweeps")
 """),
     ("code", """
 display(Markdown(conditional_observations(digits, guidance, sampling, counts, sampler=config.sampler, w=config.w,
-                                          judge_accuracy=judge.accuracy)))
+                                          judge_accuracy=judge.accuracy, real_digits=real_digits,
+                                          same_start=same_start if config.sampler == "ddim-50" else None)))
 """),
     ("code", """
 metrics_path = write_metrics(
     out_dir, notebook="conditional_diffusion", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)},
     results={"per_digit": digits, "guidance": guidance, "sampling": sampling}, timings=timer.as_dict(),
-    extra={"predict": predict, "samples_per_row": counts, "judge_accuracy": judge.accuracy, "training_s": round(trained.seconds, 1)})
+    extra={"predict": predict, "samples_per_row": counts, "judge_accuracy": judge.accuracy,
+           "judge_per_digit": real_digits, "training_s": round(trained.seconds, 1)})
 print(f"wrote {metrics_path}")
 """),
 ]
