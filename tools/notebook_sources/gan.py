@@ -104,8 +104,8 @@ The budget is the same for every method: the same number of epochs over the same
 images per discriminator (critic) step. WGAN takes `n_critic` = 5 critic steps per generator step, as in its
 paper; WGAN-GP `wgan_gp_n_critic` (its paper: 5; here 1, because five left its generator too few updates
 in this budget). Three departures from the papers, measured in the cpu profile and listed in the table of
-settings above: batch 32 (the cost per image on a CPU does not fall with bigger batches, so smaller ones
-give more updates), a generator learning rate `g_lr_ratio` times the discriminator's for the Adam methods
+settings above: a small batch (`batch_size`, 16 in the cpu profile: the cost per image on a CPU falls little
+with bigger batches, so smaller ones give more updates), a generator learning rate `g_lr_ratio` times the discriminator's for the Adam methods
 (a two time-scale update rule, Heusel et al. 2017), and samples drawn from an exponential moving average of
 the generator's weights (`ema_decay`). A checkpoint is written after every epoch
 under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. Each checkpoint carries a record
