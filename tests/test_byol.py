@@ -7,11 +7,14 @@ from torch import nn
 
 from helpers.data.images import ImageSet
 from helpers.representation.byol import BYOL, embedding_std, regression_loss, target_decay
-from helpers.representation.config import ByolConfig
+from helpers.config import make_config
+from helpers.representation.config import PHOTO_RECIPE, ByolConfig
+from helpers.runtime import derive_seed
 from helpers.models.digit_cnn import standardize
 from helpers.representation import settings as settings_module
 from helpers.representation.models import Polarity
-from helpers.representation.settings import SETTINGS, ByolData, finetune, label_subset, random_backbone
+from helpers.representation.settings import (SETTINGS, ByolData, feature_width, finetune, label_subset,
+                                             random_backbone)
 
 
 def tiny_backbone() -> nn.Module:
@@ -80,7 +83,10 @@ def test_frozen_settings_leave_the_backbone_unchanged(setting, tmp_path):
                       out_dir=tmp_path, data_name="fixture")
     after = result.model.backbone.state_dict()
     assert all(torch.equal(state[k], after[k]) for k in state)  # weights and BatchNorm statistics
-    assert not torch.equal(result.model.classifier.weight, nn.Linear(512, 4).weight)  # the classifier trained
+    torch.manual_seed(derive_seed(0, "classifier", setting))  # the classifier as finetune initialised it
+    initial = nn.Linear(feature_width(config.width), 4)
+    assert result.model.classifier.weight.shape == initial.weight.shape
+    assert not torch.equal(result.model.classifier.weight, initial.weight)  # the classifier trained
 
 
 def test_full_fine_tuning_changes_the_backbone(tmp_path):
@@ -124,3 +130,10 @@ def test_frozen_settings_train_the_classifier_at_the_frozen_rate(monkeypatch, tm
         finetune(setting, backbones, small_data(), config, seed=0, device=torch.device("cpu"), out_dir=tmp_path,
                  data_name="fixture")
     assert rates == {"setting A": 1e-3, "setting E": 1e-2}
+
+
+def test_the_photo_recipe_overrides_the_digit_defaults():
+    digits, photos = make_config(ByolConfig, "cpu"), make_config(ByolConfig, "cpu", PHOTO_RECIPE)
+    assert (digits.polarity, digits.grayscale) == (True, 1.0) and digits.crop_scale > photos.crop_scale
+    assert (photos.polarity, photos.grayscale, photos.crop_scale) == (False, 0.2, 0.3)
+    assert photos.width == digits.width  # the network stays the profile's

@@ -57,6 +57,22 @@ def test_small_resnet_features_and_stems():
     assert isinstance(resnet18_small(3, 10, stem="cifar").maxpool, torch.nn.Identity)
 
 
+def test_a_narrower_resnet18_keeps_the_layout_at_a_fraction_of_the_weights():
+    full, narrow = resnet18_small(3, 0), resnet18_small(3, 0, width=32)
+    assert narrow(torch.zeros(2, 3, 16, 16)).shape == (2, 256)
+    assert [len(stage) for stage in (narrow.layer1, narrow.layer2, narrow.layer3, narrow.layer4)] == [2, 2, 2, 2]
+    assert [narrow.layer4[0].conv1.out_channels, narrow.layer1[0].conv1.in_channels, narrow.conv1.out_channels] == [256, 32, 32]
+    assert narrow.layer1[0].downsample is None and narrow.layer2[0].downsample is not None
+    n_weights = lambda model: sum(p.numel() for p in model.parameters())
+    assert 0.2 < n_weights(narrow) / n_weights(full) < 0.3  # convolutions: width squared
+    assert resnet18_small(3, 10, width=32).fc.in_features == 256
+
+
+def test_imagenet_weights_need_resnet18s_own_width(empty_cache):
+    with pytest.raises(ValueError, match="width=32"):
+        resnet18_small(3, 10, weights=empty_cache / pretrained.RESNET18_FILE, width=32)
+
+
 def test_warmup_then_linear_decay():
     factors = [warmup_linear_factor(e, 2, 6) for e in range(6)]
     assert factors[:3] == pytest.approx([1 / 3, 2 / 3, 1.0])
@@ -97,6 +113,8 @@ def test_each_image_gets_its_own_augmentation_and_stays_uint8():
     views = augment_batch(images, byol_augmentation(16))
     assert views.dtype == torch.uint8 and views.shape == images.shape
     assert len({v.numpy().tobytes() for v in views}) > 1
+    gray = augment_batch(images, byol_augmentation(16, grayscale=1.0))
+    assert (gray == gray[:, :1]).all() and not (images == images[:, :1]).all()  # every view gray, the colours gone
     pairs = ViewPairs(ImageSet(images[:, :1], torch.zeros(6, dtype=torch.long), "gray"), 3, byol_augmentation(16))
     v1, v2 = next(iter(pairs))
     assert v1.shape == (3, 3, 16, 16) and v1.dtype == torch.float32 and -1 <= v1.min() and v1.max() <= 1

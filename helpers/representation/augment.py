@@ -14,14 +14,14 @@ from torchvision.transforms import v2
 from helpers.data.images import ImageSet, to_float
 
 
-def byol_augmentation(size: int, *, crop_scale: float = 0.3, hflip: float = 0.0) -> v2.Compose:
+def byol_augmentation(size: int, *, crop_scale: float = 0.3, hflip: float = 0.0, grayscale: float = 0.2) -> v2.Compose:
     """The BYOL paper's recipe scaled to small images: random resized crop, colour jitter (p=0.8),
-    grayscale (p=0.2), Gaussian blur (p=0.5), optional horizontal flip; uint8 in, uint8 out."""
+    grayscale (the paper's p=0.2), Gaussian blur (p=0.5), optional horizontal flip; uint8 in, uint8 out."""
     return v2.Compose([
         v2.RandomResizedCrop(size, scale=(crop_scale, 1.0), antialias=True),
         v2.RandomHorizontalFlip(p=hflip),
         v2.RandomApply([v2.ColorJitter(0.4, 0.4, 0.2, 0.1)], p=0.8),
-        v2.RandomGrayscale(p=0.2),
+        v2.RandomGrayscale(p=grayscale),
         v2.RandomApply([v2.GaussianBlur(3, sigma=(0.1, 1.5))], p=0.5),
     ])
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 import torchvision
 from torch import nn
+from torchvision.models.resnet import BasicBlock
 
 from helpers.models.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor, standardize
 
@@ -24,23 +25,44 @@ def penultimate(model: DigitClassifier) -> nn.Module:
     return nn.Sequential(model.feature_extractor, *list(model.label_predictor)[:-1])
 
 
-def resnet18_small(channels: int, n_classes: int, *, stem: str = "maxpool", weights: Path | None = None) -> torchvision.models.ResNet:
+def basic_stage(channels_in: int, channels_out: int, stride: int) -> nn.Sequential:
+    """Two of torchvision's residual BasicBlocks, the first striding (and projecting its shortcut when the
+    shape changes), as each stage of ResNet18 is."""
+    shortcut = None
+    if stride != 1 or channels_in != channels_out:
+        shortcut = nn.Sequential(nn.Conv2d(channels_in, channels_out, 1, stride, bias=False), nn.BatchNorm2d(channels_out))
+    return nn.Sequential(BasicBlock(channels_in, channels_out, stride, shortcut), BasicBlock(channels_out, channels_out))
+
+
+def resnet18_small(channels: int, n_classes: int, *, stem: str = "maxpool", weights: Path | None = None,
+                   width: int = 64) -> torchvision.models.ResNet:
     """torchvision's ResNet18 for 16-32 px images: the stem's 7x7 convolution keeps its size (and, with
     ImageNet ``weights``, its filters) but strides 1 instead of 2; ``stem="cifar"`` also drops the max-pool,
-    as CIFAR ResNets do ("maxpool" keeps it: 4x fewer operations). ``n_classes=0``: no classifier, the
-    forward pass returns the 512-d features."""
+    as CIFAR ResNets do ("maxpool" keeps it: 4x fewer operations). ``width``: the channels of the stem and
+    first stage, doubled by each of the other three (64: torchvision's ResNet18, 512-d features; 32: the
+    same layout at a quarter of the operations). ``n_classes=0``: no classifier, the forward pass returns
+    the ``8 * width``-d features."""
+    if weights is not None and width != 64:
+        raise ValueError(f"ImageNet weights fit ResNet18's own width 64, not width={width}")
     model = torchvision.models.resnet18()
     if weights is not None:
         model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    if width != 64:
+        model.bn1 = nn.BatchNorm2d(width)
+        model.layer1 = basic_stage(width, width, 1)
+        model.layer2 = basic_stage(width, 2 * width, 2)
+        model.layer3 = basic_stage(2 * width, 4 * width, 2)
+        model.layer4 = basic_stage(4 * width, 8 * width, 2)
     conv = model.conv1
-    model.conv1 = nn.Conv2d(channels, 64, kernel_size=7, stride=1, padding=3, bias=False)
+    model.conv1 = nn.Conv2d(channels, width, kernel_size=7, stride=1, padding=3, bias=False)
     with torch.no_grad():
         # other than RGB: the RGB filters summed and shared, so a gray image gives what its RGB copy gives
-        weight = conv.weight if channels == 3 else conv.weight.sum(1, keepdim=True).repeat(1, channels, 1, 1) / channels
-        model.conv1.weight.copy_(weight)
+        if width == 64:
+            weight = conv.weight if channels == 3 else conv.weight.sum(1, keepdim=True).repeat(1, channels, 1, 1) / channels
+            model.conv1.weight.copy_(weight)
     if stem == "cifar":
         model.maxpool = nn.Identity()
-    model.fc = nn.Linear(512, n_classes) if n_classes > 0 else nn.Identity()
+    model.fc = nn.Linear(8 * width, n_classes) if n_classes > 0 else nn.Identity()
     return model
 
 

@@ -41,7 +41,6 @@ SETTINGS = {  # setting: (backbone initialisation, frozen backbone)
     "D": ("supervised", True),
     "E": ("byol", True),
 }
-FEATURES = 512  # ResNet18's feature width
 COURSE_SUBFOLDER = "p2_data"  # hw1_data/p2_data/{mini,office}: DATA may name hw1_data or p2_data
 FINETUNE_DOMAIN, SUPERVISED_DOMAIN = "digits-s", "digits"
 
@@ -134,27 +133,33 @@ def random_backbone(config: ByolConfig, seed: int) -> nn.Module:
     contrast normalisation (the street-number digits differ most in colour and contrast) and, with
     ``config.polarity``, the polarity normalisation (dark background)."""
     torch.manual_seed(derive_seed(seed, "backbone"))
-    return resnet_backbone(config.stem, config.polarity)
+    return resnet_backbone(config.stem, config.polarity, config.width)
 
 
-def resnet_backbone(stem: str, polarity: bool = False) -> nn.Module:
+def feature_width(width: int) -> int:
+    """The backbone's representation: ResNet18's last stage has 8x the channels of its first (512 at 64)."""
+    return 8 * width
+
+
+def resnet_backbone(stem: str, polarity: bool = False, width: int = 64) -> nn.Module:
     """Per-image contrast normalisation (and, with ``polarity``, :class:`Polarity`), then ResNet18 for small
-    images without its classifier (512-d out). The normalisations have no weights: the checkpoint's keys are
-    the same either way."""
+    images without its classifier (``feature_width(width)``-d out). The normalisations have no weights: the
+    checkpoint's keys are the same either way."""
     normalise = nn.Sequential(Standardize(), Polarity()) if polarity else Standardize()
-    return nn.Sequential(normalise, resnet18_small(3, 0, stem=stem))
+    return nn.Sequential(normalise, resnet18_small(3, 0, stem=stem, width=width))
 
 
 def pretrain_byol(data: ByolData, config: ByolConfig, *, seed: int, device: torch.device,
                   out_dir: Path | str, data_name: str) -> tuple[BYOL, History]:
     """BYOL on the unlabeled images; the history holds the loss and, after each epoch, the std of the
     normalised projections of the validation images (the collapse check)."""
-    byol = BYOL(random_backbone(config, seed), FEATURES, config.hidden, config.projection).to(device)
+    byol = BYOL(random_backbone(config, seed), feature_width(config.width), config.hidden, config.projection).to(device)
     optimizer = torch.optim.Adam([*byol.online.parameters(), *byol.predictor.parameters()], lr=config.pretrain_lr,
                                  weight_decay=config.weight_decay)
     scheduler = warmup_linear(optimizer, config.warmup_epochs, config.pretrain_epochs)
     views = ViewPairs(data.unlabeled, config.pretrain_batch_size,
-                      byol_augmentation(config.image_size, crop_scale=config.crop_scale, hflip=config.hflip), device)
+                      byol_augmentation(config.image_size, crop_scale=config.crop_scale, hflip=config.hflip,
+                                        grayscale=config.grayscale), device)
 
     def step(batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
         loss = byol(*batch)
@@ -175,9 +180,9 @@ class Finetuned(nn.Module):
     """A backbone and a linear classifier; a frozen backbone gets no gradients and stays in evaluation
     mode (its BatchNorm statistics do not move either)."""
 
-    def __init__(self, backbone: nn.Module, n_classes: int, frozen: bool) -> None:
+    def __init__(self, backbone: nn.Module, features: int, n_classes: int, frozen: bool) -> None:
         super().__init__()
-        self.backbone, self.classifier, self.frozen = backbone, nn.Linear(FEATURES, n_classes), frozen
+        self.backbone, self.classifier, self.frozen = backbone, nn.Linear(features, n_classes), frozen
         if frozen:
             self.backbone.requires_grad_(False)
 
@@ -191,9 +196,9 @@ class Finetuned(nn.Module):
         return self.classifier(self.backbone(images))
 
 
-def finetuned_classifier(stem: str, n_classes: int, polarity: bool = False) -> Finetuned:
+def finetuned_classifier(stem: str, n_classes: int, polarity: bool = False, width: int = 64) -> Finetuned:
     """A setting's classifier with fresh weights, the shape its checkpoint's weights load into."""
-    return Finetuned(resnet_backbone(stem, polarity), n_classes, frozen=False)
+    return Finetuned(resnet_backbone(stem, polarity, width), feature_width(width), n_classes, frozen=False)
 
 
 def prediction_record(setting: str, config: ByolConfig, classes: list[str]) -> dict:
@@ -201,7 +206,8 @@ def prediction_record(setting: str, config: ByolConfig, classes: list[str]) -> d
     arguments) and prepare images as the notebook does: size, RGB, and the class names (label ``i`` is
     written as ``classes[i]``, the label text of the training CSV)."""
     return deliverable("byol", modules="model", model=f"setting {setting}", builder="finetuned_classifier",
-                       arguments={"stem": config.stem, "n_classes": len(classes), "polarity": config.polarity}, image_size=config.image_size,
+                       arguments={"stem": config.stem, "n_classes": len(classes), "polarity": config.polarity,
+                                  "width": config.width}, image_size=config.image_size,
                        channels=3, classes=list(classes))
 
 
@@ -209,7 +215,7 @@ def pretrain_supervised(data: ByolData, config: ByolConfig, *, seed: int, device
                         out_dir: Path | str, data_name: str) -> Trained:
     """The supervised backbone: ResNet18 and a linear classifier trained on the labelled pretraining set."""
     n_classes = int(data.supervised.labels.max()) + 1
-    model = Finetuned(random_backbone(config, seed), n_classes, frozen=False)
+    model = Finetuned(random_backbone(config, seed), feature_width(config.width), n_classes, frozen=False)
     return train_supervised(model, data.supervised, data.supervised_val, name="supervised pretraining",
                             epochs=config.supervised_epochs, lr=config.finetune_lr, weight_decay=config.weight_decay,
                             warmup_epochs=config.warmup_epochs, batch_size=config.batch_size, device=device,
@@ -226,7 +232,7 @@ def finetune(setting: str, backbones: dict[str, nn.Module], data: ByolData, conf
         raise ValueError(f"setting {setting} needs the {source} backbone, which was not trained "
                          f"(the data has no labelled pretraining set; leave B and D out of 'settings')")
     torch.manual_seed(derive_seed(seed, "classifier", setting))
-    model = Finetuned(copy.deepcopy(backbones[source]), len(data.classes), frozen)
+    model = Finetuned(copy.deepcopy(backbones[source]), feature_width(config.width), len(data.classes), frozen)
     trainable = [p for p in model.parameters() if p.requires_grad]
     # a linear classifier alone learns with a larger rate (linear evaluation); the full network with the smaller
     return train_supervised(model, data.labelled, data.val, name=f"setting {setting}", epochs=config.finetune_epochs,

@@ -4,7 +4,7 @@ CELLS = [
     ("md", """
 # Self-supervised pretraining with BYOL: settings A-E
 
-*DLCV HW1 P2.* Does a backbone pretrained without labels help when labels are few? A ResNet18 is pretrained
+*DLCV HW1 P2.* Does a backbone pretrained without labels help when labels are few? A ResNet18-style network is pretrained
 with **BYOL** (Grill et al., 2020) on unlabeled images, another one with labels on a different labelled set,
 and each is fine-tuned on a small labelled set, either entirely (full fine-tuning) or with the backbone
 frozen (only a linear classifier learns):
@@ -47,13 +47,13 @@ from helpers.report.tables import hyperparameters
 from helpers.representation.analysis import embed, embedding_panels
 from helpers.representation.augment import augment_batch, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std
-from helpers.representation.config import ByolConfig
-from helpers.representation.settings import (FEATURES, SETTINGS, finetune, load_byol_data, pretrain_byol,
+from helpers.representation.config import PHOTO_RECIPE, ByolConfig
+from helpers.representation.settings import (SETTINGS, feature_width, finetune, load_byol_data, pretrain_byol,
                                              pretrain_supervised, random_backbone)
 
 overrides = {"pretrain_epochs": pretrain_epochs, "finetune_epochs": finetune_epochs, "label_fraction": label_fraction,
              "settings": tuple(settings) if settings else None,
-             "polarity": False if data != "embedded" else None}  # the dark-background step is for digits, not photos
+             **(PHOTO_RECIPE if data != "embedded" else {})}  # the defaults are for digits; photos get the paper's recipe
 profile, config, device = prepare_run(ByolConfig, profile, overrides, seed)
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 """),
@@ -78,10 +78,16 @@ display(pd.DataFrame([{"set": name, "images": len(s) if s is not None else 0,
 ## Augmentation
 
 BYOL learns by predicting one random view of an image from another. The views come from a torchvision
-transforms v2 pipeline on the uint8 image tensors, drawn anew for every image of every batch.
+transforms v2 pipeline on the uint8 image tensors, drawn anew for every image of every batch. What the views
+share is what BYOL learns: on the embedded digits every view is gray (`grayscale` = 1) and keeps at least 70% of
+the image (`crop_scale`): with the paper's colour views and crops down to 30% a logistic regression on the
+frozen features of `digits-s` read no more than on a random backbone's. A digit's class never depends on its
+colour, and a small crop can cut the digit off. On the course's photos the notebook uses the paper's
+grayscale probability, 0.2, and crops down to 30%.
 """),
     ("code", """
-transform = byol_augmentation(config.image_size, crop_scale=config.crop_scale, hflip=config.hflip)
+transform = byol_augmentation(config.image_size, crop_scale=config.crop_scale, hflip=config.hflip,
+                              grayscale=config.grayscale)
 print(transform)
 originals = byol_data.unlabeled.images[:12]
 fig = image_grid({"image": originals, "view 1": augment_batch(originals, transform),
@@ -91,17 +97,19 @@ save_figure(fig, out_dir, "views")
     ("md", """
 ## Model
 
-The backbone is torchvision's ResNet18 with a stride-1 stem for small images (see the classification
-notebook), after a per-image contrast normalisation and, on the digits, a polarity normalisation (an image whose
+The backbone is ResNet18's layout (torchvision's residual blocks, four stages of two) with a stride-1 stem for
+small images (see the classification notebook), `width` channels in its first stage (64 is torchvision's ResNet18;
+the cpu profile's 32 costs a third as much per epoch, so BYOL gets twice the epochs in its budget), after a
+per-image contrast normalisation and, on the digits, a polarity normalisation (an image whose
 border is brighter than its mean is negated, so every digit is light on a dark background as in `digits`; a
-street-number digit is dark on light half of the time); its 512-d output is the representation. BYOL adds a
+street-number digit is dark on light half of the time); its `8 x width`-d output is the representation. BYOL adds a
 projector and a predictor (Linear - BatchNorm - ReLU - Linear); the target network is a copy of the backbone
 and projector that gets no gradients and follows the online one as an exponential moving average, its decay
 rising from `tau` to 1 over training. The loss is 2 - 2 cos(prediction, target projection), summed over both
 orders of the two views.
 """),
     ("code", """
-print(BYOL(random_backbone(config, seed), FEATURES, config.hidden, config.projection))
+print(BYOL(random_backbone(config, seed), feature_width(config.width), config.hidden, config.projection))
 """),
     ("md", """
 ## BYOL pretraining
@@ -171,7 +179,7 @@ save_figure(fig, out_dir, "finetuning_curves")
     ("md", """
 ## t-SNE of the backbone's features, before and after BYOL
 
-The 512-d features of the validation images from the randomly initialised backbone and from the BYOL backbone,
+The features of the validation images from the randomly initialised backbone and from the BYOL backbone,
 coloured by class (which BYOL never saw). Under each panel: the 5-NN accuracy of the classes in the 2-D embedding.
 """),
     ("code", """
