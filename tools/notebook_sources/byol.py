@@ -99,7 +99,7 @@ save_figure(fig, out_dir, "views")
 
 The backbone is ResNet18's layout (torchvision's residual blocks, four stages of two) with a stride-1 stem for
 small images (see the classification notebook), `width` channels in its first stage (64 is torchvision's ResNet18;
-the cpu profile's 32 costs a third as much per epoch, so BYOL gets twice the epochs in its budget), after a
+the cpu profile's 32 costs a third as much per epoch, so BYOL gets three times the epochs in its budget), after a
 per-image contrast normalisation and, on the digits, a polarity normalisation (an image whose
 border is brighter than its mean is negated, so every digit is light on a dark background as in `digits`; a
 street-number digit is dark on light half of the time); its `8 x width`-d output is the representation. BYOL adds a
@@ -133,7 +133,7 @@ pd.DataFrame({"per-dimension std of the normalised projections": [collapse_std],
     ("md", """
 ## Supervised pretraining
 
-The backbone of settings B and D: the same ResNet18 trained with labels (a linear classifier on top).
+The backbone of settings B and D: the same network trained with labels (a linear classifier on top).
 """),
     ("code", """
 backbones = {"none": random_backbone(config, seed), "byol": byol.backbone}
