@@ -88,15 +88,14 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
                 **unused: Any) -> Path:
     """``n`` images of the GAN's generator, from the noise that ``seed`` fixes."""
     from helpers.generative.gan_experiment import as_uint8, sample
-    from helpers.generative.gan_methods import ema_copy
     from helpers.generative.gan_models import Generator
 
     s = record["settings"]
     generator = Generator(s["image_size"], s["channels"], s["width"], s["z_dim"])
-    if "ema" in weights:  # the notebook samples the generator's weight average
-        average = ema_copy(generator, 0.5)
-        load_weights(average, weights["ema"], "generator's weight average")
-        generator = average.module
+    if "ema" in weights:  # the notebook samples the generator's weight average: an AveragedModel's state,
+        # the generator's weights under "module." and the count of updates under "n_averaged"
+        average = {k.removeprefix("module."): v for k, v in weights["ema"].items() if k != "n_averaged"}
+        load_weights(generator, average, "generator's weight average")
     else:
         load_weights(generator, weights["generator"], "generator")
     n = n or N_IMAGES
