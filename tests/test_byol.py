@@ -4,6 +4,7 @@ import copy
 import pytest
 import torch
 from torch import nn
+from torchvision.transforms.v2.functional import rgb_to_grayscale
 
 from helpers.data.images import ImageSet
 from helpers.representation.byol import BYOL, embedding_std, regression_loss, target_decay
@@ -134,6 +135,17 @@ def test_frozen_settings_train_the_classifier_at_the_frozen_rate(monkeypatch, tm
 
 def test_the_photo_recipe_overrides_the_digit_defaults():
     digits, photos = make_config(ByolConfig, "cpu"), make_config(ByolConfig, "cpu", PHOTO_RECIPE)
-    assert (digits.polarity, digits.grayscale) == (True, 1.0) and digits.crop_scale > photos.crop_scale
-    assert (photos.polarity, photos.grayscale, photos.crop_scale) == (False, 0.2, 0.3)
+    assert (digits.polarity, digits.gray, digits.grayscale) == (True, True, 1.0) and digits.crop_scale > photos.crop_scale
+    assert (photos.polarity, photos.gray, photos.grayscale, photos.crop_scale) == (False, False, 0.2, 0.3)
     assert photos.width == digits.width  # the network stays the profile's
+
+
+@pytest.mark.parametrize("gray", [True, False])
+def test_a_gray_backbone_reads_the_luminance_only(gray):
+    config = make_config(ByolConfig, "smoke", {"gray": gray})
+    backbone = random_backbone(config, 0).eval()
+    colour = torch.rand(4, 3, 16, 16)
+    luminance = rgb_to_grayscale(colour, num_output_channels=3)  # the same brightness, no colour
+    with torch.no_grad():
+        same = torch.allclose(backbone(colour), backbone(luminance), atol=1e-5)
+    assert same == gray

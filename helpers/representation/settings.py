@@ -28,7 +28,7 @@ from helpers.evaluation import apply
 from helpers.representation.augment import ViewPairs, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std, target_decay
 from helpers.representation.config import ByolConfig
-from helpers.representation.models import Polarity, Standardize, resnet18_small
+from helpers.representation.models import Gray, Polarity, Standardize, resnet18_small
 from helpers.representation.schedule import warmup_linear
 from helpers.representation.supervised import Trained, train_supervised
 from helpers.runtime import derive_seed
@@ -131,9 +131,9 @@ def checkpoint_path(out_dir: Path | str, name: str, config: ByolConfig, *, data:
 def random_backbone(config: ByolConfig, seed: int) -> nn.Module:
     """The ResNet18 every pretraining starts from (the same weights for the same seed), after a per-image
     contrast normalisation (the street-number digits differ most in colour and contrast) and, with
-    ``config.polarity``, the polarity normalisation (dark background)."""
+    ``config.polarity``, the polarity normalisation (dark background); with ``config.gray``, gray images."""
     torch.manual_seed(derive_seed(seed, "backbone"))
-    return resnet_backbone(config.stem, config.polarity, config.width)
+    return resnet_backbone(config.stem, config.polarity, config.width, config.gray)
 
 
 def feature_width(width: int) -> int:
@@ -141,12 +141,13 @@ def feature_width(width: int) -> int:
     return 8 * width
 
 
-def resnet_backbone(stem: str, polarity: bool = False, width: int = 64) -> nn.Module:
-    """Per-image contrast normalisation (and, with ``polarity``, :class:`Polarity`), then ResNet18 for small
-    images without its classifier (``feature_width(width)``-d out). The normalisations have no weights: the
-    checkpoint's keys are the same either way."""
-    normalise = nn.Sequential(Standardize(), Polarity()) if polarity else Standardize()
-    return nn.Sequential(normalise, resnet18_small(3, 0, stem=stem, width=width))
+def resnet_backbone(stem: str, polarity: bool = False, width: int = 64, gray: bool = False) -> nn.Module:
+    """With ``gray``, :class:`Gray`; per-image contrast normalisation (and, with ``polarity``,
+    :class:`Polarity`); then ResNet18 for small images without its classifier (``feature_width(width)``-d
+    out). The normalisations have no weights: the checkpoint's keys are the same either way."""
+    steps = [Gray()] if gray else []
+    steps += [Standardize(), Polarity()] if polarity else [Standardize()]
+    return nn.Sequential(nn.Sequential(*steps), resnet18_small(3, 0, stem=stem, width=width))
 
 
 def pretrain_byol(data: ByolData, config: ByolConfig, *, seed: int, device: torch.device,
@@ -196,9 +197,10 @@ class Finetuned(nn.Module):
         return self.classifier(self.backbone(images))
 
 
-def finetuned_classifier(stem: str, n_classes: int, polarity: bool = False, width: int = 64) -> Finetuned:
+def finetuned_classifier(stem: str, n_classes: int, polarity: bool = False, width: int = 64,
+                         gray: bool = False) -> Finetuned:
     """A setting's classifier with fresh weights, the shape its checkpoint's weights load into."""
-    return Finetuned(resnet_backbone(stem, polarity, width), feature_width(width), n_classes, frozen=False)
+    return Finetuned(resnet_backbone(stem, polarity, width, gray), feature_width(width), n_classes, frozen=False)
 
 
 def prediction_record(setting: str, config: ByolConfig, classes: list[str]) -> dict:
@@ -207,7 +209,7 @@ def prediction_record(setting: str, config: ByolConfig, classes: list[str]) -> d
     written as ``classes[i]``, the label text of the training CSV)."""
     return deliverable("byol", modules="model", model=f"setting {setting}", builder="finetuned_classifier",
                        arguments={"stem": config.stem, "n_classes": len(classes), "polarity": config.polarity,
-                                  "width": config.width}, image_size=config.image_size,
+                                  "width": config.width, "gray": config.gray}, image_size=config.image_size,
                        channels=3, classes=list(classes))
 
 
