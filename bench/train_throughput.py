@@ -101,12 +101,25 @@ def dcgan_bare_loop(data, config: GanConfig, steps: int) -> float:
     order = torch.randperm(len(data))
     for i in range(steps):
         real = to_float(data.images[order[i * b:(i + 1) * b]])
-        fake = generator(torch.randn(b, config.z_dim))
-        d_loss = gan_losses.dcgan_d_loss(discriminator(real), discriminator(fake.detach()))
+        z = torch.randn(b, config.z_dim)
+        fake = generator(z)
+        real_out, fake_out = discriminator(real), discriminator(fake.detach())
+        if generator.code:  # InfoGAN's term (GanConfig.latent_code): the Q head recovers the noise's code
+            fake_score, code_logits = fake_out
+            d_loss = (gan_losses.dcgan_d_loss(real_out[0], fake_score)
+                      + config.info_weight * gan_losses.info_loss(code_logits, generator.code_of(z)))
+        else:
+            d_loss = gan_losses.dcgan_d_loss(real_out, fake_out)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        g_loss = gan_losses.dcgan_g_loss(discriminator(generator(torch.randn(b, config.z_dim))))
+        z = torch.randn(b, config.z_dim)
+        out = discriminator(generator(z))
+        if generator.code:
+            g_loss = (gan_losses.dcgan_g_loss(out[0])
+                      + config.info_weight * gan_losses.info_loss(out[1], generator.code_of(z)))
+        else:
+            g_loss = gan_losses.dcgan_g_loss(out)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()

@@ -157,3 +157,39 @@ def test_samples_come_from_the_moving_average_of_the_generator_weights():
     assert not torch.allclose(gan.ema.module.project[0].weight, gan.generator.project[0].weight)
     off = build_gan("dcgan", make_config(GanConfig, "smoke", {"image_size": 16, "ema_decay": 0.0}), 1, "cpu")
     assert off.ema is None and off.sampler is off.generator
+
+
+def test_the_latent_code_is_read_off_the_noise_uniformly_and_fixes_one_image():
+    torch.manual_seed(0)
+    generator = Generator(16, 1, 8, code=10).eval()
+    z = torch.randn(20000, 100)
+    counts = torch.bincount(generator.code_of(z), minlength=10)
+    assert len(counts) == 10 and (counts - 2000).abs().max() < 200  # ten equally likely values
+    assert generator.project[0].in_features == 110  # z and the one-hot code
+    with torch.no_grad():
+        assert torch.equal(generator(z[:4]), generator(z[:4].clone()))
+        moved = z[:4].clone()
+        moved[:, 0] = torch.where(generator.code_of(z[:4]) == 0, 3.0, -3.0)  # another code, the same z[1:]
+        assert not torch.allclose(generator(z[:4]), generator(moved))
+    assert Generator(16, 1, 8).project[0].in_features == 100  # code 0: the papers' z alone
+
+
+@pytest.mark.parametrize("method", ["dcgan", "wgan-gp", "sngan"])
+def test_the_info_term_trains_the_code_head(method):
+    torch.manual_seed(0)
+    images = ImageSet(torch.randint(0, 256, (32, 1, 16, 16), dtype=torch.uint8), torch.zeros(32, dtype=torch.long), "noise")
+    coded = build_gan(method, make_config(GanConfig, "smoke", {"image_size": 16, "latent_code": 4}), 1, "cpu")
+    plain = build_gan(method, make_config(GanConfig, "smoke", {"image_size": 16, "latent_code": 0}), 1, "cpu")
+    assert coded.info_weight == 1.0 and plain.info_weight == 0.0 and plain.discriminator.classify is None
+    head = [p.detach().clone() for p in coded.discriminator.classify.parameters()]
+    z = torch.randn(64, 100)
+    with torch.no_grad():
+        before = torch.nn.functional.cross_entropy(coded.scores(coded.generator.eval()(z))[1], coded.generator.code_of(z))
+    for _ in range(40):
+        for batch in Batches(images, 8):
+            coded.step(batch, 0.0)
+    with torch.no_grad():
+        after = torch.nn.functional.cross_entropy(coded.scores(coded.generator.eval()(z))[1], coded.generator.code_of(z))
+    assert any(not torch.equal(a, b.detach()) for a, b in zip(head, coded.discriminator.classify.parameters()))
+    if method == "dcgan":  # the head tells the codes apart and the generator keeps them apart
+        assert after < 0.5 * before

@@ -5,7 +5,7 @@ import torch
 
 from helpers.data import embedded_domains, to_float
 from helpers.generative.fid import MissingWeightsError, frechet_distance, inception_fid
-from helpers.generative.judge import class_entropy, label_agreement, load_judge, recognised
+from helpers.generative.judge import between_digits, class_entropy, label_agreement, load_judge, recognised
 
 
 def test_frechet_distance_of_a_set_with_itself_is_zero_and_grows_with_a_shift():
@@ -69,6 +69,9 @@ def test_recognised_agreement_and_entropy_measure_what_they_say(judge_cache, dig
     noise = torch.nn.functional.avg_pool2d(torch.rand_like(images) * 2 - 1, 3, 1, 1)
     assert recognised(judge, noise) <= 0.1  # confident only on digits (outlier exposure)
     assert class_entropy(judge, images) == pytest.approx(np.log(10), abs=0.1)
+    zeros, ones = images[data.labels == 0][:20], images[data.labels == 1][:20]
+    assert between_digits(judge, images) <= 0.1
+    assert between_digits(judge, (zeros + ones) / 2) > between_digits(judge, zeros)  # a blend of two digits
     only_zeros = images[data.labels == 0]
     assert class_entropy(judge, only_zeros) == pytest.approx(0.0, abs=0.2)
     with pytest.raises(ValueError, match=r"reads \[N, 1, 16, 16\]"):

@@ -37,12 +37,16 @@ JUDGE_CACHE = Path("reports") / "_judge"  # where the notebooks cache the judge,
 
 # ---------------------------------------------------------------- records (what the notebooks store)
 
-def gan_record(method: str, config: Any, channels: int, *, data: str, ema: bool | None = None) -> dict[str, Any]:
-    """The record of a GAN notebook checkpoint: the generator's constructor arguments, and whether its samples
-    come from the generator's weight average (``ema``; by default when ``config.ema_decay`` keeps one)."""
+def gan_record(method: str, config: Any, channels: int, *, data: str, ema: bool | None = None,
+               code: int | None = None) -> dict[str, Any]:
+    """The record of a GAN notebook checkpoint: the generator's constructor arguments (its latent ``code``: by
+    default ``config.latent_code``), and whether its samples come from the generator's weight average
+    (``ema``; by default when ``config.ema_decay`` keeps one)."""
     ema = config.ema_decay > 0 if ema is None else ema
+    code = config.latent_code if code is None else code
     return deliverable("gan", modules="ema" if ema else "generator", method=method, image_size=config.image_size,
-                       channels=channels, width=config.width, z_dim=config.z_dim, data=data)
+                       channels=channels, width=config.width, z_dim=config.z_dim,
+                       code=code, data=data)
 
 
 def ddpm_record(config: Any, channels: int, *, data: str) -> dict[str, Any]:
@@ -91,7 +95,7 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
     from helpers.generative.gan_models import Generator
 
     s = record["settings"]
-    generator = Generator(s["image_size"], s["channels"], s["width"], s["z_dim"])
+    generator = Generator(s["image_size"], s["channels"], s["width"], s["z_dim"], code=s.get("code", 0))
     if "ema" in weights:  # the notebook samples the generator's weight average: an AveragedModel's state,
         # the generator's weights under "module." and the count of updates under "n_averaged"
         average = {k.removeprefix("module."): v for k, v in weights["ema"].items() if k != "n_averaged"}

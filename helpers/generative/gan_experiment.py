@@ -15,7 +15,7 @@ from helpers.data.images import ImageSet, to_float
 from helpers.generative.config import GanConfig
 from helpers.generative.fid import MissingWeightsError, classifier_fid, inception_fid
 from helpers.generative.gan_methods import Gan, build_gan, train_gan
-from helpers.generative.judge import Judge, class_entropy, recognised
+from helpers.generative.judge import Judge, between_digits, class_entropy, recognised
 from helpers.runtime import derive_seed
 from helpers.training import History
 
@@ -84,12 +84,14 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
 
 def grade(samples: torch.Tensor, reference: torch.Tensor, judge: Judge | None, *, device: torch.device | str,
           inception_weights: str | None = None) -> dict[str, float]:
-    """The FID table's columns for one row: classifier FID and recognised share (with a judge), and the
-    Inception FID when its weights are present (else the column is left out; the notebook says why)."""
+    """The FID table's columns for one row: classifier FID, recognised share and share between two digits
+    (with a judge), and the Inception FID when its weights are present (else the column is left out; the
+    notebook says why)."""
     row: dict[str, float] = {}
     if judge is not None:
         row["fid_classifier"] = classifier_fid(judge, reference, samples)
         row["recognised"] = recognised(judge, samples)
+        row["between_digits"] = between_digits(judge, samples)
     try:
         row["fid_inception"] = inception_fid(reference, samples, device, inception_weights)
     except MissingWeightsError:

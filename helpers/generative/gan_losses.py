@@ -47,6 +47,12 @@ def clip_weights(critic: nn.Module, bound: float) -> None:
         parameter.clamp_(-bound, bound)
 
 
+def info_loss(code_logits: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+    """InfoGAN (Chen et al. 2016): the cross-entropy of the Q head recovering the latent code of generated
+    images, a lower bound (up to a constant) of minus their mutual information; both networks minimise it."""
+    return F.cross_entropy(code_logits, code)
+
+
 def saturating_g_loss(fake: torch.Tensor) -> torch.Tensor:
     """The original minimax generator loss: minimise log(1 - D(G(z))). Its gradient vanishes when the
     discriminator confidently rejects the samples, which is how it invites mode collapse."""

@@ -36,6 +36,7 @@ class Gan:
     n_critic: int = 1
     clip: float | None = None
     gp_weight: float = 0.0
+    info_weight: float = 0.0  # InfoGAN's term; needs a generator with a code and a discriminator with its head
     ema: AveragedModel | None = None  # moving average of the generator's weights, updated after each of its steps
     steps: int = field(default=0, init=False)
 
@@ -47,13 +48,26 @@ class Gan:
     def noise(self, n: int, device: torch.device | str | None = None) -> torch.Tensor:
         return torch.randn(n, self.generator.z_dim, device=device or next(self.generator.parameters()).device)
 
+    def scores(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The discriminator's real/fake scores, and its logits of the latent code when the GAN has one."""
+        out = self.discriminator(images)
+        return out if isinstance(out, tuple) else (out, None)
+
+    def info(self, code_logits: torch.Tensor | None, z: torch.Tensor) -> torch.Tensor | float:
+        """InfoGAN's weighted term for generated images from noise ``z`` (0 without a code)."""
+        if not self.info_weight:
+            return 0.0
+        return self.info_weight * losses.info_loss(code_logits, self.generator.code_of(z))
+
     def step(self, batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
         """One critic/discriminator step on a real batch; every ``n_critic``-th step a generator step too."""
         real, _ = batch
-        fake = self.generator(self.noise(len(real))).detach()
-        d_loss = self.d_loss(self.discriminator(real), self.discriminator(fake))
+        z = self.noise(len(real))
+        fake = self.generator(z).detach()
+        (real_score, _), (fake_score, fake_code) = self.scores(real), self.scores(fake)
+        d_loss = self.d_loss(real_score, fake_score) + self.info(fake_code, z)
         if self.gp_weight:
-            d_loss = d_loss + self.gp_weight * losses.gradient_penalty(self.discriminator, real, fake)
+            d_loss = d_loss + self.gp_weight * losses.gradient_penalty(lambda x: self.scores(x)[0], real, fake)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -62,7 +76,9 @@ class Gan:
         self.steps += 1
         out = {"d_loss": d_loss.detach()}
         if self.steps % self.n_critic == 0:
-            g_loss = self.g_loss(self.discriminator(self.generator(self.noise(len(real)))))
+            z = self.noise(len(real))
+            fake_score, fake_code = self.scores(self.generator(z))
+            g_loss = self.g_loss(fake_score) + self.info(fake_code, z)
             self.opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             self.opt_g.step()
@@ -88,33 +104,37 @@ def ema_copy(generator: Generator, decay: float) -> AveragedModel | None:
 
 def build_gan(method: str, config: GanConfig, channels: int, device: torch.device | str) -> Gan:
     """Networks and optimizers of ``method`` with the settings of its paper, except where :class:`GanConfig`
-    says why not (batch size, the generator's learning rate, WGAN-GP's critic steps, the weight average)."""
+    says why not (batch size, the generator's learning rate, WGAN-GP's critic steps, the weight average, the
+    latent code)."""
     check_method(method)
     norm = {"dcgan": "batch", "wgan": "batch", "wgan-gp": "layer", "sngan": "spectral"}[method]
-    generator = Generator(config.image_size, channels, config.width, config.z_dim).to(device)
-    discriminator = Discriminator(config.image_size, channels, config.width, norm).to(device)
+    code = config.latent_code
+    generator = Generator(config.image_size, channels, config.width, config.z_dim, code=code).to(device)
+    discriminator = Discriminator(config.image_size, channels, config.width, norm, n_classes=code).to(device)
     generator.apply(init_weights)
     discriminator.apply(init_weights)
     ema = ema_copy(generator, config.ema_decay)
+    info_weight = config.info_weight if code else 0.0
     if method == "wgan":
         return Gan(method, generator, discriminator,
                    torch.optim.RMSprop(generator.parameters(), lr=config.wgan_lr),
                    torch.optim.RMSprop(discriminator.parameters(), lr=config.wgan_lr),
                    losses.wasserstein_d_loss, losses.wasserstein_g_loss, n_critic=config.n_critic, clip=config.wgan_clip,
-                   ema=ema)
+                   info_weight=info_weight, ema=ema)
     if method == "wgan-gp":
         lr = config.wgan_gp_lr
         return Gan(method, generator, discriminator,
                    torch.optim.Adam(generator.parameters(), lr=lr * config.g_lr_ratio, betas=(0.5, 0.9)),
                    torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.9)),
                    losses.wasserstein_d_loss, losses.wasserstein_g_loss, n_critic=config.wgan_gp_n_critic,
-                   gp_weight=config.gp_weight, ema=ema)
+                   gp_weight=config.gp_weight, info_weight=info_weight, ema=ema)
     lr = config.dcgan_lr if method == "dcgan" else config.sngan_lr
     d_loss = losses.dcgan_d_loss if method == "dcgan" else losses.hinge_d_loss
     g_loss = losses.dcgan_g_loss if method == "dcgan" else losses.wasserstein_g_loss  # SNGAN: -E[D(G(z))]
     return Gan(method, generator, discriminator,
                torch.optim.Adam(generator.parameters(), lr=lr * config.g_lr_ratio, betas=(0.5, 0.999)),
-               torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999)), d_loss, g_loss, ema=ema)
+               torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999)), d_loss, g_loss,
+               info_weight=info_weight, ema=ema)
 
 
 def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | None, seed: int,

@@ -6,6 +6,9 @@ then four ConvTranspose layers 512 -> 256 -> 128 -> 64 -> 3. Smaller images drop
 method: batch norm (DCGAN, WGAN), layer norm (WGAN-GP: batch norm would break the per-sample gradient
 penalty), or none with spectral norm on every layer (SNGAN). It returns raw scores: the DCGAN loss
 applies the sigmoid inside ``binary_cross_entropy_with_logits``; WGAN critics have none.
+
+With ``code=K`` the generator also reads a categorical latent code of K values (InfoGAN, Chen et al. 2016),
+one-hot beside z, and the discriminator's ``n_classes=K`` head (InfoGAN's Q) learns to recover it.
 """
 from __future__ import annotations
 
@@ -13,9 +16,14 @@ import math
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
 NORMS = ("batch", "layer", "spectral", "none")
+# The latent code enters as a one-hot vector times this: at the DCGAN initialisation it then moves the first
+# layer's units about a third as much as the 100-d noise does (times 1: a tenth). DCGAN, cpu profile, 8 epochs:
+# 74% recognised, classifier FID 17 (times 1: 69%, 25).
+CODE_SCALE = 3.0
 
 
 def _stages(image_size: int) -> int:
@@ -26,16 +34,27 @@ def _stages(image_size: int) -> int:
 
 
 class Generator(nn.Module):
-    """z (and optionally a class embedding) -> Linear -> 4x4 feature map -> ConvTranspose stages -> tanh."""
+    """z (and optionally a class embedding, or a latent code) -> Linear -> 4x4 feature map -> ConvTranspose
+    stages -> tanh.
+
+    ``code=K``: the code is read off the noise itself, as the bin of z's first coordinate among K bins of
+    equal probability under N(0, 1), so it is uniform over its K values and one noise vector still fixes one
+    image (the fixed noise of the sample grids, ``helpers.predict``'s seed)."""
 
     def __init__(self, image_size: int = 32, channels: int = 1, width: int = 32, z_dim: int = 100,
-                 n_classes: int = 0) -> None:
+                 n_classes: int = 0, code: int = 0) -> None:
         super().__init__()
         stages = _stages(image_size)
-        self.z_dim, self.n_classes = z_dim, n_classes
+        if n_classes and code:
+            raise ValueError("a generator is class-conditional (n_classes) or reads a latent code (code), not both")
+        self.z_dim, self.n_classes, self.code = z_dim, n_classes, code
         top = width * 2 ** (stages - 1)
         self.label_embedding = nn.Embedding(n_classes, z_dim) if n_classes else None
-        self.project = nn.Sequential(nn.Linear(z_dim, top * 16, bias=False), nn.BatchNorm1d(top * 16), nn.ReLU(True))
+        # the K - 1 inner edges of K equally likely bins of N(0, 1); not saved (it follows from ``code``)
+        edges = torch.distributions.Normal(0.0, 1.0).icdf(torch.arange(1, code) / code) if code else torch.empty(0)
+        self.register_buffer("code_edges", edges, persistent=False)
+        self.project = nn.Sequential(nn.Linear(z_dim + code, top * 16, bias=False), nn.BatchNorm1d(top * 16),
+                                     nn.ReLU(True))
         self.top = top
         layers: list[nn.Module] = []
         channels_in = top
@@ -51,7 +70,13 @@ class Generator(nn.Module):
             if labels is None:
                 raise ValueError("this generator is class-conditional: pass labels")
             z = z * self.label_embedding(labels)  # the ACGAN generator's embedding of the label into the noise
+        if self.code:
+            z = torch.cat([z, CODE_SCALE * F.one_hot(self.code_of(z), self.code).to(z.dtype)], 1)
         return self.upsample(self.project(z).view(-1, self.top, 4, 4))
+
+    def code_of(self, z: torch.Tensor) -> torch.Tensor:
+        """The latent code (0 .. code - 1) that the noise ``z`` carries."""
+        return torch.bucketize(z[:, 0].contiguous(), self.code_edges)
 
 
 class Discriminator(nn.Module):

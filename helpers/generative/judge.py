@@ -80,6 +80,13 @@ def recognised(judge: Judge, images: torch.Tensor, threshold: float = 0.9) -> fl
     return (judge.probabilities(images).max(1).values >= threshold).float().mean().item()
 
 
+def between_digits(judge: Judge, images: torch.Tensor, threshold: float = 0.9) -> float:
+    """Fraction of images the judge reads as a mix of two classes: its top class below ``threshold``, its top
+    two together at least ``threshold`` (a generator's images between two digits)."""
+    top = judge.probabilities(images).topk(2, dim=1).values
+    return ((top[:, 0] < threshold) & (top.sum(1) >= threshold)).float().mean().item()
+
+
 def label_agreement(judge: Judge, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Fraction of images whose predicted class is the requested label."""
     return (judge.probabilities(images).argmax(1) == labels.cpu()).float().mean().item()

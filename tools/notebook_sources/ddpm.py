@@ -150,9 +150,10 @@ with timer.phase("dcgan"):
 table = {row: table[row] for row in ("ddpm", "dcgan", "real", "real-resampled")}
 print(f"DCGAN row: {dcgan_source}")
 print(f"{len(graded)} samples per model ({config.fid_sampler} for the DDPM), against {len(reference)} held-out images")
-columns = {"fid_classifier": "classifier FID", "recognised": "recognised", "diversity": "diversity (nats)",
-           "seconds_per_100": "sampling s / 100 images", "fid_inception": "Inception FID"}
-pd.DataFrame(table).T.rename(columns=columns).style.format({"recognised": "{:.1%}"}, precision=3, na_rep="-")
+columns = {"fid_classifier": "classifier FID", "recognised": "recognised", "between_digits": "between two digits",
+           "diversity": "diversity (nats)", "seconds_per_100": "sampling s / 100 images", "fid_inception": "Inception FID"}
+pd.DataFrame(table).T.rename(columns=columns).style.format({"recognised": "{:.1%}", "between two digits": "{:.1%}"},
+                                                           precision=3, na_rep="-")
 """),
     ("code", """
 predict = predict_entry("ddpm", checkpoint, output="output/ddpm", truth="embedded" if data == "embedded" else data)
