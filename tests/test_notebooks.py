@@ -19,7 +19,7 @@ EXPECTED = {
     "byol": {"accuracy": ({"A", "B", "C", "D", "E"}, {"validation"}),
              "collapse": ({"embedding"}, {"std", "uniform_reference"})},
     # Without Inception weights (none on a fresh machine) the FID table has no fid_inception column.
-    "gan": {"samples": ({"dcgan", "wgan", "wgan-gp", "sngan", "real"}, {"fid_classifier", "recognised"}),
+    "gan": {"samples": ({"dcgan", "wgan", "wgan-gp", "sngan", "real"}, {"fid_classifier", "recognised", "between_digits"}),
             "mode_collapse": ({"collapsed", "mitigated"}, {"diversity", "feature_spread"})},
     "acgan": {"acgan": ({"real", "generated"}, {"aux_accuracy", "label_agreement"})},
     "segmentation": {"miou": ({"fcn32s", "deeplabv3"}, {"background", *map(str, range(10)), "mean"})},
@@ -32,7 +32,7 @@ EXPECTED = {
     },
 }
 # Tables or columns whose values are fractions (0-1); every other value need only be a finite number.
-FRACTIONS = {"accuracy", "recognised", "aux_accuracy", "label_agreement", "miou"}
+FRACTIONS = {"accuracy", "recognised", "between_digits", "aux_accuracy", "label_agreement", "miou"}
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
