@@ -44,12 +44,14 @@ def fit(
     seed: int = 0,
     on_epoch_end: Callable[[int], Mapping[str, float] | None] | None = None,
     deliverable: Mapping[str, Any] | None = None,
+    progress: bool = True,
 ) -> History:
     """Train for ``epochs`` epochs and return the history: each loss's mean per epoch (over the steps
     that returned it), plus what ``on_epoch_end(epoch)`` returns. With ``checkpoint`` the state is
     saved atomically after every epoch and an existing checkpoint is resumed (a finished one returns
     its history at once). ``deliverable`` (:func:`helpers.deliverables.record.deliverable`) is stored in
-    the checkpoint so that ``python -m helpers.predict`` can rebuild the model from it alone."""
+    the checkpoint so that ``python -m helpers.predict`` can rebuild the model from it alone. ``progress=False``
+    hides the progress bar (a worker process's bar would go to the terminal, not the notebook)."""
     schedulers = schedulers or {}
     history: History = {}
     start = 0
@@ -66,7 +68,8 @@ def fit(
             save_checkpoint({**state, "deliverable": dict(deliverable)}, checkpoint)  # written before records
 
     total = epochs * len(batches())
-    bar = tqdm(total=total, initial=start * len(batches()), desc=name, unit="step", mininterval=1.0, leave=False)
+    bar = tqdm(total=total, initial=start * len(batches()), desc=name, unit="step", mininterval=1.0, leave=False,
+               disable=not progress)
     for epoch in range(start, epochs):
         seed_everything(derive_seed(seed, name, epoch))
         for module in modules.values():

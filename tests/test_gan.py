@@ -193,3 +193,50 @@ def test_the_info_term_trains_the_code_head(method):
     assert any(not torch.equal(a, b.detach()) for a, b in zip(head, coded.discriminator.classify.parameters()))
     if method == "dcgan":  # the head tells the codes apart and the generator keeps them apart
         assert after < 0.5 * before
+
+
+def test_the_generator_runs_once_a_step_and_keeps_its_graph_only_for_generator_steps():
+    torch.manual_seed(0)
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "n_critic": 3})
+    images = ImageSet(torch.randint(0, 256, (48, 1, 16, 16), dtype=torch.uint8), torch.zeros(48, dtype=torch.long), "noise")
+    gan = build_gan("wgan", config, 1, "cpu")
+    graphs = []
+    gan.generator.register_forward_hook(lambda module, inputs, output: graphs.append(output.requires_grad))
+    for batch in Batches(images, 8):
+        gan.step(batch, 0.0)
+    assert graphs == [False, False, True] * 2  # six critic steps, a generator step on every third's images
+
+
+def _tiny_jobs(config, names):
+    from functools import partial
+
+    from helpers.generative.gan_experiment import GanJob
+    from helpers.generative.mode_collapse import collapse_gan
+    build = {"dcgan": partial(build_gan, "dcgan", config, 1, "cpu"), "sngan": partial(build_gan, "sngan", config, 1, "cpu"),
+             "mitigated": partial(collapse_gan, "mitigated", config, 1, "cpu")}
+    return {name: GanJob(build[name], 1) for name in names}
+
+
+def test_runs_trained_in_worker_processes_equal_runs_trained_here(tmp_path, monkeypatch):
+    from helpers.generative.gan_experiment import run_gans
+    from helpers.generative.gan_methods import Gan
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "eval_samples": 20})
+    images = ImageSet(torch.randint(0, 256, (32, 1, 16, 16), dtype=torch.uint8), torch.zeros(32, dtype=torch.long), "noise")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the workers get one thread each: the same arithmetic as here
+    try:
+        here = run_gans(_tiny_jobs(config, ["dcgan", "sngan", "mitigated"]), images, config, device="cpu", seed=0,
+                        checkpoint_dir=tmp_path / "here", processes=1)
+        alone = run_gans(_tiny_jobs(config, ["sngan"]), images, config, device="cpu", seed=0,
+                         checkpoint_dir=tmp_path / "alone", processes=1)
+        monkeypatch.setattr(Gan, "step", lambda *args: pytest.fail("trained here, not in a worker"))
+        workers = run_gans(_tiny_jobs(config, ["dcgan", "sngan", "mitigated"]), images, config, device="cpu", seed=0,
+                           checkpoint_dir=tmp_path / "workers", processes=2)
+    finally:
+        torch.set_num_threads(threads)
+    assert set(workers) == {"dcgan", "sngan", "mitigated"}
+    for name, run in workers.items():
+        assert torch.equal(run.samples, here[name].samples), name
+        assert run.history == here[name].history and len(run.history["d_loss"]) == 1
+        assert torch.load(run.checkpoint, weights_only=False)["epoch"] == 1
+    assert torch.equal(alone["sngan"].samples, here["sngan"].samples)  # a run does not depend on the runs before it

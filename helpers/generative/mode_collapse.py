@@ -9,26 +9,30 @@ from helpers.generative.config import GanConfig
 from helpers.generative.gan_methods import Gan
 from helpers.generative.gan_models import Discriminator, Generator, init_weights
 
+COLLAPSE_RUNS = ("collapsed", "mitigated")
 
-def collapse_gans(config: GanConfig, channels: int, device: torch.device | str) -> dict[str, Gan]:
+
+def collapse_gan(name: str, config: GanConfig, channels: int, device: torch.device | str) -> Gan:
     """``collapsed``: the original minimax GAN (saturating generator loss log(1 - D(G(z)))) against a
     spectrally normalised discriminator that learns ``collapse_d_lr_ratio`` times faster than the
     generator. ``mitigated``: the same networks, Adam settings and steps with the WGAN-GP objective
     (Wasserstein loss + gradient penalty), whose generator gradient does not vanish when the critic wins."""
-    gans = {}
-    for name in ("collapsed", "mitigated"):
-        torch.manual_seed(0)
-        generator = Generator(config.image_size, channels, config.width, config.z_dim).to(device)
-        discriminator = Discriminator(config.image_size, channels, config.width, "spectral").to(device)
-        generator.apply(init_weights)
-        discriminator.apply(init_weights)
-        optimizers = (torch.optim.Adam(generator.parameters(), lr=config.dcgan_lr, betas=(0.5, 0.999)),
-                      torch.optim.Adam(discriminator.parameters(), lr=config.dcgan_lr * config.collapse_d_lr_ratio,
-                                       betas=(0.5, 0.999)))
-        if name == "collapsed":
-            gans[name] = Gan("dcgan", generator, discriminator, *optimizers, losses.dcgan_d_loss,
-                             losses.saturating_g_loss)
-        else:
-            gans[name] = Gan("wgan-gp", generator, discriminator, *optimizers, losses.wasserstein_d_loss,
-                             losses.wasserstein_g_loss, gp_weight=config.gp_weight)
-    return gans
+    if name not in COLLAPSE_RUNS:
+        raise ValueError(f"unknown mode-collapse run {name!r}; valid choices: {', '.join(COLLAPSE_RUNS)}")
+    torch.manual_seed(0)  # both start from the same networks
+    generator = Generator(config.image_size, channels, config.width, config.z_dim).to(device)
+    discriminator = Discriminator(config.image_size, channels, config.width, "spectral").to(device)
+    generator.apply(init_weights)
+    discriminator.apply(init_weights)
+    optimizers = (torch.optim.Adam(generator.parameters(), lr=config.dcgan_lr, betas=(0.5, 0.999)),
+                  torch.optim.Adam(discriminator.parameters(), lr=config.dcgan_lr * config.collapse_d_lr_ratio,
+                                   betas=(0.5, 0.999)))
+    if name == "collapsed":
+        return Gan("dcgan", generator, discriminator, *optimizers, losses.dcgan_d_loss, losses.saturating_g_loss)
+    return Gan("wgan-gp", generator, discriminator, *optimizers, losses.wasserstein_d_loss,
+               losses.wasserstein_g_loss, gp_weight=config.gp_weight)
+
+
+def collapse_gans(config: GanConfig, channels: int, device: torch.device | str) -> dict[str, Gan]:
+    """Both runs of the experiment, by name."""
+    return {name: collapse_gan(name, config, channels, device) for name in COLLAPSE_RUNS}

@@ -27,6 +27,7 @@ from helpers.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -39,11 +40,11 @@ from helpers.deliverables.generative import gan_record
 from helpers.generative.config import GanConfig
 from helpers.generative.fid import inception_status
 from helpers.generative.gan_data import load_gan_data
-from helpers.generative.gan_experiment import (N_SHOWN, best_method, diversity, gan_observations, grade,
-                                               real_floor, run_gan)
+from helpers.generative.gan_experiment import (N_SHOWN, GanJob, best_method, diversity, gan_observations, grade,
+                                               real_floor, run_gans)
 from helpers.generative.gan_methods import build_gan
 from helpers.generative.judge import judge_if_labelled
-from helpers.generative.mode_collapse import collapse_gans
+from helpers.generative.mode_collapse import COLLAPSE_RUNS, collapse_gan
 from helpers.plots import loss_curves, sample_grids, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
@@ -123,15 +124,25 @@ with bigger batches, so smaller ones give more updates), a generator learning ra
 the generator's weights (`ema_decay`). A checkpoint is written after every epoch
 under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. Each checkpoint carries a record
 of its generator, so `python -m helpers.predict gan` can draw images from it without this notebook.
+On a CPU the runs (the mode-collapse experiment's two included) train `processes` at a time, each process with
+its share of the threads: networks this small do not spread well over threads, so on 2 cores two processes of
+one thread each get through 1.7 times as many steps per second as one process of two threads. Each run starts
+from a seed of its own name, so its numbers do not depend on which runs train beside it or before it (one thread
+or two differ only by floating-point rounding).
 """),
     ("code", """
-runs = {}
+jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), config.epochs,
+                       gan_record(method, config, train.channels, data=data))
+        for method in config.methods}
+if judge is not None:  # the two runs of the mode-collapse experiment (its section below) train alongside
+    jobs |= {name: GanJob(partial(collapse_gan, name, config, train.channels, device), config.collapse_epochs,
+                          gan_record(name, config, train.channels, data=data, ema=False, code=0))
+             for name in COLLAPSE_RUNS}
 with timer.phase("training"):
-    for method in config.methods:
-        runs[method] = run_gan(method, train, config, device=device, seed=seed,
-                               checkpoint_dir=Path(out_dir) / "checkpoints", judge=judge,
-                               deliverable=gan_record(method, config, train.channels, data=data))
-        print(f"{method}: {runs[method].seconds:.0f} s")
+    trained = run_gans(jobs, train, config, device=device, seed=seed, checkpoint_dir=Path(out_dir) / "checkpoints",
+                       judge=judge, processes=config.processes)
+runs = {method: trained[method] for method in config.methods}
+print(", ".join(f"{name}: {run.seconds:.0f} s" for name, run in trained.items()))
 """),
     ("md", """
 ## Samples: the first 32 images of one fixed noise batch
@@ -194,12 +205,7 @@ between two samples in the classifier's feature space (0 when all samples are th
 collapse = None
 if judge is not None:
     with timer.phase("mode collapse"):
-        collapse_runs = {name: run_gan("dcgan", train, config, device=device, seed=seed, name=name, gan=gan,
-                                       checkpoint_dir=Path(out_dir) / "checkpoints", judge=judge,
-                                       epochs=config.collapse_epochs,
-                                       deliverable=gan_record(name, config, train.channels, data=data, ema=False,
-                                                              code=0))
-                         for name, gan in collapse_gans(config, train.channels, device).items()}
+        collapse_runs = {name: trained[name] for name in COLLAPSE_RUNS}
         collapse = {name: diversity(judge, run.samples) for name, run in collapse_runs.items()}
     fig = sample_grids({f"{name}: diversity {collapse[name]['diversity']:.2f}": run.shown[:16]
                         for name, run in collapse_runs.items()})
