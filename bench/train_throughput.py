@@ -113,8 +113,7 @@ def dcgan_bare_loop(data, config: GanConfig, steps: int) -> float:
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        z = torch.randn(b, config.z_dim)
-        out = discriminator(generator(z))
+        out = discriminator(fake)  # the generator step reuses the discriminator step's images, as the helpers do
         if generator.code:
             g_loss = (gan_losses.dcgan_g_loss(out[0])
                       + config.info_weight * gan_losses.info_loss(out[1], generator.code_of(z)))

@@ -52,7 +52,7 @@ class ByolConfig:
         "smoke": dict(copies=1, limit=64, width=8, pretrain_epochs=1, supervised_epochs=1, finetune_epochs=2,
                       pretrain_batch_size=32, hidden=64, projection=32, tsne_points=100),
         "cpu": dict(),
-        "gpu": dict(image_size=32, copies=4, stem="cifar", width=64, pretrain_epochs=100, pretrain_batch_size=256,
+        "gpu": dict(image_size=32, copies=4, width=64, pretrain_epochs=100, pretrain_batch_size=256,
                     supervised_epochs=30, finetune_epochs=100, hidden=4096, projection=256, tau=0.996,
                     tsne_points=2500),
     }

@@ -104,7 +104,7 @@ likely bins), so one noise vector still fixes one image. Why: a generator is a c
 images, so wherever it draws a 3 next to an 8 it also draws the images in between. With z alone, DCGAN's
 samples levelled off at 61-65% recognised whatever the width, epochs, learning rates or regulariser tried, and
 26% of them read as a mix of two digits; the code gives the generator a discontinuous input to switch between
-digits with (77% recognised in the same budget). `latent_code=0` trains the papers' networks with z alone.
+digits with (77% recognised in the same 8 epochs). `latent_code=0` trains the papers' networks with z alone.
 """),
     ("code", """
 for method in config.methods:
