@@ -102,23 +102,25 @@ def dcgan_bare_loop(data, config: GanConfig, steps: int) -> float:
     for i in range(steps):
         real = to_float(data.images[order[i * b:(i + 1) * b]])
         z = torch.randn(b, config.z_dim)
-        fake = generator(z)
-        real_out, fake_out = discriminator(real), discriminator(fake.detach())
-        if generator.code:  # InfoGAN's term (GanConfig.latent_code): the Q head recovers the noise's code
-            fake_score, code_logits = fake_out
-            d_loss = (gan_losses.dcgan_d_loss(real_out[0], fake_score)
-                      + config.info_weight * gan_losses.info_loss(code_logits, generator.code_of(z)))
-        else:
-            d_loss = gan_losses.dcgan_d_loss(real_out, fake_out)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):  # GanConfig.bf16, as the helpers
+            fake = generator(z)
+            real_out, fake_out = discriminator(real), discriminator(fake.detach())
+            if generator.code:  # InfoGAN's term (GanConfig.latent_code): the Q head recovers the noise's code
+                fake_score, code_logits = fake_out
+                d_loss = (gan_losses.dcgan_d_loss(real_out[0].float(), fake_score.float())
+                          + config.info_weight * gan_losses.info_loss(code_logits.float(), generator.code_of(z)))
+            else:
+                d_loss = gan_losses.dcgan_d_loss(real_out.float(), fake_out.float())
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
-        out = discriminator(fake)  # the generator step reuses the discriminator step's images, as the helpers do
-        if generator.code:
-            g_loss = (gan_losses.dcgan_g_loss(out[0])
-                      + config.info_weight * gan_losses.info_loss(out[1], generator.code_of(z)))
-        else:
-            g_loss = gan_losses.dcgan_g_loss(out)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+            out = discriminator(fake)  # the generator step reuses the discriminator step's images, as the helpers do
+            if generator.code:
+                g_loss = (gan_losses.dcgan_g_loss(out[0].float())
+                          + config.info_weight * gan_losses.info_loss(out[1].float(), generator.code_of(z)))
+            else:
+                g_loss = gan_losses.dcgan_g_loss(out.float())
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()

@@ -10,19 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-import torch
-
 from helpers.diffusion import parse_sampler
+from helpers.runtime import bfloat16_is_native
 
 SAMPLER_ROWS = ("ddpm-1000", "ddim-100", "ddim-50", "ddim-20")
-
-
-def bfloat16_is_native() -> bool:
-    """Whether this machine computes in bfloat16 natively: a CUDA GPU that supports it, or, without CUDA, a
-    CPU with AVX-512 BF16 / AMX (oneDNN's check). Elsewhere bfloat16 is emulated and slower than float32."""
-    if torch.cuda.is_available():
-        return torch.cuda.is_bf16_supported()
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 @dataclass

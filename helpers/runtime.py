@@ -17,6 +17,14 @@ import torch
 MANIFEST_PACKAGES = ("torch", "torchvision", "numpy", "scikit-learn", "openTSNE", "pytorch-fid", "papermill")
 
 
+def bfloat16_is_native() -> bool:
+    """Whether this machine computes in bfloat16 natively: a CUDA GPU that supports it, or, without CUDA, a
+    CPU with AVX-512 BF16 / AMX (oneDNN's check). Elsewhere bfloat16 is emulated and slower than float32."""
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def pick_device(profile: str) -> torch.device:
     """CUDA when present (and the profile is not smoke), else the CPU."""
     if profile != "smoke" and torch.cuda.is_available():

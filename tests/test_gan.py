@@ -240,3 +240,27 @@ def test_runs_trained_in_worker_processes_equal_runs_trained_here(tmp_path, monk
         assert run.history == here[name].history and len(run.history["d_loss"]) == 1
         assert torch.load(run.checkpoint, weights_only=False)["epoch"] == 1
     assert torch.equal(alone["sngan"].samples, here["sngan"].samples)  # a run does not depend on the runs before it
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_bf16_runs_the_forward_passes_in_bfloat16_and_keeps_weights_and_losses_float32(bf16):
+    torch.manual_seed(0)
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "bf16": bf16})
+    images = ImageSet(torch.randint(0, 256, (16, 1, 16, 16), dtype=torch.uint8), torch.zeros(16, dtype=torch.long), "noise")
+    gan = build_gan("wgan-gp", config, 1, "cpu")  # the gradient penalty's double backward included
+    assert gan.bf16 is bf16
+    seen = []
+    gan.discriminator.features.register_forward_hook(lambda module, inputs, output: seen.append(output.dtype))
+    gan.generator.upsample.register_forward_hook(lambda module, inputs, output: seen.append(output.dtype))
+    out = gan.step(next(iter(Batches(images, 8))), 0.0)
+    assert set(seen) == {torch.bfloat16 if bf16 else torch.float32}
+    assert out["d_loss"].dtype == out["g_loss"].dtype == torch.float32 and torch.isfinite(out["d_loss"])
+    assert all(p.dtype == torch.float32 for p in [*gan.generator.parameters(), *gan.discriminator.parameters()])
+
+
+def test_bf16_is_on_by_default_only_where_bfloat16_is_native(monkeypatch):
+    from helpers.generative import config as gan_config
+    monkeypatch.setattr(gan_config, "bfloat16_is_native", lambda: False)
+    assert GanConfig().bf16 is False
+    monkeypatch.setattr(gan_config, "bfloat16_is_native", lambda: True)
+    assert GanConfig().bf16 is True

@@ -28,9 +28,10 @@ def collapse_gan(name: str, config: GanConfig, channels: int, device: torch.devi
                   torch.optim.Adam(discriminator.parameters(), lr=config.dcgan_lr * config.collapse_d_lr_ratio,
                                    betas=(0.5, 0.999)))
     if name == "collapsed":
-        return Gan("dcgan", generator, discriminator, *optimizers, losses.dcgan_d_loss, losses.saturating_g_loss)
+        return Gan("dcgan", generator, discriminator, *optimizers, losses.dcgan_d_loss, losses.saturating_g_loss,
+                   bf16=config.bf16)
     return Gan("wgan-gp", generator, discriminator, *optimizers, losses.wasserstein_d_loss,
-               losses.wasserstein_g_loss, gp_weight=config.gp_weight)
+               losses.wasserstein_g_loss, gp_weight=config.gp_weight, bf16=config.bf16)
 
 
 def collapse_gans(config: GanConfig, channels: int, device: torch.device | str) -> dict[str, Gan]:
