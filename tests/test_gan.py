@@ -264,3 +264,23 @@ def test_bf16_is_on_by_default_only_where_bfloat16_is_native(monkeypatch):
     assert GanConfig().bf16 is False
     monkeypatch.setattr(gan_config, "bfloat16_is_native", lambda: True)
     assert GanConfig().bf16 is True
+
+
+def test_a_worker_process_error_reaches_the_notebook_with_its_name(tmp_path):
+    from functools import partial
+
+    from helpers.generative.gan_experiment import GanJob, run_gans
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "wgan_lr": 1e30, "wgan_clip": 1e30, "n_critic": 1})
+    images = ImageSet(torch.randint(0, 256, (64, 1, 16, 16), dtype=torch.uint8), torch.zeros(64, dtype=torch.long), "noise")
+    jobs = {name: GanJob(partial(build_gan, name, config, 1, "cpu"), 3) for name in ("dcgan", "wgan")}
+    with pytest.raises(TrainingDiverged, match="wgan: loss '(d|g)_loss' is (nan|inf|-inf)"):
+        run_gans(jobs, images, config, device="cpu", seed=0, checkpoint_dir=tmp_path, processes=2)
+
+
+def test_the_gpu_profile_prints_the_reference_dcgan_generator():
+    config = make_config(GanConfig, "gpu")
+    gan = build_gan("dcgan", config, 3, "cpu")
+    linear = gan.generator.project[0]
+    assert (linear.in_features, linear.out_features) == (100, 8192)  # DLCV HW2 P1's printout
+    assert [m.out_channels for m in gan.generator.modules() if isinstance(m, nn.ConvTranspose2d)] == [256, 128, 64, 3]
+    assert gan.discriminator.classify is None and config.processes == 1  # no code head; one GPU, one process

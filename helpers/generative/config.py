@@ -19,9 +19,10 @@ class GanConfig:
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(epochs=1, copies=1, width=8, eval_samples=200, collapse_epochs=1),
         "cpu": dict(),
-        # A GPU's cost per image falls with the batch size: the papers' batch 64 there. One GPU: one process.
+        # A GPU's cost per image falls with the batch size: the papers' batch 64 there. One GPU: one process. The
+        # papers' z alone, so that the DCGAN generator is the reference printout (Linear(100 -> 8192), 4 ConvTranspose).
         "gpu": dict(image_size=64, width=64, epochs=60, copies=8, batch_size=64, eval_samples=1000, collapse_epochs=60,
-                    processes=1),
+                    processes=1, latent_code=0),
     }
 
     methods: tuple[str, ...] = field(default=GAN_METHODS, metadata={"choices": GAN_METHODS, "each": True})
@@ -72,9 +73,10 @@ class GanConfig:
     collapse_epochs: int = field(default=3, metadata={"min": 1})
     collapse_d_lr_ratio: float = field(default=5.0, metadata={"min": 0.0})
     # Mixed precision: the networks' forward passes run under torch.autocast(bfloat16) (weights, optimisers, losses,
-    # the weight average and sampling stay float32). On this CPU (AVX-512 BF16) a step is 1.2-1.3x faster
-    # (DCGAN 26 vs 34 ms on one thread) for the same quality (DCGAN, 14 epochs, two seeds: classifier FID 11.7
-    # and 9.8 against 7.4 and 11.9 in float32). On only where bfloat16 is native; elsewhere it is emulated, slowly.
+    # the weight average and sampling stay float32). On this CPU (AVX-512 BF16) a run is about 1.25x faster (two
+    # notebook runs whose float32 digit classifier took the same 41 s: DCGAN 6.7 vs 8.1 s an epoch, WGAN-GP 9.7 vs
+    # 12.5) for the same quality (DCGAN, 14 epochs, two seeds: classifier FID 11.7 and 9.8 against 7.4 and 11.9
+    # in float32). On only where bfloat16 is native; elsewhere it is emulated, slowly.
     bf16: bool = field(default_factory=lambda: bfloat16_is_native())  # looked up when a config is made
     # On a CPU the runs train this many at a time, each process with its share of the threads
     # (helpers.generative.gan_experiment.run_gans): on 2 cores, 1.7x the steps per second of one process.

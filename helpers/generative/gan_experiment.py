@@ -108,11 +108,14 @@ def run_gans(jobs: Mapping[str, GanJob], train: ImageSet, config: GanConfig, *, 
     seconds: dict[str, float] = {}
     if processes > 1 and len(jobs) > 1 and torch.device(device).type == "cpu":
         threads = max(1, torch.get_num_threads() // processes)
-        with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(min(processes, len(jobs)), mp_context=get_context("spawn"))
+        try:
             futures = {name: pool.submit(_train_job, name, job, train, config, seed=seed, checkpoint_dir=checkpoint_dir,
                                          judge=judge, threads=threads)
                        for name, job in jobs.items()}
-            seconds = {name: future.result() for name, future in futures.items()}
+            seconds = {name: future.result() for name, future in futures.items()}  # a worker's error is raised here
+        finally:  # on an error or an interrupt, jobs not started are dropped and nothing waits for the running ones
+            pool.shutdown(wait=False, cancel_futures=True)
     runs = {}
     for name, job in jobs.items():
         seed_everything(derive_seed(seed, name, "build"))

@@ -32,8 +32,3 @@ def collapse_gan(name: str, config: GanConfig, channels: int, device: torch.devi
                    bf16=config.bf16)
     return Gan("wgan-gp", generator, discriminator, *optimizers, losses.wasserstein_d_loss,
                losses.wasserstein_g_loss, gp_weight=config.gp_weight, bf16=config.bf16)
-
-
-def collapse_gans(config: GanConfig, channels: int, device: torch.device | str) -> dict[str, Gan]:
-    """Both runs of the experiment, by name."""
-    return {name: collapse_gan(name, config, channels, device) for name in COLLAPSE_RUNS}

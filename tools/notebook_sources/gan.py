@@ -97,14 +97,16 @@ convolutions). The discriminators differ only in normalisation: batch norm (DCGA
 (WGAN-GP) and spectral norm (SNGAN). Printed once per method:
 
 **The latent code.** Beside the 100-d noise z every generator reads a categorical code of `latent_code` values
-(10 here), one-hot, and every discriminator has a second head (InfoGAN's Q, Chen et al. 2016) that must tell
+(10 in the cpu profile), one-hot, and every discriminator has a second head (InfoGAN's Q, Chen et al. 2016) that must tell
 which code a generated image was drawn with; both networks minimise its cross-entropy (`info_weight`), on top of
 their method's own loss. The code is read off z (the bin of its first coordinate among `latent_code` equally
 likely bins), so one noise vector still fixes one image. Why: a generator is a continuous map from the noise to
 images, so wherever it draws a 3 next to an 8 it also draws the images in between. With z alone, DCGAN's
 samples levelled off at 61-65% recognised whatever the width, epochs, learning rates or regulariser tried, and
 26% of them read as a mix of two digits; the code gives the generator a discontinuous input to switch between
-digits with (77% recognised in the same 8 epochs). `latent_code=0` trains the papers' networks with z alone.
+digits with (77% recognised in the same 8 epochs). `latent_code=0` trains the papers' networks with z alone; the
+gpu profile does, so that its DCGAN generator is the reference printout (Linear(100 -> 8192) and four transposed
+convolutions at 64x64x3).
 """),
     ("code", """
 for method in config.methods:
