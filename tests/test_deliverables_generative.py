@@ -20,6 +20,7 @@ from helpers.generative.config import GanConfig
 from helpers.generative.gan_data import load_gan_data
 from helpers.generative.gan_experiment import grade as gan_grade
 from helpers.generative.gan_experiment import run_gan
+from helpers.generative.gan_methods import build_gan
 from helpers.generative.judge import JUDGE_STEPS, judge_if_labelled, load_judge
 from helpers.predict import main, predict
 from helpers.runtime import derive_seed
@@ -53,8 +54,9 @@ def digits(workdir):
 @pytest.fixture(scope="module")
 def gan(workdir, digits):
     config, domain, judge, _ = digits
+    dcgan = build_gan("dcgan", config, domain.train.channels, "cpu")
     return run_gan("dcgan", domain.train, config, device="cpu", seed=0, checkpoint_dir=workdir / "checkpoints",
-                   judge=judge, deliverable=gan_record("dcgan", config, domain.train.channels, data=EMBEDDED))
+                   judge=judge, gan=dcgan, deliverable=gan_record("dcgan", dcgan, data=EMBEDDED))
 
 
 def test_gan_images_graded_from_files_give_the_notebooks_fid(workdir, digits, gan):
@@ -205,8 +207,9 @@ def test_a_face_gan_writes_colour_images_graded_without_the_digit_classifier(wor
 
     faces = ImageSet(torch.randint(0, 256, (16, 3, 32, 32), dtype=torch.uint8), torch.zeros(16, dtype=torch.long), "face")
     config = make_config(GanConfig, "smoke", {"methods": ("sngan",), "batch_size": 8})
-    run = run_gan("sngan", faces, config, device="cpu", seed=0, checkpoint_dir=workdir / "face_checkpoints",
-                  deliverable=gan_record("sngan", config, 3, data="face"))
+    sngan = build_gan("sngan", config, 3, "cpu")
+    run = run_gan("sngan", faces, config, device="cpu", seed=0, checkpoint_dir=workdir / "face_checkpoints", gan=sngan,
+                  deliverable=gan_record("sngan", sngan, data="face"))
     out = predict("gan", checkpoint=run.checkpoint, input=None, output=workdir / "face_out", n=4)
     with Image.open(out / "0003.png") as image:
         assert image.mode == "RGB" and image.size == (32, 32)

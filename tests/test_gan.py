@@ -214,7 +214,7 @@ def _tiny_jobs(config, names):
     from helpers.generative.mode_collapse import collapse_gan
     build = {"dcgan": partial(build_gan, "dcgan", config, 1, "cpu"), "sngan": partial(build_gan, "sngan", config, 1, "cpu"),
              "mitigated": partial(collapse_gan, "mitigated", config, 1, "cpu")}
-    return {name: GanJob(build[name], 1) for name in names}
+    return {name: GanJob(build[name], 1, "noise") for name in names}
 
 
 def test_runs_trained_in_worker_processes_equal_runs_trained_here(tmp_path, monkeypatch):
@@ -272,7 +272,7 @@ def test_a_worker_process_error_reaches_the_notebook_with_its_name(tmp_path):
     from helpers.generative.gan_experiment import GanJob, run_gans
     config = make_config(GanConfig, "smoke", {"image_size": 16, "wgan_lr": 1e30, "wgan_clip": 1e30, "n_critic": 1})
     images = ImageSet(torch.randint(0, 256, (64, 1, 16, 16), dtype=torch.uint8), torch.zeros(64, dtype=torch.long), "noise")
-    jobs = {name: GanJob(partial(build_gan, name, config, 1, "cpu"), 3) for name in ("dcgan", "wgan")}
+    jobs = {name: GanJob(partial(build_gan, name, config, 1, "cpu"), 3, "noise") for name in ("dcgan", "wgan")}
     with pytest.raises(TrainingDiverged, match="wgan: loss '(d|g)_loss' is (nan|inf|-inf)"):
         run_gans(jobs, images, config, device="cpu", seed=0, checkpoint_dir=tmp_path, processes=2)
 

@@ -37,16 +37,13 @@ JUDGE_CACHE = Path("reports") / "_judge"  # where the notebooks cache the judge,
 
 # ---------------------------------------------------------------- records (what the notebooks store)
 
-def gan_record(method: str, config: Any, channels: int, *, data: str, ema: bool | None = None,
-               code: int | None = None) -> dict[str, Any]:
-    """The record of a GAN notebook checkpoint: the generator's constructor arguments (its latent ``code``: by
-    default ``config.latent_code``), and whether its samples come from the generator's weight average
-    (``ema``; by default when ``config.ema_decay`` keeps one)."""
-    ema = config.ema_decay > 0 if ema is None else ema
-    code = config.latent_code if code is None else code
-    return deliverable("gan", modules="ema" if ema else "generator", method=method, image_size=config.image_size,
-                       channels=channels, width=config.width, z_dim=config.z_dim,
-                       code=code, data=data)
+def gan_record(method: str, gan: Any, *, data: str) -> dict[str, Any]:
+    """The record of a GAN notebook checkpoint, read off the built ``gan``: its generator's constructor arguments,
+    and whether its samples come from the generator's weight average (when the GAN keeps one)."""
+    g = gan.generator
+    return deliverable("gan", modules="ema" if gan.ema is not None else "generator", method=method,
+                       image_size=g.image_size, channels=g.channels, width=g.width, z_dim=g.z_dim, code=g.code,
+                       data=data)
 
 
 def ddpm_record(config: Any, channels: int, *, data: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from helpers.checkpoint import fingerprint
 from helpers.config import as_dict
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet, to_float
+from helpers.deliverables.generative import gan_record
 from helpers.generative.config import GanConfig
 from helpers.generative.fid import MissingWeightsError, classifier_fid, inception_fid
 from helpers.generative.gan_methods import Gan, build_gan, train_gan
@@ -89,11 +90,11 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
 class GanJob:
     """One training run for :func:`run_gans`: ``build()`` makes its GAN (a ``functools.partial`` of a builder
     such as :func:`helpers.generative.gan_methods.build_gan`, so that a worker process can receive it), trained
-    for ``epochs`` epochs; ``deliverable`` is its checkpoint's record for ``helpers.predict``."""
+    for ``epochs`` epochs on the images of ``data`` (named in its checkpoint's record for ``helpers.predict``)."""
 
     build: Callable[[], Gan]
     epochs: int
-    deliverable: Mapping | None = None
+    data: str
 
 
 def run_gans(jobs: Mapping[str, GanJob], train: ImageSet, config: GanConfig, *, device: torch.device | str,
@@ -121,7 +122,7 @@ def run_gans(jobs: Mapping[str, GanJob], train: ImageSet, config: GanConfig, *, 
         seed_everything(derive_seed(seed, name, "build"))
         gan = job.build()
         run = run_gan(gan.method, train, config, device=device, seed=seed, checkpoint_dir=checkpoint_dir, judge=judge,
-                      name=name, gan=gan, epochs=job.epochs, deliverable=job.deliverable)
+                      name=name, gan=gan, epochs=job.epochs, deliverable=gan_record(name, gan, data=job.data))
         runs[name] = replace(run, seconds=run.seconds + seconds.get(name, 0.0))
     return runs
 
@@ -133,7 +134,8 @@ def _train_job(name: str, job: GanJob, train: ImageSet, config: GanConfig, *, se
     seed_everything(derive_seed(seed, name, "build"))
     gan = job.build()
     return run_gan(gan.method, train, config, device="cpu", seed=seed, checkpoint_dir=checkpoint_dir, judge=judge,
-                   name=name, gan=gan, epochs=job.epochs, deliverable=job.deliverable, progress=False).seconds
+                   name=name, gan=gan, epochs=job.epochs, deliverable=gan_record(name, gan, data=job.data),
+                   progress=False).seconds
 
 
 def grade(samples: torch.Tensor, reference: torch.Tensor, judge: Judge | None, *, device: torch.device | str,

@@ -47,6 +47,8 @@ class Generator(nn.Module):
         stages = _stages(image_size)
         if n_classes and code:
             raise ValueError("a generator is class-conditional (n_classes) or reads a latent code (code), not both")
+        # the constructor's arguments, which a checkpoint's record needs to rebuild the generator
+        self.image_size, self.channels, self.width = image_size, channels, width
         self.z_dim, self.n_classes, self.code = z_dim, n_classes, code
         top = width * 2 ** (stages - 1)
         self.label_embedding = nn.Embedding(n_classes, z_dim) if n_classes else None

@@ -36,7 +36,6 @@ from IPython.display import Markdown, display
 from helpers.config import as_dict, prepare_run
 from helpers.data import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.deliverables.generative import gan_record
 from helpers.generative.config import GanConfig
 from helpers.generative.fid import inception_status
 from helpers.generative.gan_data import load_gan_data
@@ -135,12 +134,10 @@ the forward passes run under bfloat16 autocast (`bf16`), about 1.25x faster on t
 losses and sampling stay float32.
 """),
     ("code", """
-jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), config.epochs,
-                       gan_record(method, config, train.channels, data=data))
+jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), config.epochs, data)
         for method in config.methods}
 if judge is not None:  # the two runs of the mode-collapse experiment (its section below) train alongside
-    jobs |= {name: GanJob(partial(collapse_gan, name, config, train.channels, device), config.collapse_epochs,
-                          gan_record(name, config, train.channels, data=data, ema=False, code=0))
+    jobs |= {name: GanJob(partial(collapse_gan, name, config, train.channels, device), config.collapse_epochs, data)
              for name in COLLAPSE_RUNS}
 with timer.phase("training"):
     trained = run_gans(jobs, train, config, device=device, seed=seed, checkpoint_dir=Path(out_dir) / "checkpoints",
