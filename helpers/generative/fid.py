@@ -1,4 +1,8 @@
-"""Frechet Inception Distance and its classifier-feature variant, both through pytorch-fid.
+"""Frechet Inception Distance and its classifier-feature variant.
+
+The Frechet distance is computed here (symmetric eigendecompositions, as TF-GAN's ``trace_sqrt_product``):
+pytorch-fid's ``calculate_frechet_distance`` passes ``disp=`` to ``scipy.linalg.sqrtm``, which SciPy 1.18
+removed. pytorch-fid still provides the InceptionV3 network and its weights file's name.
 
 The Inception network's weights cannot be downloaded at run time: :func:`inception_fid` looks for
 pytorch-fid's weights file in torch's cache (or at ``weights``) and otherwise raises
@@ -6,14 +10,12 @@ pytorch-fid's weights file in torch's cache (or at ``weights``) and otherwise ra
 """
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from unittest import mock
 
 import numpy as np
 import torch
 from pytorch_fid import inception as pytorch_fid_inception
-from pytorch_fid.fid_score import calculate_frechet_distance
 
 from helpers.generative.judge import Judge
 
@@ -25,15 +27,40 @@ class MissingWeightsError(FileNotFoundError):
 
 
 def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
-    """Frechet distance between Gaussians fitted to two feature sets ``[N, D]`` (pytorch-fid's formula)."""
+    """Frechet distance between Gaussians fitted to two feature sets ``[N, D]``:
+    ||mu_a - mu_b||^2 + tr(S_a) + tr(S_b) - 2 tr sqrt(S_a^1/2 S_b S_a^1/2), in float64, real and >= 0."""
+    features_a, features_b = np.asarray(features_a, dtype=np.float64), np.asarray(features_b, dtype=np.float64)
     for name, features in (("first", features_a), ("second", features_b)):
         if features.ndim != 2 or len(features) < 2:
             raise ValueError(f"the {name} feature set must be [N >= 2, D]; got shape {features.shape}")
-    stats = [(f.mean(0), np.cov(f, rowvar=False)) for f in (features_a, features_b)]
-    with warnings.catch_warnings():
-        # Units that never fire make a covariance singular; pytorch-fid then adds its own small offset.
-        warnings.filterwarnings("ignore", message="Matrix is singular")
-        return float(calculate_frechet_distance(stats[0][0], stats[0][1], stats[1][0], stats[1][1]))
+        if not np.isfinite(features).all():
+            raise ValueError(f"the {name} feature set holds {np.count_nonzero(~np.isfinite(features))} "
+                             f"non-finite values; expected finite features")
+    if features_a.shape[1] != features_b.shape[1]:
+        raise ValueError(f"the feature sets must have the same width D; got {features_a.shape} and {features_b.shape}")
+    mu_a, mu_b = features_a.mean(0), features_b.mean(0)
+    sigma_a, sigma_b = (np.atleast_2d(np.cov(f, rowvar=False)) for f in (features_a, features_b))
+    distance = (np.sum((mu_a - mu_b) ** 2) + np.trace(sigma_a) + np.trace(sigma_b)
+                - 2 * trace_sqrt_product(sigma_a, sigma_b))
+    return max(float(distance), 0.0)  # rounding can leave a tiny negative for equal statistics
+
+
+def trace_sqrt_product(sigma_a: np.ndarray, sigma_b: np.ndarray) -> float:
+    """tr sqrt(S_a S_b) for symmetric positive semi-definite ``S_a``, ``S_b``, singular ones included.
+
+    S_a S_b is not symmetric, but it is similar to S_a^1/2 S_b S_a^1/2, which is, so both square roots
+    come from ``eigh``; eigenvalues that rounding pushed below zero are clipped to zero.
+    """
+    sqrt_a = _sqrt_psd(sigma_a)
+    inner = sqrt_a @ sigma_b @ sqrt_a
+    eigenvalues = np.linalg.eigvalsh((inner + inner.T) / 2)
+    return float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
+
+
+def _sqrt_psd(matrix: np.ndarray) -> np.ndarray:
+    """The symmetric square root of a symmetric positive semi-definite matrix."""
+    eigenvalues, eigenvectors = np.linalg.eigh((matrix + matrix.T) / 2)
+    return (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
 
 
 def classifier_fid(judge: Judge, real: torch.Tensor, fake: torch.Tensor) -> float:
