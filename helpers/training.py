@@ -27,8 +27,27 @@ class SizedIterable(Iterable, Sized, Protocol):
     pass
 
 
+READ_EVERY = 50  # steps between host reads of the losses in :func:`fit`
+
+
 class TrainingDiverged(FloatingPointError):
     """A loss became NaN or infinite."""
+
+
+def _check_finite(name: str, sums: Mapping[str, torch.Tensor], epoch: int, first: int, last: int) -> dict[str, float]:
+    """Read the epoch's loss sums on the host (one transfer) and raise if one is NaN or infinite: that loss
+    diverged in steps ``first``..``last`` (0-based; the sums were finite before ``first``)."""
+    if not sums:
+        return {}
+    device = next(iter(sums.values())).device
+    values = dict(zip(sums, torch.stack([v.to(device) for v in sums.values()]).tolist()))
+    for key, value in values.items():
+        if not math.isfinite(value):
+            where = f"step {last + 1}" if first == last else f"steps {first + 1}-{last + 1}"
+            raise TrainingDiverged(
+                f"{name}: loss '{key}' is {value} at epoch {epoch + 1}, {where}; "
+                f"lower the learning rate or check the inputs")
+    return values
 
 
 def fit(
@@ -45,13 +64,16 @@ def fit(
     on_epoch_end: Callable[[int], Mapping[str, float] | None] | None = None,
     deliverable: Mapping[str, Any] | None = None,
     progress: bool = True,
+    read_every: int = READ_EVERY,
 ) -> History:
     """Train for ``epochs`` epochs and return the history: each loss's mean per epoch (over the steps
     that returned it), plus what ``on_epoch_end(epoch)`` returns. With ``checkpoint`` the state is
     saved atomically after every epoch and an existing checkpoint is resumed (a finished one returns
     its history at once). ``deliverable`` (:func:`helpers.deliverables.record.deliverable`) is stored in
     the checkpoint so that ``python -m helpers.predict`` can rebuild the model from it alone. ``progress=False``
-    hides the progress bar (a worker process's bar would go to the terminal, not the notebook)."""
+    hides the progress bar (a worker process's bar would go to the terminal, not the notebook). The losses are
+    read on the host every ``read_every`` steps and at each epoch's end, so a NaN or infinite loss is reported
+    with the window of steps it appeared in."""
     schedulers = schedulers or {}
     history: History = {}
     start = 0
@@ -75,21 +97,25 @@ def fit(
         for module in modules.values():
             module.train()
         epoch_batches = batches()
-        sums: dict[str, float] = {}
+        # Each loss's sum stays on the device (float64, summed in step order) and is read every ``read_every``
+        # steps and at the epoch's end: reading a GPU tensor on the host waits for the GPU, so a read every
+        # step would leave it idle between steps.
+        sums: dict[str, torch.Tensor] = {}
         counts: dict[str, int] = {}  # a loss a step leaves out (a GAN's generator loss between critic steps)
+        read_from = 0
         for i, batch in enumerate(epoch_batches):
             progress = (epoch * len(epoch_batches) + i) / total
             losses = step(batch, progress)
             for key, value in losses.items():
-                value = float(value)
-                if not math.isfinite(value):
-                    raise TrainingDiverged(
-                        f"{name}: loss '{key}' is {value} at epoch {epoch + 1}, step {i + 1}; "
-                        f"lower the learning rate or check the inputs")
-                sums[key] = sums.get(key, 0.0) + value
+                value = torch.as_tensor(value).detach().to(torch.float64).reshape(())
+                sums[key] = sums[key] + value if key in sums else value
                 counts[key] = counts.get(key, 0) + 1
             bar.update()
-        for key, value in sums.items():
+            if (i + 1) % read_every == 0:
+                _check_finite(name, sums, epoch, read_from, i)
+                read_from = i + 1
+        means = _check_finite(name, sums, epoch, read_from, len(epoch_batches) - 1)
+        for key, value in means.items():
             history.setdefault(key, []).append(value / counts[key])
         for scheduler in schedulers.values():
             scheduler.step()

@@ -72,8 +72,42 @@ def test_nan_loss_names_the_run_the_step_and_the_loss():
     def step(batch, progress):
         return {"generator": torch.tensor(float("nan"))}
 
-    with pytest.raises(TrainingDiverged, match=r"wgan: loss 'generator' is nan at epoch 1, step 1"):
+    with pytest.raises(TrainingDiverged, match=r"wgan: loss 'generator' is nan at epoch 1, steps 1-4;"):
         fit(step, Batches, name="wgan", epochs=2, modules={}, optimizers={})
+
+
+def test_nan_loss_is_reported_with_the_window_of_steps_it_appeared_in():
+    calls = []
+
+    def step(batch, progress):
+        calls.append(1)
+        return {"d_loss": torch.tensor(float("inf") if len(calls) == 60 else 1.0)}
+
+    with pytest.raises(TrainingDiverged, match=r"loss 'd_loss' is inf at epoch 1, steps 51-100;"):
+        fit(step, lambda: Batches(120), name="wgan", epochs=1, modules={}, optimizers={}, read_every=50)
+    assert len(calls) == 100  # found at the window's read, not at the epoch's end
+
+
+def test_losses_are_read_on_the_host_once_per_window_not_every_step(monkeypatch):
+    """A host read of a GPU tensor waits for the GPU: fit reads the losses every read_every steps and at the
+    epoch's end, never per step (each step here returns two losses)."""
+    reads = []
+    for name in ("__float__", "item", "tolist", "__bool__", "cpu", "numpy"):
+        original = getattr(torch.Tensor, name)
+
+        def counted(self, *args, _original=original, **kwargs):
+            reads.append(1)
+            return _original(self, *args, **kwargs)
+        monkeypatch.setattr(torch.Tensor, name, counted)
+
+    def step(batch, progress):
+        x, y = batch
+        return {"a": (x - y).abs().mean(), "b": x.mean()}
+
+    history = fit(step, lambda: Batches(120), name="reads", epochs=2, modules={}, optimizers={}, read_every=50)
+    monkeypatch.undo()
+    assert len(history["a"]) == 2
+    assert len(reads) == 2 * 3  # per epoch: after steps 50 and 100, and at its end (120)
 
 
 def test_checkpoint_write_is_atomic_and_damage_is_reported(tmp_path):
