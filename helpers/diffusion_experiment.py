@@ -14,7 +14,6 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
 from helpers.checkpoint import fingerprint
@@ -23,6 +22,7 @@ from helpers.data.batches import Batches
 from helpers.data.images import ImageSet
 from helpers.diffusion import Schedule, diffusion_loss, drop_labels, make_schedule, sample_steps
 from helpers.diffusion_config import DiffusionConfig
+from helpers.ema import WeightAverage
 from helpers.models.unet import UNet
 from helpers.training import History, fit
 
@@ -32,7 +32,7 @@ class TrainedDiffusion:
     """The trained UNet, its EMA copy (the one that samples) and the noise schedule."""
 
     model: UNet
-    ema: AveragedModel
+    ema: WeightAverage
     schedule: Schedule
     history: History
     seconds: float  # training wall time of this run (0 when a finished checkpoint was reused)
@@ -75,9 +75,9 @@ def build_unet(config: DiffusionConfig, channels: int, num_classes: int | None =
     return unet_from_settings(unet_settings(config, channels, num_classes))
 
 
-def ema_copy(model: UNet, decay: float) -> AveragedModel:
+def ema_copy(model: UNet, decay: float) -> WeightAverage:
     """The exponential moving average of ``model``'s weights (the copy that samples)."""
-    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay))
+    return WeightAverage(model, decay)
 
 
 def autocast_bf16(model: UNet, device: torch.device | str, enabled: bool = True):
@@ -113,7 +113,7 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
                     device: torch.device | str = "cpu", seed: int = 0, checkpoint: Path | str | None = None,
                     num_classes: int = 10, deliverable: Mapping | None = None) -> TrainedDiffusion:
     """Train eps_theta with the simple loss (AdamW, linear warm-up then cosine decay of the learning rate)
-    and keep an exponential moving average of the weights with ``AveragedModel``. Conditional training drops
+    and keep an exponential moving average of the weights (:class:`helpers.ema.WeightAverage`). Conditional training drops
     each label with probability ``config.p_uncond`` (the null label), as classifier-free guidance needs.
     A config whose ``bf16`` is true trains the UNet under bfloat16 autocast (mixed precision), and the result
     samples that way too. ``deliverable`` is the checkpoint's record for ``helpers.predict``."""

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.optim.swa_utils import AveragedModel
 
 from helpers.data.batches import Batches
+from helpers.ema import WeightAverage
 from helpers.generative import gan_losses as losses
 from helpers.generative.config import GAN_METHODS, GanConfig
 from helpers.generative.gan_models import Discriminator, Generator, init_weights
@@ -37,7 +37,7 @@ class Gan:
     clip: float | None = None
     gp_weight: float = 0.0
     info_weight: float = 0.0  # InfoGAN's term; needs a generator with a code and a discriminator with its head
-    ema: AveragedModel | None = None  # moving average of the generator's weights, updated after each of its steps
+    ema: WeightAverage | None = None  # moving average of the generator's weights, updated after each of its steps
     bf16: bool = False  # forward passes under bfloat16 autocast (GanConfig.bf16); weights and losses stay float32
     steps: int = field(default=0, init=False)
 
@@ -101,18 +101,13 @@ class Gan:
         return out
 
 
-def ema_copy(generator: Generator, decay: float) -> AveragedModel | None:
+def ema_copy(generator: Generator, decay: float) -> WeightAverage | None:
     """An exponential moving average of ``generator`` (its batch-norm statistics averaged too); None at decay 0.
     Its decay warms up as min(decay, (1 + n) / (10 + n)) after n updates, so that the first epoch's average is
     not held back by the untrained starting weights."""
     if decay == 0:
         return None
-
-    def average(averaged: torch.Tensor, current: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
-        d = min(decay, (1 + float(n)) / (10 + float(n)))
-        return d * averaged + (1 - d) * current
-
-    return AveragedModel(generator, avg_fn=average, use_buffers=True)
+    return WeightAverage(generator, decay, warmup=True, buffers=True)
 
 
 def build_gan(method: str, config: GanConfig, channels: int, device: torch.device | str) -> Gan:
