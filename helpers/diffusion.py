@@ -14,6 +14,7 @@ Time steps are 0-based indices 0..T-1 (index t is the paper's t + 1); ``t = T - 
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,14 +43,25 @@ class Schedule:
     def T(self) -> int:
         return len(self.betas)
 
-    @property
+    @functools.cached_property
     def alphas(self) -> torch.Tensor:
         return 1.0 - self.betas
 
-    @property
+    @functools.cached_property
     def alpha_bar(self) -> torch.Tensor:
         """abar_t = prod_{s <= t} (1 - beta_s): the fraction of the signal's variance left at step t."""
         return torch.cumprod(self.alphas, 0)
+
+    def on(self, device: torch.device | str) -> Schedule:
+        """This schedule with its tensors on ``device``, made once per device (a training step that copied
+        them from the CPU would wait for the GPU)."""
+        device = torch.device(device)
+        if self.betas.device == device:
+            return self
+        copies = self.__dict__.setdefault("_copies", {})
+        if str(device) not in copies:
+            copies[str(device)] = Schedule(self.betas.to(device))
+        return copies[str(device)]
 
 
 def make_schedule(T: int, kind: str = "linear", beta_start: float = 1e-4, beta_end: float = 0.02) -> Schedule:
@@ -77,15 +89,16 @@ def _noise(like: torch.Tensor, generator: torch.Generator | None) -> torch.Tenso
     return torch.randn(like.shape, generator=generator, dtype=like.dtype).to(like.device)
 
 
-def _at(values: torch.Tensor, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """values[t] shaped [N, 1, 1, ...] to broadcast over a batch like ``like``."""
-    out = values.to(like.device)[t.to(like.device)].to(like.dtype)
+def _at(schedule: Schedule, name: str, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """The schedule's ``name`` (e.g. alpha_bar) at t, shaped [N, 1, 1, ...] to broadcast over a batch like ``like``."""
+    values = getattr(schedule.on(like.device), name)
+    out = values[t.to(like.device)].to(like.dtype)
     return out.reshape(-1, *([1] * (like.ndim - 1)))
 
 
 def q_sample(schedule: Schedule, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
     """x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps (the closed form of the forward process)."""
-    abar = _at(schedule.alpha_bar, t, x0)
+    abar = _at(schedule, "alpha_bar", t, x0)
     return abar.sqrt() * x0 + (1 - abar).sqrt() * noise
 
 
@@ -93,7 +106,9 @@ def drop_labels(labels: torch.Tensor, p: float, null_label: int, generator: torc
     """Replace each label by ``null_label`` with probability ``p`` (training for classifier-free guidance)."""
     if not 0 <= p <= 1:
         raise ValueError(f"label drop probability p={p} must lie in [0, 1]")
-    drop = (torch.rand(labels.shape, generator=generator) < p).to(labels.device)
+    # Drawn on the labels' device (no copy a training step), or on the CPU when a CPU generator is given.
+    drop = torch.rand(labels.shape, generator=generator, device="cpu" if generator is not None else labels.device) < p
+    drop = drop.to(labels.device)
     return torch.where(drop, torch.full_like(labels, null_label), labels)
 
 
@@ -125,7 +140,7 @@ def guided_eps(model: NoiseModel, x: torch.Tensor, t: torch.Tensor, labels: torc
 
 def predict_x0(schedule: Schedule, x: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
     """x_0 implied by x_t and the noise estimate (the forward closed form solved for x_0)."""
-    abar = _at(schedule.alpha_bar, t, x)
+    abar = _at(schedule, "alpha_bar", t, x)
     return (x - (1 - abar).sqrt() * eps) / abar.sqrt()
 
 

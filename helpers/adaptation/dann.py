@@ -45,7 +45,8 @@ def dann_step(model: DANN, optimizer: torch.optim.Optimizer, config: DannConfig,
         source_features, target_features = model.feature_extractor(source), model.feature_extractor(target)
         class_loss = F.cross_entropy(model.label_predictor(source_features), labels)
         features = torch.cat([source_features, target_features])
-        domains = torch.cat([torch.zeros(len(source)), torch.ones(len(target))]).long().to(source.device)
+        domains = torch.cat([torch.zeros(len(source), dtype=torch.long, device=source.device),  # made on the device:
+                             torch.ones(len(target), dtype=torch.long, device=source.device)])  # no copy a step
         domain_loss = F.cross_entropy(model.domain_classifier(features), domains)
         loss = class_loss + config.domain_weight * domain_loss
         losses = {"class": class_loss.detach(), "domain": domain_loss.detach()}

@@ -128,12 +128,13 @@ def checkpoint_path(out_dir: Path | str, name: str, config: ByolConfig, *, data:
     return Path(out_dir) / "checkpoints" / f"{name}_{key}.pt"
 
 
-def random_backbone(config: ByolConfig, seed: int) -> nn.Module:
+def random_backbone(config: ByolConfig, seed: int, device: torch.device | str = "cpu") -> nn.Module:
     """The ResNet18 every pretraining starts from (the same weights for the same seed), after a per-image
     contrast normalisation (the street-number digits differ most in colour and contrast) and, with
-    ``config.polarity``, the polarity normalisation (dark background); with ``config.gray``, gray images."""
+    ``config.polarity``, the polarity normalisation (dark background); with ``config.gray``, gray images. On
+    ``device``."""
     torch.manual_seed(derive_seed(seed, "backbone"))
-    return resnet_backbone(config.stem, config.polarity, config.width, config.gray)
+    return resnet_backbone(config.stem, config.polarity, config.width, config.gray).to(device)
 
 
 def feature_width(width: int) -> int:

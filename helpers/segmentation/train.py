@@ -15,6 +15,7 @@ from helpers.checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from helpers.config import as_dict
 from helpers.data.batches import Batches
 from helpers.data.images import to_float
+from helpers.evaluation import check_device
 from helpers.deliverables.segmentation import segmentation_record
 from helpers.segmentation.config import SegmentationConfig
 from helpers.segmentation.data import SegmentationData, SegmentationSet
@@ -43,6 +44,7 @@ def segmentation_loss(outputs: dict[str, torch.Tensor], masks: torch.Tensor, aux
 @torch.no_grad()
 def predict(model: nn.Module, images: torch.Tensor, device: torch.device, batch_size: int = 64) -> torch.Tensor:
     """Class masks ``[N, H, W]`` (on the CPU) for uint8 images ``[N, 3, H, W]``."""
+    device = check_device(model, device)
     model.eval()
     return torch.cat([model(to_float(images[i:i + batch_size].to(device)))["out"].argmax(1).cpu()
                       for i in range(0, len(images), batch_size)])
@@ -52,6 +54,7 @@ def predict(model: nn.Module, images: torch.Tensor, device: torch.device, batch_
 def evaluate(model: nn.Module, data: SegmentationSet, n_classes: int, device: torch.device,
              batch_size: int = 64) -> tuple[float, torch.Tensor]:
     """Mean per-pixel cross-entropy of the main output, and the confusion matrix, over ``data``."""
+    device = check_device(model, device)
     model.eval()
     confusion = torch.zeros(n_classes, n_classes, dtype=torch.long)
     total = 0.0

@@ -141,7 +141,7 @@ pd.DataFrame({"per-dimension std of the normalised projections": [collapse_std],
 The backbone of settings B and D: the same network trained with labels (a linear classifier on top).
 """),
     ("code", """
-backbones = {"none": random_backbone(config, seed), "byol": byol.backbone}
+backbones = {"none": random_backbone(config, seed, device), "byol": byol.backbone}
 supervised = None
 if {"B", "D"} & set(config.settings):
     if byol_data.supervised is None:
