@@ -284,3 +284,10 @@ def test_the_gpu_profile_prints_the_reference_dcgan_generator():
     assert (linear.in_features, linear.out_features) == (100, 8192)  # DLCV HW2 P1's printout
     assert [m.out_channels for m in gan.generator.modules() if isinstance(m, nn.ConvTranspose2d)] == [256, 128, 64, 3]
     assert gan.discriminator.classify is None and config.processes == 1  # no code head; one GPU, one process
+
+
+def test_mode_collapse_runs_are_capped_by_the_methods_epochs():
+    """A short gpu-profile run (epochs=5) must not keep the profile's 60 epochs for the two mode-collapse runs."""
+    assert make_config(GanConfig, "gpu", {"epochs": 5}).collapse_budget == 5
+    assert make_config(GanConfig, "gpu").collapse_budget == 60
+    assert make_config(GanConfig, "cpu").collapse_budget == make_config(GanConfig, "cpu").collapse_epochs == 3

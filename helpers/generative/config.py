@@ -70,7 +70,7 @@ class GanConfig:
     eval_samples: int = field(default=1000, metadata={"min": 10})   # generated images graded per method
     # Mode collapse: the saturating minimax loss against a spectrally normalised discriminator that learns
     # collapse_d_lr_ratio times faster; the mitigation swaps in the WGAN-GP objective (helpers/generative/mode_collapse.py).
-    collapse_epochs: int = field(default=3, metadata={"min": 1})
+    collapse_epochs: int = field(default=3, metadata={"min": 1})  # capped at ``epochs`` (see collapse_budget)
     collapse_d_lr_ratio: float = field(default=5.0, metadata={"min": 0.0})
     # Mixed precision: the networks' forward passes run under torch.autocast(bfloat16) (weights, optimisers, losses,
     # the weight average and sampling stay float32). On this CPU (AVX-512 BF16) a run is about 1.25x faster (two
@@ -81,6 +81,12 @@ class GanConfig:
     # On a CPU the runs train this many at a time, each process with its share of the threads
     # (helpers.generative.gan_experiment.run_gans): on 2 cores, 1.7x the steps per second of one process.
     processes: int = field(default=2, metadata={"min": 1})
+
+    @property
+    def collapse_budget(self) -> int:
+        """Epochs of each mode-collapse run: ``collapse_epochs``, but never more than the methods' ``epochs``, so
+        that a shorter run (``epochs=5`` on a GPU) shortens these two as well."""
+        return min(self.collapse_epochs, self.epochs)
 
 
 @dataclass

@@ -137,7 +137,7 @@ losses and sampling stay float32.
 jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), config.epochs, data)
         for method in config.methods}
 if judge is not None:  # the two runs of the mode-collapse experiment (its section below) train alongside
-    jobs |= {name: GanJob(partial(collapse_gan, name, config, train.channels, device), config.collapse_epochs, data)
+    jobs |= {name: GanJob(partial(collapse_gan, name, config, train.channels, device), config.collapse_budget, data)
              for name in COLLAPSE_RUNS}
 with timer.phase("training"):
     trained = run_gans(jobs, train, config, device=device, seed=seed, checkpoint_dir=Path(out_dir) / "checkpoints",
