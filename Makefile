@@ -14,7 +14,13 @@ REPORTS ?= reports
 PROFILE ?= auto
 DATA ?= embedded
 KERNEL := dlcv-report
-TORCH := torch==2.14.1 torchvision==0.29.1
+# The exact versions the tests pass with (per tested Python); $(VENV) is installed with them.
+CONSTRAINTS := constraints.txt
+# TORCH=venv (default): torch and torchvision go into $(VENV) at the versions in $(CONSTRAINTS).
+# TORCH=system: bring your own (a GPU box's CUDA build): $(VENV) sees $(PYTHON)'s site-packages, and the
+# constraints' lines marked "# torch" give way to pins of the torch and torchvision found there, so pip
+# neither installs nor replaces them. It applies when $(VENV) is made (make distclean to switch).
+TORCH ?= venv
 CHROMIUM ?= $(shell command -v chromium chromium-browser google-chrome 2>/dev/null | head -n 1)
 
 # Course order first (the report's order), then any other notebook.
@@ -31,10 +37,18 @@ NBVAL_DIR := build/nbval/notebooks
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 
-$(VENV_STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet $(TORCH)
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(VENV_STAMP): pyproject.toml $(CONSTRAINTS)
+	@case '$(TORCH)' in venv|system) ;; *) echo "TORCH=$(TORCH): expected TORCH=venv (the default) or TORCH=system" >&2; exit 2;; esac
+	@test -x $(PY) || $(PYTHON) -m venv $(if $(filter system,$(TORCH)),--system-site-packages) $(VENV)
+ifeq ($(TORCH),system)
+	@grep -q '^include-system-site-packages = true' $(VENV)/pyvenv.cfg || { echo "TORCH=system: $(VENV) was made without the system's site-packages; run make distclean first (or choose another VENV=)" >&2; exit 2; }
+	@$(PY) -c 'import torch, torchvision' || { echo "TORCH=system: $(PYTHON) has no torch and torchvision of its own; install both there, or leave TORCH unset" >&2; exit 2; }
+	@grep -v '# torch$$' $(CONSTRAINTS) > $(VENV)/constraints-system.txt
+	@$(PY) -c 'from importlib.metadata import version; print(*(f"{n}=={version(n)}" for n in ("torch", "torchvision")), sep="\n")' >> $(VENV)/constraints-system.txt
+	$(PY) -m pip install --quiet -c $(VENV)/constraints-system.txt -e '.[dev]'
+else
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
+endif
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "dlcv-report (.venv)" >/dev/null
 	@touch $@
 
