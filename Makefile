@@ -4,6 +4,7 @@
 #   make report NOTEBOOKS=dann PROFILE=smoke DATA=/path/to/hw2_data/digits
 #   make -j2 report             notebooks in parallel; unchanged notebooks are not re-run
 #   make predict PROBLEM=dann INPUT=svhn/data OUTPUT=pred.csv   [CHECKPOINT=... N=... OVERWRITE=1]
+#   make gpu-check              on a GPU box: every notebook in the gpu profile, a few epochs each, and a table
 #   make pdf | lab | clean | distclean | help
 
 SHELL := /bin/bash
@@ -30,12 +31,13 @@ NOTEBOOKS ?= $(foreach nb,$(ORDER),$(filter $(nb),$(AVAILABLE))) $(sort $(filter
 HELPERS := $(shell find helpers -name '*.py' -not -path '*/__pycache__/*')
 VENV_STAMP := $(VENV)/.installed
 NBVAL_DIR := build/nbval/notebooks
+NOTEBOOKS_ARG := $(if $(filter command line,$(origin NOTEBOOKS)),$(NOTEBOOKS))
 
-.PHONY: report notebooks combine pdf predict test lab clean distclean help FORCE
+.PHONY: report notebooks combine pdf predict test gpu-check lab clean distclean help FORCE
 .DEFAULT_GOAL := report
 
 help:
-	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
 
 $(VENV_STAMP): pyproject.toml $(CONSTRAINTS)
 	@case '$(TORCH)' in venv|system) ;; *) echo "TORCH=$(TORCH): expected TORCH=venv (the default) or TORCH=system" >&2; exit 2;; esac
@@ -99,6 +101,11 @@ $(foreach nb,$(NOTEBOOKS),$(eval $(call NOTEBOOK_RULE,$(nb))))
 test: $(VENV_STAMP)
 	@rm -rf $(NBVAL_DIR) && mkdir -p $(NBVAL_DIR) && cp notebooks/*.ipynb $(NBVAL_DIR)/
 	DLCV_PROFILE=smoke $(PY) -m pytest tests $(NBVAL_DIR) --nbval-lax --nbval-current-env
+
+# Every notebook in the gpu profile with a short budget (helpers/report/gpu_check.py), into build/gpu-check:
+# a table of ran or failed (the error's last line), seconds and each notebook's key figure.
+gpu-check: $(VENV_STAMP)
+	$(PY) -m helpers.report.gpu_check --reports build/gpu-check --kernel $(KERNEL) $(NOTEBOOKS_ARG)
 
 lab: $(VENV_STAMP)
 	@$(VENV)/bin/jupyter-lab --version >/dev/null 2>&1 || $(PY) -m pip install --quiet -e '.[dev,lab]'
