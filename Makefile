@@ -4,6 +4,7 @@
 #   make report NOTEBOOKS=dann PROFILE=smoke DATA=/path/to/hw2_data/digits
 #   make -j2 report             notebooks in parallel; unchanged notebooks are not re-run
 #   make predict PROBLEM=dann INPUT=svhn/data OUTPUT=pred.csv   [CHECKPOINT=... N=... OVERWRITE=1]
+#   make report TORCH=system    a new .venv that keeps the system's own torch (a GPU box's CUDA build)
 #   make gpu-check              on a GPU box: every notebook in the gpu profile, a few epochs each, and a table
 #   make pdf | lab | clean | distclean | help
 
@@ -37,7 +38,7 @@ NOTEBOOKS_ARG := $(if $(filter command line,$(origin NOTEBOOKS)),$(NOTEBOOKS))
 .DEFAULT_GOAL := report
 
 help:
-	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
 
 $(VENV_STAMP): pyproject.toml $(CONSTRAINTS)
 	@case '$(TORCH)' in venv|system) ;; *) echo "TORCH=$(TORCH): expected TORCH=venv (the default) or TORCH=system" >&2; exit 2;; esac
@@ -108,7 +109,8 @@ gpu-check: $(VENV_STAMP)
 	$(PY) -m helpers.report.gpu_check --reports build/gpu-check --kernel $(KERNEL) $(NOTEBOOKS_ARG)
 
 lab: $(VENV_STAMP)
-	@$(VENV)/bin/jupyter-lab --version >/dev/null 2>&1 || $(PY) -m pip install --quiet -e '.[dev,lab]'
+	@$(VENV)/bin/jupyter-lab --version >/dev/null 2>&1 || $(PY) -m pip install --quiet \
+	    -c $(if $(filter system,$(TORCH)),$(VENV)/constraints-system.txt,$(CONSTRAINTS)) -e '.[dev,lab]'
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:

@@ -44,6 +44,7 @@ def test_committed_without_outputs_and_with_a_parameters_cell(name):
     assert len(tagged) == 1 and 'profile = "auto"' in tagged[0].source and "out_dir = " in tagged[0].source
 
 
+@pytest.mark.timeout(1800)  # the first one runs all nine notebooks (the smoke_reports fixture): ~5 minutes idle
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_runs_through_papermill_and_writes_its_report(name, smoke_reports):
     reports, errors = smoke_reports
