@@ -12,6 +12,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+JUPYTEXT := $(VENV)/bin/jupytext
 REPORTS ?= reports
 PROFILE ?= auto
 DATA ?= embedded
@@ -91,8 +92,11 @@ $(REPORTS)/.notebooks: FORCE
 $(REPORTS)/%/.params: FORCE
 	@mkdir -p $(@D); echo 'profile=$(PROFILE) data=$(DATA)' | cmp -s - $@ || echo 'profile=$(PROFILE) data=$(DATA)' > $@
 
+# Each notebook is the pair notebooks/<name>.py + .ipynb (jupytext.toml): the newer of the two is synced into
+# the other first, so an edit to either is what runs.
 define NOTEBOOK_RULE
-$(REPORTS)/$(1)/$(1).html: notebooks/$(1).ipynb $(HELPERS) $(REPORTS)/$(1)/.params | $(VENV_STAMP)
+$(REPORTS)/$(1)/$(1).html: notebooks/$(1).ipynb notebooks/$(1).py $(HELPERS) $(REPORTS)/$(1)/.params | $(VENV_STAMP)
+	$(JUPYTEXT) --sync --quiet notebooks/$(1).ipynb
 	$(PY) -m helpers.report run $(1) --profile $(PROFILE) --data $(DATA) --reports $(REPORTS) --kernel $(KERNEL)
 endef
 $(foreach nb,$(NOTEBOOKS),$(eval $(call NOTEBOOK_RULE,$(nb))))

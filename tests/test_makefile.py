@@ -1,5 +1,5 @@
 """The Makefile's incremental report: a notebook re-runs when its notebook, helpers/ or parameters change,
-and only then; ``make -j2`` runs them side by side. The notebook runner is replaced by ``echo`` here."""
+and only then; ``make -j2`` runs them side by side. The notebook runner is replaced by ``echo`` here, jupytext by ``true``."""
 from __future__ import annotations
 
 import os
@@ -19,7 +19,7 @@ def make(tmp_path: Path, *args: str) -> list[str]:
     (venv / ".installed").touch()  # newer than pyproject.toml: the set-up is not run
     done = subprocess.run(
         ["make", "-s", "--no-print-directory", "-j2", "notebooks", f"REPORTS={tmp_path / 'reports'}", f"VENV={venv}",
-         "PY=echo", "NOTEBOOKS=dann adda", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+         "PY=echo", "JUPYTEXT=true", "NOTEBOOKS=dann adda", *args], cwd=ROOT, capture_output=True, text=True, check=True)
     ran = [line.split("helpers.report run ")[1].split()[0] for line in done.stdout.splitlines()
            if "helpers.report run" in line]
     for name in ran:  # what a successful run leaves behind

@@ -44,6 +44,30 @@ def test_committed_without_outputs_and_with_a_parameters_cell(name):
     assert len(tagged) == 1 and 'profile = "auto"' in tagged[0].source and "out_dir = " in tagged[0].source
 
 
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_percent_source_and_the_notebook_are_in_sync(name):
+    """notebooks/<name>.py (jupytext percent format) and notebooks/<name>.ipynb hold the same cells."""
+    import jupytext
+
+    text = jupytext.read(ROOT / "notebooks" / f"{name}.py")
+    notebook = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+
+    def cells(nb):
+        return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in nb.cells]
+    assert cells(text) == cells(notebook), f"run .venv/bin/jupytext --sync notebooks/{name}.py"
+    assert text.metadata["kernelspec"]["name"] == notebook.metadata["kernelspec"]["name"] == "dlcv-report"
+
+
+def test_every_notebook_is_a_jupytext_pair():
+    import jupytext.config
+
+    config = jupytext.config.find_jupytext_configuration_file(str(ROOT / "notebooks"))
+    assert config is not None, "no jupytext.toml"
+    formats = jupytext.config.load_jupytext_configuration_file(config).formats
+    assert "py:percent" in ",".join(formats) and "ipynb" in ",".join(formats)
+    assert sorted(p.stem for p in (ROOT / "notebooks").glob("*.py")) == sorted(NOTEBOOKS)
+
+
 @pytest.mark.timeout(1800)  # the first one runs all nine notebooks (the smoke_reports fixture): ~5 minutes idle
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_runs_through_papermill_and_writes_its_report(name, smoke_reports):

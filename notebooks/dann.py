@@ -1,16 +1,27 @@
-"""The DANN notebook's cells."""
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: dlcv-report (.venv)
+#     language: python
+#     name: dlcv-report
+# ---
 
-CELLS = [
-    ("md", """
-# Domain adaptation with DANN
+# %% [markdown]
+# # Domain adaptation with DANN
+#
+# *DLCV HW2 P3 and HW3 P3.* A digit classifier trained on one domain (the **source**, labelled) is
+# used on another (the **target**, whose labels it never sees). How much of the accuracy lost by training
+# on the source alone does **DANN** (Ganin & Lempitsky, 2015) win back? Each pair is trained three
+# ways: on the source only (the lower bound), with DANN, and on the target's own labels (the upper bound).
+# Every number is the accuracy on the target domain's test split.
 
-*DLCV HW2 P3 and HW3 P3.* A digit classifier trained on one domain (the **source**, labelled) is
-used on another (the **target**, whose labels it never sees). How much of the accuracy lost by training
-on the source alone does **DANN** (Ganin & Lempitsky, 2015) win back? Each pair is trained three
-ways: on the source only (the lower bound), with DANN, and on the target's own labels (the upper bound).
-Every number is the accuracy on the target domain's test split.
-"""),
-    ("parameters", """
+# %% tags=["parameters"]
 profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
 data = "embedded"  # or the course's digits folder: <data>/{mnistm,svhn,usps}/data/*.png + train.csv, val.csv
 seed = 0
@@ -19,8 +30,8 @@ epochs = None      # None keeps the profile's value
 batch_size = None
 lr = None
 pairs = None       # e.g. ["digits-m->digits-s"]; None: the profile's three pairs
-"""),
-    ("code", """
+
+# %%
 from helpers.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
@@ -42,41 +53,41 @@ from helpers.report.tables import hyperparameters
 overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "pairs": tuple(pairs) if pairs else None}
 profile, config, device = prepare_run(DannConfig, profile, overrides, seed)
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
-"""),
-    ("md", """
-## Data
 
-The embedded domains stand in for the course's (DESIGN.md): `digits-m` for MNIST-M (the digit blended with
-photo crops), `digits-s` for SVHN (coloured street-number style, neighbouring digits at the edges),
-`digits-u` for USPS (16x16, larger digits). They are rendered from disjoint subsets of scikit-learn's
-handwritten digits, so no handwritten sample appears in two domains.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Data
+#
+# The embedded domains stand in for the course's (DESIGN.md): `digits-m` for MNIST-M (the digit blended with
+# photo crops), `digits-s` for SVHN (coloured street-number style, neighbouring digits at the edges),
+# `digits-u` for USPS (16x16, larger digits). They are rendered from disjoint subsets of scikit-learn's
+# handwritten digits, so no handwritten sample appears in two domains.
+
+# %%
 with timer.phase("data"):
     domains, pairs_by_name = load_pairs(config, data, seed)
 pair_names = list(pairs_by_name)
 display(domain_table(domains))
 fig = image_grid({name: d.train.images[:16] for name, d in domains.items()})
 save_figure(fig, out_dir, "domains")
-"""),
-    ("md", """
-## Models
 
-The DANN network: a feature extractor shared by the label predictor and, behind a gradient reversal
-layer, the domain classifier. The reversal's lambda rises from 0 to 1 with the paper's schedule
-2 / (1 + exp(-10 p)) - 1 over the training progress p. Source-only and target-only train the same
-feature extractor and label predictor without the domain classifier.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Models
+#
+# The DANN network: a feature extractor shared by the label predictor and, behind a gradient reversal
+# layer, the domain classifier. The reversal's lambda rises from 0 to 1 with the paper's schedule
+# 2 / (1 + exp(-10 p)) - 1 over the training progress p. Source-only and target-only train the same
+# feature extractor and label predictor without the domain classifier.
+
+# %%
 print(build_dann(config, channels=3))
-"""),
-    ("md", """
-## Training
 
-Nine trainings (three per pair). Each saves a checkpoint after every epoch under `out_dir/checkpoints/`;
-running the notebook again with the same parameters resumes or reuses them.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Training
+#
+# Nine trainings (three per pair). Each saves a checkpoint after every epoch under `out_dir/checkpoints/`;
+# running the notebook again with the same parameters resumes or reuses them.
+
+# %%
 results = []
 with timer.phase("training"):
     for pair_name, pair in pairs_by_name.items():
@@ -84,55 +95,53 @@ with timer.phase("training"):
             results.append(run_method(method, pair, config, data=data, seed=seed, device=device,
                                       checkpoint_dir=f"{out_dir}/checkpoints"))
 table = accuracy_table(results)
-"""),
-    ("md", """
-## Results: target test accuracy
-"""),
-    ("code", """
+
+# %% [markdown]
+# ## Results: target test accuracy
+
+# %%
 pd.DataFrame(table).loc[pair_names].T.rename_axis("trained on / method").style.format("{:.1%}")
-"""),
-    ("md", """
-The DANN model of each pair is the deliverable: `python -m helpers.predict dann` runs it on a folder of
-target-domain images and writes the course's CSV (`image_name,label`); `python -m helpers.evaluate dann`
-grades that CSV against the labels and gives the accuracy above.
-"""),
-    ("code", """
+
+# %% [markdown]
+# The DANN model of each pair is the deliverable: `python -m helpers.predict dann` runs it on a folder of
+# target-domain images and writes the course's CSV (`image_name,label`); `python -m helpers.evaluate dann`
+# grades that CSV against the labels and gives the accuracy above.
+
+# %%
 deliverable = pairs_entry("dann", [r for r in results if r.method == "dann"], data)
 display(Markdown(pairs_markdown(deliverable)))
-"""),
-    ("code", """
+
+# %%
 fig = accuracy_curves(results, pair_names)
 save_figure(fig, out_dir, "accuracy_curves")
-"""),
-    ("code", """
+
+# %%
 fig = loss_curves({f"{r.method}, {r.pair}": r.history for r in results}, keys=["class", "domain"])
 save_figure(fig, out_dir, "loss_curves")
-"""),
-    ("md", """
-## t-SNE of the DANN features
 
-Source and target test images through the DANN feature extractor, embedded with t-SNE: coloured by digit
-class (are the classes apart?) and by domain (are the domains mixed?).
-"""),
-    ("code", """
+# %% [markdown]
+# ## t-SNE of the DANN features
+#
+# Source and target test images through the DANN feature extractor, embedded with t-SNE: coloured by digit
+# class (are the classes apart?) and by domain (are the domains mixed?).
+
+# %%
 with timer.phase("t-SNE"):
     dann_results = {r.pair: r for r in results if r.method == "dann"}
     panels = [panel for name, pair in pairs_by_name.items()
               for panel in tsne_panels(dann_results[name], pair, points=config.tsne_points, seed=seed, device=device)]
 fig = embedding_grid(panels, ncols=2)
 save_figure(fig, out_dir, "tsne_dann")
-"""),
-    ("md", """
-## Observations
-"""),
-    ("code", """
+
+# %% [markdown]
+# ## Observations
+
+# %%
 display(Markdown(observations(table, "dann", pair_names)))
-"""),
-    ("code", """
+
+# %%
 metrics_path = write_metrics(
     out_dir, notebook="dann", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)}, results={"accuracy": table}, timings=timer.as_dict(),
     extra={"predict": deliverable})
 print(f"wrote {metrics_path}")
-"""),
-]

@@ -1,17 +1,28 @@
-"""The conditional diffusion notebook's cells (classifier-free guidance, DDIM)."""
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: dlcv-report (.venv)
+#     language: python
+#     name: dlcv-report
+# ---
 
-CELLS = [
-    ("md", """
-# Conditional diffusion with classifier-free guidance, and DDIM sampling
+# %% [markdown]
+# # Conditional diffusion with classifier-free guidance, and DDIM sampling
+#
+# *DLCV HW2 P2.* A DDPM (Ho et al., 2020) that draws the digit it is asked for. The UNet sees the class
+# through a learned embedding; during training the label is replaced by a *null* label with probability 0.1,
+# so the same network also learns the unconditional model, and sampling mixes the two predictions with
+# **classifier-free guidance** (Ho & Salimans, 2022): eps = (1 + w) eps(x, c) - w eps(x, null). How often does
+# the suite's digit classifier read the requested digit? How do the guidance scale w and the sampler
+# (1000-step DDPM against DDIM, Song et al. 2021, with 100, 50 and 20 steps) trade accuracy, FID and time?
 
-*DLCV HW2 P2.* A DDPM (Ho et al., 2020) that draws the digit it is asked for. The UNet sees the class
-through a learned embedding; during training the label is replaced by a *null* label with probability 0.1,
-so the same network also learns the unconditional model, and sampling mixes the two predictions with
-**classifier-free guidance** (Ho & Salimans, 2022): eps = (1 + w) eps(x, c) - w eps(x, null). How often does
-the suite's digit classifier read the requested digit? How do the guidance scale w and the sampler
-(1000-step DDPM against DDIM, Song et al. 2021, with 100, 50 and 20 steps) trade accuracy, FID and time?
-"""),
-    ("parameters", """
+# %% tags=["parameters"]
 profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
 data = "embedded"  # or the course's digits folder: <data>/mnistm/data/*.png + train.csv, val.csv
 seed = 0
@@ -21,8 +32,8 @@ batch_size = None
 w = None           # guidance scale of the 10x10 grid and the per-digit table
 sampler = None     # e.g. "ddim-50" or "ddpm-1000"
 per_digit = None   # samples graded per digit
-"""),
-    ("code", """
+
+# %%
 from helpers.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
@@ -52,19 +63,19 @@ from helpers.runtime import derive_seed
 overrides = {"epochs": epochs, "batch_size": batch_size, "w": w, "sampler": sampler, "per_digit": per_digit}
 profile, config, device = prepare_run(ConditionalDiffusionConfig, profile, overrides, seed)
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
-"""),
-    ("md", """
-## Data and the digit classifier
 
-On the embedded data: `digits-m`, the MNIST-M stand-in (each handwritten digit blended with crops of two
-photos, several renderings per digit), split by handwritten sample into training and held-out images. With
-`data=<folder>` the course's MNIST-M. The suite's digit classifier is trained once on the real training
-images (cached under `reports/_judge/`); it grades every sample, and its 64-d feature layer is the space of
-the **classifier FID** against the held-out real images (not comparable with Inception FID). Images are
-rendered at `judge_size` (16x16 in the cpu profile, 28x28 in the gpu profile); the UNet works at `image_size`
-and its samples are resized to `judge_size` when the two differ.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Data and the digit classifier
+#
+# On the embedded data: `digits-m`, the MNIST-M stand-in (each handwritten digit blended with crops of two
+# photos, several renderings per digit), split by handwritten sample into training and held-out images. With
+# `data=<folder>` the course's MNIST-M. The suite's digit classifier is trained once on the real training
+# images (cached under `reports/_judge/`); it grades every sample, and its 64-d feature layer is the space of
+# the **classifier FID** against the held-out real images (not comparable with Inception FID). Images are
+# rendered at `judge_size` (16x16 in the cpu profile, 28x28 in the gpu profile); the UNet works at `image_size`
+# and its samples are resized to `judge_size` when the two differ.
+
+# %%
 with timer.phase("data"):
     name = "digits-m" if data == EMBEDDED else "mnistm"
     domain = load_domains(data, [name], seed=seed, size=config.judge_size, copies=config.copies)[name]
@@ -77,30 +88,30 @@ print(f"{name}: {len(train)} training images, {len(held_out)} held-out; the clas
       f"{judge.accuracy:.1%} of the held-out images right")
 fig = image_grid({"real training images": train.images[:16]})
 save_figure(fig, out_dir, "real")
-"""),
-    ("md", """
-## The UNet
 
-Residual blocks with the time step's sinusoidal embedding (and the class embedding, whose last row is the
-null label) added inside each block, self-attention at the lowest resolutions, skip connections from the
-down path to the up path. An exponential moving average of the weights (`torch.optim.swa_utils.AveragedModel`)
-is kept during training, and every sample below comes from the averaged model.
-"""),
-    ("code", """
+# %% [markdown]
+# ## The UNet
+#
+# Residual blocks with the time step's sinusoidal embedding (and the class embedding, whose last row is the
+# null label) added inside each block, self-attention at the lowest resolutions, skip connections from the
+# down path to the up path. An exponential moving average of the weights (`torch.optim.swa_utils.AveragedModel`)
+# is kept during training, and every sample below comes from the averaged model.
+
+# %%
 unet = build_unet(config, train.channels, num_classes=10)
 print(unet)
 print(f"{count_parameters(unet) / 1e6:.2f} M parameters")
-"""),
-    ("md", """
-## Training
 
-The simple DDPM loss (mean squared error between the added noise and the predicted noise at a random step
-of the T = 1000 step linear schedule), each label dropped with probability `p_uncond`. A checkpoint is
-written after every epoch under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. The
-checkpoint carries a record of the UNet and of the grid's sampler and guidance scale, so
-`python -m helpers.predict conditional_diffusion` can draw digits from it (with the EMA weights) without this notebook.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Training
+#
+# The simple DDPM loss (mean squared error between the added noise and the predicted noise at a random step
+# of the T = 1000 step linear schedule), each label dropped with probability `p_uncond`. A checkpoint is
+# written after every epoch under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. The
+# checkpoint carries a record of the UNet and of the grid's sampler and guidance scale, so
+# `python -m helpers.predict conditional_diffusion` can draw digits from it (with the EMA weights) without this notebook.
+
+# %%
 with timer.phase("training"):
     checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "conditional", config=training_fields(config), data=data,
                                  seed=seed, images=len(train), size=config.judge_size, copies=config.copies)
@@ -109,14 +120,14 @@ with timer.phase("training"):
 print(f"trained in {trained.seconds:.0f} s")
 fig = loss_curves({"conditional DDPM (noise MSE)": trained.history}, keys=["loss"])
 save_figure(fig, out_dir, "loss_curve")
-"""),
-    ("md", """
-## Ten samples of each digit
 
-Row *d* holds samples asked for digit *d* (guidance `w`, sampler `sampler` of the table above). These are
-the first ten of the `per_digit` samples per digit that the classifier grades below.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Ten samples of each digit
+#
+# Row *d* holds samples asked for digit *d* (guidance `w`, sampler `sampler` of the table above). These are
+# the first ten of the `per_digit` samples per digit that the classifier grades below.
+
+# %%
 with timer.phase("sampling"):
     labels = digit_labels(config.per_digit)
     # The grid's starting noise, drawn once: the sweeps start from its first samples of each digit.
@@ -130,40 +141,41 @@ grid, grid_labels = subset_per_digit(images, labels, 10)
 grid = as_uint8(grid)
 fig = image_grid({f"digit {d}": grid[grid_labels == d] for d in range(10)})
 save_figure(fig, out_dir, "samples_10x10")
-"""),
-    ("md", """
-## Accuracy per digit
 
-The share of each digit's samples that the classifier reads as the requested digit. Beside it, the classifier's
-own accuracy on the real held-out images of each digit: what it reads of real digits is the yardstick for
-generated ones (guided samples can be more typical of their digit than real ones, so they may score above it).
-"""),
-    ("code", """
+# %% [markdown]
+# ## Accuracy per digit
+#
+# The share of each digit's samples that the classifier reads as the requested digit. Beside it, the classifier's
+# own accuracy on the real held-out images of each digit: what it reads of real digits is the yardstick for
+# generated ones (guided samples can be more typical of their digit than real ones, so they may score above it).
+
+# %%
 with timer.phase("grading"):
     digits = per_digit_table(judge, images, labels)
     real_digits = per_digit_table(judge, reference, held_out.labels)
 print(f"{config.per_digit} samples per digit, {config.sampler}, w = {config.w:g}; {len(held_out)} real held-out images")
 pd.DataFrame({"generated": {d: v["accuracy"] for d, v in digits.items()},
               "real held-out": {d: v["accuracy"] for d, v in real_digits.items()}}).T.style.format("{:.1%}")
-"""),
-    ("code", """
+
+# %%
 predict = predict_entry("conditional_diffusion", checkpoint, output="output/conditional",
                         truth="embedded" if data == EMBEDDED else data)
 display(Markdown(predict_markdown(predict)))
-"""),
-    ("md", """
-## Sweeps: guidance scale and sampler
 
-Guidance w in the `guidance` list with the `sampler` above; then each sampler in `samplers` with guidance
-`w`. The DDIM rows grade `sweep_per_digit` samples per digit; the 1000-step DDPM row, 20 times slower,
-grades `ddpm_per_digit` per digit. The row with the grid's own settings reuses the grid's samples (the first
-`sweep_per_digit` of each digit, and its share of the grid's sampling time). Every row is sampled in batches of
-`sample_batch` images, the grid's batch, so the seconds per 100 images compare samplers at the same batch size
-(on a CPU the cost per image grows with the batch once the activations leave the cache). Every row starts from
-the grid's starting noise (its first samples of each digit), so rows differ by the guidance scale or the
-sampler, not by the draw; the DDPM row adds fresh noise at each of its steps.
-"""),
-    ("code", """
+
+# %% [markdown]
+# ## Sweeps: guidance scale and sampler
+#
+# Guidance w in the `guidance` list with the `sampler` above; then each sampler in `samplers` with guidance
+# `w`. The DDIM rows grade `sweep_per_digit` samples per digit; the 1000-step DDPM row, 20 times slower,
+# grades `ddpm_per_digit` per digit. The row with the grid's own settings reuses the grid's samples (the first
+# `sweep_per_digit` of each digit, and its share of the grid's sampling time). Every row is sampled in batches of
+# `sample_batch` images, the grid's batch, so the seconds per 100 images compare samplers at the same batch size
+# (on a CPU the cost per image grows with the batch once the activations leave the cache). Every row starts from
+# the grid's starting noise (its first samples of each digit), so rows differ by the guidance scale or the
+# sampler, not by the draw; the DDPM row adds fresh noise at each of its steps.
+
+# %%
 def sweep_row(sampler_name, w_value, k, snapshots=()):
     if sampler_name == config.sampler and w_value == config.w and k <= config.per_digit:
         chosen, chosen_labels = subset_per_digit(images, labels, k)
@@ -195,30 +207,30 @@ print(f"sampler sweep, w = {config.w:g}")
 sampler_table = pd.DataFrame(sampling).T.rename_axis("sampler")
 sampler_table["samples"] = pd.Series(counts)
 display(sampler_table.style.format({"accuracy": "{:.1%}", "samples": "{:.0f}"}, precision=2))
-"""),
-    ("md", """
-## The reverse process
 
-The first "0" of the 1000-step DDPM row of the sampler sweep, from pure noise (t = 1000) to the sample (t = 0).
-"""),
-    ("code", """
+# %% [markdown]
+# ## The reverse process
+#
+# The first "0" of the 1000-step DDPM row of the sampler sweep, from pure noise (t = 1000) to the sample (t = 0).
+
+# %%
 fig = reverse_figure({t: for_judge(x[None], judge)[0] for t, x in reverse.items()},
-                     f"the first \\"0\\" of the DDPM run (w = {config.w:g}), t = 1000 (noise) to 0 (sample)")
+                     f"the first \"0\" of the DDPM run (w = {config.w:g}), t = 1000 (noise) to 0 (sample)")
 save_figure(fig, out_dir, "reverse_process")
-"""),
-    ("code", """
+
+# %%
 fig = sweep_figure(guidance, sampling, counts)
 save_figure(fig, out_dir, "sweeps")
-"""),
-    ("md", """
-## Observations
-"""),
-    ("code", """
+
+# %% [markdown]
+# ## Observations
+
+# %%
 display(Markdown(conditional_observations(digits, guidance, sampling, counts, sampler=config.sampler, w=config.w,
                                           judge_accuracy=judge.accuracy, real_digits=real_digits,
                                           same_start=same_start if config.sampler == "ddim-50" else None)))
-"""),
-    ("code", """
+
+# %%
 metrics_path = write_metrics(
     out_dir, notebook="conditional_diffusion", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)},
@@ -226,5 +238,3 @@ metrics_path = write_metrics(
     extra={"predict": predict, "samples_per_row": counts, "judge_accuracy": judge.accuracy,
            "judge_per_digit": real_digits, "training_s": round(trained.seconds, 1)})
 print(f"wrote {metrics_path}")
-"""),
-]

@@ -1,18 +1,29 @@
-"""The ADDA notebook's cells."""
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: dlcv-report (.venv)
+#     language: python
+#     name: dlcv-report
+# ---
 
-CELLS = [
-    ("md", """
-# Domain adaptation II: ADDA and DANN with entropy minimisation
+# %% [markdown]
+# # Domain adaptation II: ADDA and DANN with entropy minimisation
+#
+# *DLCV HW3 P4 ("improved UDA").* The same three domain pairs, backbone and budget as the DANN notebook,
+# with two further methods:
+# **ADDA** (Tzeng et al., 2017) pre-trains a source encoder and classifier, then trains a separate target
+# encoder against a domain discriminator with inverted labels while the source encoder stays frozen;
+# **DANN + entropy minimisation** (`dann-em`) adds to DANN the mean entropy of the classifier's predictions
+# on target images (Grandvalet & Bengio, 2005), which pushes target features away from the decision
+# boundaries. Every number is the accuracy on the target domain's test split.
 
-*DLCV HW3 P4 ("improved UDA").* The same three domain pairs, backbone and budget as the DANN notebook,
-with two further methods:
-**ADDA** (Tzeng et al., 2017) pre-trains a source encoder and classifier, then trains a separate target
-encoder against a domain discriminator with inverted labels while the source encoder stays frozen;
-**DANN + entropy minimisation** (`dann-em`) adds to DANN the mean entropy of the classifier's predictions
-on target images (Grandvalet & Bengio, 2005), which pushes target features away from the decision
-boundaries. Every number is the accuracy on the target domain's test split.
-"""),
-    ("parameters", """
+# %% tags=["parameters"]
 profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
 data = "embedded"  # or the course's digits folder: <data>/{mnistm,svhn,usps}/data/*.png + train.csv, val.csv
 seed = 0
@@ -22,8 +33,8 @@ epochs = None      # None keeps the profile's value
 adapt_epochs = None
 batch_size = None
 pairs = None       # e.g. ["digits-m->digits-s"]; None: the profile's three pairs
-"""),
-    ("code", """
+
+# %%
 from helpers.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
@@ -47,37 +58,37 @@ overrides = {"epochs": epochs, "adapt_epochs": adapt_epochs, "batch_size": batch
              "pairs": tuple(pairs) if pairs else None}
 profile, config, device = prepare_run(AddaConfig, profile, overrides, seed)
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
-"""),
-    ("md", """
-## Data
-"""),
-    ("code", """
+
+# %% [markdown]
+# ## Data
+
+# %%
 with timer.phase("data"):
     domains, pairs_by_name = load_pairs(config, data, seed)
 pair_names = list(pairs_by_name)
 display(domain_table(domains))
 fig = image_grid({name: d.train.images[:16] for name, d in domains.items()})
 save_figure(fig, out_dir, "domains")
-"""),
-    ("md", """
-## Models
 
-ADDA's encoders are the DANN notebook's feature extractor (the target encoder starts as a copy of the
-trained source encoder); its discriminator is the paper's: two hidden layers of 500 units.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Models
+#
+# ADDA's encoders are the DANN notebook's feature extractor (the target encoder starts as a copy of the
+# trained source encoder); its discriminator is the paper's: two hidden layers of 500 units.
+
+# %%
 encoder = feature_extractor(config, channels=3)
-print("encoder (source and target):", encoder, sep="\\n")
-print("discriminator:", AddaDiscriminator(encoder.out_features, config.discriminator_hidden), sep="\\n")
-"""),
-    ("md", """
-## Training
+print("encoder (source and target):", encoder, sep="\n")
+print("discriminator:", AddaDiscriminator(encoder.out_features, config.discriminator_hidden), sep="\n")
 
-Per pair: source-only (which is also ADDA's pre-trained source model), ADDA's adaptation, DANN +
-entropy minimisation, and target-only. DANN's row is read from the DANN notebook's metrics.json when it
-was made with the same profile, data, seed and settings; otherwise DANN is trained here too.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Training
+#
+# Per pair: source-only (which is also ADDA's pre-trained source model), ADDA's adaptation, DANN +
+# entropy minimisation, and target-only. DANN's row is read from the DANN notebook's metrics.json when it
+# was made with the same profile, data, seed and settings; otherwise DANN is trained here too.
+
+# %%
 dann_row = earlier_dann_row(dann_metrics, config, profile=profile, data=data, seed=seed, pairs=pair_names)
 dann_source = f"read from {dann_metrics}" if dann_row else "trained here"
 print(f"DANN row: {dann_source}")
@@ -95,61 +106,59 @@ with timer.phase("training"):
 table = accuracy_table(results)
 if dann_row is not None:
     table["dann"] = dann_row
-"""),
-    ("md", """
-## Results: target test accuracy
-"""),
-    ("code", """
+
+# %% [markdown]
+# ## Results: target test accuracy
+
+# %%
 rows = ["source-only", "dann", "adda", "dann-em", "target-only"]
 pd.DataFrame(table).loc[pair_names, rows].T.rename_axis("trained on / method").style.format("{:.1%}")
-"""),
-    ("md", """
-ADDA's adapted classifier of each pair (its target encoder followed by the source classifier) is the
-deliverable: `python -m helpers.predict adda` runs it on a folder of target-domain images and writes the
-course's CSV (`image_name,label`); `python -m helpers.evaluate adda` grades that CSV against the labels.
-"""),
-    ("code", """
+
+# %% [markdown]
+# ADDA's adapted classifier of each pair (its target encoder followed by the source classifier) is the
+# deliverable: `python -m helpers.predict adda` runs it on a folder of target-domain images and writes the
+# course's CSV (`image_name,label`); `python -m helpers.evaluate adda` grades that CSV against the labels.
+
+# %%
 deliverable = pairs_entry("adda", [r for r in results if r.method == "adda"], data)
 display(Markdown(pairs_markdown(deliverable)))
-"""),
-    ("code", """
+
+# %%
 fig = accuracy_curves(results, pair_names)
 save_figure(fig, out_dir, "accuracy_curves")
-"""),
-    ("code", """
+
+# %%
 fig = loss_curves({f"{r.method}, {r.pair}": r.history for r in results if r.method in ("adda", "dann-em")},
                   keys=["discriminator", "target encoder", "class", "domain", "entropy"])
 save_figure(fig, out_dir, "loss_curves")
-"""),
-    ("md", """
-## t-SNE of the adapted features
 
-Source and target test images through ADDA's encoders (source images through the source encoder, target
-images through the target encoder, as the method classifies them) and through DANN + entropy
-minimisation's feature extractor; coloured by digit class and by domain.
-"""),
-    ("code", """
+# %% [markdown]
+# ## t-SNE of the adapted features
+#
+# Source and target test images through ADDA's encoders (source images through the source encoder, target
+# images through the target encoder, as the method classifies them) and through DANN + entropy
+# minimisation's feature extractor; coloured by digit class and by domain.
+
+# %%
 with timer.phase("t-SNE"):
     panels = [panel for r in results if r.method in ("adda", "dann-em")
               for panel in tsne_panels(r, pairs_by_name[r.pair], points=config.tsne_points, seed=seed, device=device)]
 fig = embedding_grid(panels, ncols=4)
 save_figure(fig, out_dir, "tsne_adapted")
-"""),
-    ("md", """
-## Observations
-"""),
-    ("code", """
-display(Markdown("**ADDA**\\n\\n" + observations(table, "adda", pair_names)))
-display(Markdown("**DANN + entropy minimisation**\\n\\n" + observations(table, "dann-em", pair_names)))
+
+# %% [markdown]
+# ## Observations
+
+# %%
+display(Markdown("**ADDA**\n\n" + observations(table, "adda", pair_names)))
+display(Markdown("**DANN + entropy minimisation**\n\n" + observations(table, "dann-em", pair_names)))
 better = [p for p in pair_names if table["dann-em"][p] >= table["dann"][p]]
 display(Markdown(f"DANN + entropy minimisation matches or beats DANN on {len(better)} of {len(pair_names)} pairs"
                  + (f" ({', '.join(better)})." if better else ".") + f" The DANN row was {dann_source}."))
-"""),
-    ("code", """
+
+# %%
 metrics_path = write_metrics(
     out_dir, notebook="adda", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)}, results={"accuracy": table}, timings=timer.as_dict(),
     extra={"dann_row": dann_source, "predict": deliverable})
 print(f"wrote {metrics_path}")
-"""),
-]

@@ -1,20 +1,31 @@
-"""The ACGAN notebook's cells."""
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: dlcv-report (.venv)
+#     language: python
+#     name: dlcv-report
+# ---
 
-CELLS = [
-    ("md", """
-# ACGAN: class-conditional generation
+# %% [markdown]
+# # ACGAN: class-conditional generation
+#
+# *DLCV HW2 P1 (ACGAN part).* An **ACGAN** (Odena et al., 2017) generator draws an image of a requested class;
+# its discriminator says real or fake and, with an auxiliary classifier head, which class. Does the generator
+# obey the label? We draw the same noise vector under each of the ten digits, and let two classifiers judge the
+# samples: the discriminator's own auxiliary head, and the suite's independent digit classifier.
+#
+# One departure from the paper, a setting of the config (`aux_on_generated`): the auxiliary head learns the
+# digit from real images only. When it also learns the requested class of generated images, generator and head
+# can agree on features that no other classifier reads as that digit (on the embedded digits the suite's
+# classifier then agreed with the label on 76% of the samples instead of 93%).
 
-*DLCV HW2 P1 (ACGAN part).* An **ACGAN** (Odena et al., 2017) generator draws an image of a requested class;
-its discriminator says real or fake and, with an auxiliary classifier head, which class. Does the generator
-obey the label? We draw the same noise vector under each of the ten digits, and let two classifiers judge the
-samples: the discriminator's own auxiliary head, and the suite's independent digit classifier.
-
-One departure from the paper, a setting of the config (`aux_on_generated`): the auxiliary head learns the
-digit from real images only. When it also learns the requested class of generated images, generator and head
-can agree on features that no other classifier reads as that digit (on the embedded digits the suite's
-classifier then agreed with the label on 76% of the samples instead of 93%).
-"""),
-    ("parameters", """
+# %% tags=["parameters"]
 profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
 data = "embedded"  # or a flat folder of face images, e.g. the course's hw2_data/face/train
 seed = 0
@@ -23,8 +34,8 @@ labels_csv = None  # with a face folder: the CSV of attributes, e.g. hw2_data/fa
 attribute = None   # with a face folder: the binary attribute to condition on, e.g. "Smiling"
 epochs = None      # None keeps the profile's value
 batch_size = None
-"""),
-    ("code", """
+
+# %%
 from helpers.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
@@ -50,57 +61,57 @@ if data != EMBEDDED and attribute is None:
     raise ValueError("data= is a face folder: ACGAN needs class labels, so give attribute= (e.g. 'Smiling') "
                      "and labels_csv= (e.g. hw2_data/face/train.csv)")
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed, attribute=attribute)
-"""),
-    ("code", """
+
+# %%
 with timer.phase("data"):
     domain = load_gan_data(data, config, seed, labels_csv=labels_csv, attribute=attribute)
 train, held_out = domain.train, domain.test
 class_names = [str(d) for d in range(10)] if data == EMBEDDED else [f"not {attribute}", attribute]
 n_classes = len(class_names)
 print(f"{domain.name}: {len(train)} training images, {len(held_out)} held-out; classes: {', '.join(class_names)}")
-"""),
-    ("md", """
-## Model
 
-The DCGAN networks of the GAN notebook, with two changes: the generator multiplies its noise by a learned
-embedding of the requested class, and the discriminator has a second head of class logits. Both networks add
-the cross-entropy of the class to their usual loss (the discriminator on real and generated images, the
-generator on its own).
-"""),
-    ("code", """
+# %% [markdown]
+# ## Model
+#
+# The DCGAN networks of the GAN notebook, with two changes: the generator multiplies its noise by a learned
+# embedding of the requested class, and the discriminator has a second head of class logits. Both networks add
+# the cross-entropy of the class to their usual loss (the discriminator on real and generated images, the
+# generator on its own).
+
+# %%
 acgan = build_acgan(config, train.channels, n_classes, device)
 print(acgan.generator)
 print(acgan.discriminator)
-"""),
-    ("code", """
+
+# %%
 with timer.phase("training"):
     history, checkpoint = run_acgan(acgan, train, config, device=device, seed=seed,
                                     checkpoint_dir=Path(out_dir) / "checkpoints")
 fig = loss_curves({"adversarial losses": {k: history[k] for k in ("d_loss", "g_loss")},
                    "auxiliary class loss": {k: history[k] for k in ("aux_loss_real", "aux_loss_generated")}})
 save_figure(fig, out_dir, "loss_curves")
-"""),
-    ("md", """
-## The same noise under each label
 
-Each row is one noise vector; each column asks for one class.
-"""),
-    ("code", """
+# %% [markdown]
+# ## The same noise under each label
+#
+# Each row is one noise vector; each column asks for one class.
+
+# %%
 grid = same_noise_grid(acgan.generator, n_classes, rows=10, seed=seed)
 fig = sample_grids({"ACGAN: one noise vector per row, one class per column": as_uint8(grid)}, nrow=n_classes,
                    column_labels=class_names)
 save_figure(fig, out_dir, "same_noise_grid")
-"""),
-    ("md", """
-## Does the generator obey the label?
 
-**Auxiliary accuracy**: the discriminator's class head on held-out real images and on generated images
-(against the requested label). **Label agreement**: the suite's independent digit classifier (trained once
-on the real training images, cached under `reports/_judge/`) against the requested label. The auxiliary
-head was trained together with the generator, so it can be fooled in the generator's favour; the
-independent classifier cannot.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Does the generator obey the label?
+#
+# **Auxiliary accuracy**: the discriminator's class head on held-out real images and on generated images
+# (against the requested label). **Label agreement**: the suite's independent digit classifier (trained once
+# on the real training images, cached under `reports/_judge/`) against the requested label. The auxiliary
+# head was trained together with the generator, so it can be fooled in the generator's favour; the
+# independent classifier cannot.
+
+# %%
 with timer.phase("grading"):
     judge = load_judge(train, cache_dir=Path(out_dir).parent / "_judge", device=device, seed=seed,
                        profile=profile, held_out=held_out)
@@ -120,27 +131,25 @@ display(pd.DataFrame(table).T.rename(columns={"aux_accuracy": "auxiliary head ac
                                               "label_agreement": "suite classifier agrees with the label"})
         .style.format("{:.1%}"))
 display(pd.DataFrame({"suite classifier agrees": per_class}).T.style.format("{:.0%}"))
-"""),
-    ("md", """
-## Observations
-"""),
-    ("code", """
+
+# %% [markdown]
+# ## Observations
+
+# %%
 worst = min(per_class, key=per_class.get)
 display(Markdown(
     f"- The independent classifier reads the requested class on **{table['generated']['label_agreement']:.1%}** of "
     f"the generated images (it reads real held-out images correctly {table['real']['label_agreement']:.1%} of the "
-    f"time); the weakest class is **{worst}** at {per_class[worst]:.0%}.\\n"
+    f"time); the weakest class is **{worst}** at {per_class[worst]:.0%}.\n"
     f"- The discriminator's auxiliary head is {table['generated']['aux_accuracy']:.1%} accurate on generated images and "
     f"{table['real']['aux_accuracy']:.1%} on real held-out ones"
     + (": it finds the generated images easier to classify than real ones, as ACGAN's generator is trained to "
        "make its class obvious to this head." if table['generated']['aux_accuracy'] > table['real']['aux_accuracy']
        else ".")))
-"""),
-    ("code", """
+
+# %%
 metrics_path = write_metrics(
     out_dir, notebook="acgan", profile=profile, data=data, device=device,
     params={"seed": seed, "attribute": attribute, **as_dict(config)}, results={"acgan": table},
     timings=timer.as_dict(), extra={"checkpoint": str(checkpoint), "per_class_agreement": per_class})
 print(f"wrote {metrics_path}")
-"""),
-]

@@ -1,16 +1,27 @@
-"""The DDPM notebook's cells (unconditional diffusion, and DCGAN vs DDPM)."""
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: dlcv-report (.venv)
+#     language: python
+#     name: dlcv-report
+# ---
 
-CELLS = [
-    ("md", """
-# Denoising diffusion (DDPM), and DCGAN vs DDPM
+# %% [markdown]
+# # Denoising diffusion (DDPM), and DCGAN vs DDPM
+#
+# *DLCV HW2 P2 (unconditional part) and the course's DDPM report.* A denoising diffusion probabilistic model
+# (Ho et al., 2020) learns to undo a fixed 1000-step noising process: a UNet predicts the noise added to an
+# image at step t, and sampling runs the process backwards from pure noise. How close do its samples come to
+# the real digits, and how do they compare with a DCGAN trained on the same images: fidelity (FID), diversity
+# and the price paid at sampling time?
 
-*DLCV HW2 P2 (unconditional part) and the course's DDPM report.* A denoising diffusion probabilistic model
-(Ho et al., 2020) learns to undo a fixed 1000-step noising process: a UNet predicts the noise added to an
-image at step t, and sampling runs the process backwards from pure noise. How close do its samples come to
-the real digits, and how do they compare with a DCGAN trained on the same images: fidelity (FID), diversity
-and the price paid at sampling time?
-"""),
-    ("parameters", """
+# %% tags=["parameters"]
 profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
 data = "embedded"  # or a flat image folder: MNIST digits, or the course's anime faces (hw2_data/face/train)
 seed = 0
@@ -19,8 +30,8 @@ epochs = None      # None keeps the profile's value
 batch_size = None
 gan_metrics = None  # the GAN notebook's metrics.json; None: <out_dir>/../gan/metrics.json
 inception_weights = None  # path to pytorch-fid's pt_inception-2015-12-05-6726825d.pth; None: torch's cache
-"""),
-    ("code", """
+
+# %%
 from helpers.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
@@ -51,19 +62,19 @@ overrides = {"epochs": epochs, "batch_size": batch_size}
 profile, config, device = prepare_run(DdpmConfig, profile, overrides, seed)
 gan_metrics = gan_metrics or str(Path(out_dir).parent / "gan" / "metrics.json")
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
-"""),
-    ("md", """
-## Data and grading
 
-The GAN notebook's images, so that both notebooks are graded alike: on the embedded data, scikit-learn's
-1,797 handwritten digits (several jittered renderings each), split by handwritten sample into training and
-held-out images. The UNet sees them resized to `image_size`; its samples are resized back before grading.
-**Classifier FID** is the Frechet distance between generated and held-out real images in the feature space
-of the suite's digit classifier (trained once on the real training images, cached under `reports/_judge/`);
-it is not comparable with Inception FID, which is added when pytorch-fid's weights file is present.
-**Diversity** is the entropy of the digits the classifier sees (2.30 nats when all ten are equally common).
-"""),
-    ("code", """
+# %% [markdown]
+# ## Data and grading
+#
+# The GAN notebook's images, so that both notebooks are graded alike: on the embedded data, scikit-learn's
+# 1,797 handwritten digits (several jittered renderings each), split by handwritten sample into training and
+# held-out images. The UNet sees them resized to `image_size`; its samples are resized back before grading.
+# **Classifier FID** is the Frechet distance between generated and held-out real images in the feature space
+# of the suite's digit classifier (trained once on the real training images, cached under `reports/_judge/`);
+# it is not comparable with Inception FID, which is added when pytorch-fid's weights file is present.
+# **Diversity** is the entropy of the digits the classifier sees (2.30 nats when all ten are equally common).
+
+# %%
 with timer.phase("data"):
     domain = load_images(data, config.data_image_size, config.data_copies, seed)
 train, held_out = domain.train, domain.test
@@ -73,29 +84,29 @@ with timer.phase("judge"):
                               profile=profile)
 print(inception_status(inception_weights))
 print(f"{domain.name}: {len(train)} training images, {len(held_out)} held-out")
-"""),
-    ("md", """
-## The UNet
 
-Residual blocks with the time step's sinusoidal embedding added inside each block, self-attention at the
-lowest resolutions, skip connections from the down path to the up path. An exponential moving average of the
-weights (`torch.optim.swa_utils.AveragedModel`) is kept during training; the samples come from it.
-"""),
-    ("code", """
+# %% [markdown]
+# ## The UNet
+#
+# Residual blocks with the time step's sinusoidal embedding added inside each block, self-attention at the
+# lowest resolutions, skip connections from the down path to the up path. An exponential moving average of the
+# weights (`torch.optim.swa_utils.AveragedModel`) is kept during training; the samples come from it.
+
+# %%
 unet = build_unet(config, train.channels)
 print(unet)
 print(f"{count_parameters(unet) / 1e6:.2f} M parameters")
-"""),
-    ("md", """
-## Training
 
-The simple DDPM loss: the mean squared error between the noise added at a random step t of the T = 1000
-step linear schedule (beta from 1e-4 to 0.02) and the UNet's prediction of it. A checkpoint is written after
-every epoch under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. The checkpoint
-carries a record of the UNet and of the sampler graded below, so `python -m helpers.predict ddpm` can draw
-images from it (with the EMA weights) without this notebook.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Training
+#
+# The simple DDPM loss: the mean squared error between the noise added at a random step t of the T = 1000
+# step linear schedule (beta from 1e-4 to 0.02) and the UNet's prediction of it. A checkpoint is written after
+# every epoch under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. The checkpoint
+# carries a record of the UNet and of the sampler graded below, so `python -m helpers.predict ddpm` can draw
+# images from it (with the EMA weights) without this notebook.
+
+# %%
 with timer.phase("training"):
     checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "ddpm", config=training_fields(config), data=data,
                                  seed=seed, images=len(train), size=config.data_image_size)
@@ -104,14 +115,14 @@ with timer.phase("training"):
 print(f"trained in {trained.seconds:.0f} s")
 fig = loss_curves({"DDPM (noise MSE)": trained.history}, keys=["loss"])
 save_figure(fig, out_dir, "loss_curve")
-"""),
-    ("md", """
-## Samples
 
-16 samples drawn with `grid_sampler` (the DDPM's own ancestral sampler in the cpu profile), and the first of
-the `eval_samples` images that are graded below, drawn with `fid_sampler`.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Samples
+#
+# 16 samples drawn with `grid_sampler` (the DDPM's own ancestral sampler in the cpu profile), and the first of
+# the `eval_samples` images that are graded below, drawn with `fid_sampler`.
+
+# %%
 with timer.phase("sampling"):
     shown, shown_seconds, _ = generate(trained, 16, sampler=config.grid_sampler, batch_size=config.sample_batch,
                                        device=device, seed=derive_seed(seed, "grid"))
@@ -122,17 +133,17 @@ graded = to_float(as_uint8(resize(graded, size)))  # to the data's size, which t
 fig = image_grid({f"{config.grid_sampler} ({shown_seconds:.0f} s for 16)": as_uint8(resize(shown, size)),
                   f"{config.fid_sampler} (graded)": as_uint8(graded[:16])})
 save_figure(fig, out_dir, "samples")
-"""),
-    ("md", """
-## DCGAN vs DDPM
 
-The DCGAN row comes from the GAN notebook when its `metrics.json` was made with the same profile, data and
-seed; otherwise a DCGAN is trained here with the GAN notebook's settings. Every row is graded against the
-same held-out images; **real** is real training images against them (the floor that finite samples of the
-true distribution reach); **real-resampled** is the same real images taken down to the UNet's `image_size`
-and back up, the floor of a perfect DDPM at that resolution.
-"""),
-    ("code", """
+# %% [markdown]
+# ## DCGAN vs DDPM
+#
+# The DCGAN row comes from the GAN notebook when its `metrics.json` was made with the same profile, data and
+# seed; otherwise a DCGAN is trained here with the GAN notebook's settings. Every row is graded against the
+# same held-out images; **real** is real training images against them (the floor that finite samples of the
+# true distribution reach); **real-resampled** is the same real images taken down to the UNet's `image_size`
+# and back up, the floor of a perfect DDPM at that resolution.
+
+# %%
 with timer.phase("grading"):
     table = {"ddpm": {**grade(graded, reference, judge, device=device, inception_weights=inception_weights),
                       "seconds_per_100": 100 * graded_seconds / len(graded)}}
@@ -154,26 +165,26 @@ columns = {"fid_classifier": "classifier FID", "recognised": "recognised", "betw
            "diversity": "diversity (nats)", "seconds_per_100": "sampling s / 100 images", "fid_inception": "Inception FID"}
 pd.DataFrame(table).T.rename(columns=columns).style.format({"recognised": "{:.1%}", "between two digits": "{:.1%}"},
                                                            precision=3, na_rep="-")
-"""),
-    ("code", """
+
+# %%
 predict = predict_entry("ddpm", checkpoint, output="output/ddpm", truth="embedded" if data == "embedded" else data)
 display(Markdown(predict_markdown(predict)))
-"""),
-    ("code", """
+
+# %%
 panels = {f"DDPM ({config.fid_sampler})": as_uint8(graded[:16])}
 if dcgan_samples is not None:
     panels["DCGAN"] = as_uint8(dcgan_samples[:16])
 panels["real"] = as_uint8(real[:16])
 fig = image_grid(panels)
 save_figure(fig, out_dir, "dcgan_vs_ddpm")
-"""),
-    ("md", """
-## Observations
-"""),
-    ("code", """
+
+# %% [markdown]
+# ## Observations
+
+# %%
 display(Markdown(ddpm_observations(table, dcgan_source)))
-"""),
-    ("code", """
+
+# %%
 metrics_path = write_metrics(
     out_dir, notebook="ddpm", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)},
@@ -181,5 +192,3 @@ metrics_path = write_metrics(
     extra={"predict": predict, "dcgan_source": dcgan_source, "judge_accuracy": None if judge is None else judge.accuracy,
            "training_s": round(trained.seconds, 1)})
 print(f"wrote {metrics_path}")
-"""),
-]

@@ -1,17 +1,28 @@
-"""The classification notebook's cells."""
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: dlcv-report (.venv)
+#     language: python
+#     name: dlcv-report
+# ---
 
-CELLS = [
-    ("md", """
-# Image classification: a CNN from scratch vs ResNet18, and how the features form
+# %% [markdown]
+# # Image classification: a CNN from scratch vs ResNet18, and how the features form
+#
+# *DLCV HW1 P1.* Two classifiers of the same images: **model A**, a small CNN trained from scratch, and
+# **model B**, torchvision's ResNet18 adapted to small images (initialised from ImageNet weights when the
+# weights file is available, else from scratch; the table says which). Both train with Adam and a LambdaLR
+# schedule: linear warm-up, then linear decay. Model A's penultimate features of the validation images are
+# saved during training at the first, a middle and the last epoch and embedded with PCA and t-SNE: do the
+# classes separate as training goes on?
 
-*DLCV HW1 P1.* Two classifiers of the same images: **model A**, a small CNN trained from scratch, and
-**model B**, torchvision's ResNet18 adapted to small images (initialised from ImageNet weights when the
-weights file is available, else from scratch; the table says which). Both train with Adam and a LambdaLR
-schedule: linear warm-up, then linear decay. Model A's penultimate features of the validation images are
-saved during training at the first, a middle and the last epoch and embedded with PCA and t-SNE: do the
-classes separate as training goes on?
-"""),
-    ("parameters", """
+# %% tags=["parameters"]
 profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
 data = "embedded"  # or the course's p1_data folder: <data>/train_50/<label>_<idx>.png, <data>/val_50/...
 seed = 0
@@ -20,8 +31,8 @@ epochs_a = None    # None keeps the profile's value
 epochs_b = None
 batch_size = None
 pretrained = None  # model B: "auto" (ImageNet file if in the torch cache, else scratch) | "imagenet" | "none" | a path
-"""),
-    ("code", """
+
+# %%
 from helpers.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
@@ -48,15 +59,15 @@ overrides = {"epochs_a": epochs_a, "epochs_b": epochs_b, "batch_size": batch_siz
 profile, config, device = prepare_run(ClassificationConfig, profile, overrides, seed)
 init = resolve_pretrained(config.pretrained)  # a missing file asked for stops here, naming it
 hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed, model_b_initialisation=init.description)
-"""),
-    ("md", """
-## Data
 
-On the embedded data: `digits-m`, the MNIST-M stand-in (scikit-learn's handwritten digits blended with photo
-crops), all 1,797 base digits, split by base digit into training and validation images. With `data=<folder>`:
-the course's class folders, each file named `<label>_<idx>.png`.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Data
+#
+# On the embedded data: `digits-m`, the MNIST-M stand-in (scikit-learn's handwritten digits blended with photo
+# crops), all 1,797 base digits, split by base digit into training and validation images. With `data=<folder>`:
+# the course's class folders, each file named `<label>_<idx>.png`.
+
+# %%
 with timer.phase("data"):
     domain = load_classification_data(config, data, seed)
 classes = [str(c) for c in range(n_classes(domain))]
@@ -65,32 +76,32 @@ display(pd.DataFrame([{"data": domain.name, "training images": len(domain.train)
                      ).set_index("data"))
 fig = image_grid({f"class {c}": domain.train.images[domain.train.labels == c][:16] for c in range(min(len(classes), 4))})
 save_figure(fig, out_dir, "samples")
-"""),
-    ("md", """
-## Models
 
-**Model A**: convolution blocks (5x5 convolution, batch normalisation, ReLU, 2x2 max-pool) and a classifier
-with two hidden layers; the last hidden layer is the feature that the PCA and t-SNE below embed.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Models
+#
+# **Model A**: convolution blocks (5x5 convolution, batch normalisation, ReLU, 2x2 max-pool) and a classifier
+# with two hidden layers; the last hidden layer is the feature that the PCA and t-SNE below embed.
+
+# %%
 print(build_model_a(config, domain))
-"""),
-    ("md", """
-**Model B**: torchvision's ResNet18. ImageNet's stem (7x7 convolution with stride 2, then a max-pool) would
-shrink a 28-32 px image to 7-8 px before the first residual block, so the stem convolution strides 1 (it keeps
-its 7x7 size and, with ImageNet weights, its filters); `stem="cifar"` also drops the max-pool. The last layer
-becomes a linear layer to this data's classes.
-"""),
-    ("code", """
-print(build_model_b(config, domain, init))
-"""),
-    ("md", """
-## Learning-rate schedule
 
-A `LambdaLR` stepped once per epoch: the rate rises linearly over the first `warmup_epochs`, then falls
-linearly towards zero at the last epoch.
-"""),
-    ("code", """
+# %% [markdown]
+# **Model B**: torchvision's ResNet18. ImageNet's stem (7x7 convolution with stride 2, then a max-pool) would
+# shrink a 28-32 px image to 7-8 px before the first residual block, so the stem convolution strides 1 (it keeps
+# its 7x7 size and, with ImageNet weights, its filters); `stem="cifar"` also drops the max-pool. The last layer
+# becomes a linear layer to this data's classes.
+
+# %%
+print(build_model_b(config, domain, init))
+
+# %% [markdown]
+# ## Learning-rate schedule
+#
+# A `LambdaLR` stepped once per epoch: the rate rises linearly over the first `warmup_epochs`, then falls
+# linearly towards zero at the last epoch.
+
+# %%
 import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(5, 2.6))
@@ -103,23 +114,23 @@ ax.set_ylabel("learning rate")
 ax.grid(alpha=0.3)
 ax.legend(fontsize=8)
 save_figure(fig, out_dir, "learning_rate")
-"""),
-    ("md", """
-## Training
 
-Checkpoints are saved after every epoch under `out_dir/checkpoints/` (with model A's feature snapshots);
-running the notebook again with the same parameters resumes or reuses them.
-"""),
-    ("code", """
+# %% [markdown]
+# ## Training
+#
+# Checkpoints are saved after every epoch under `out_dir/checkpoints/` (with model A's feature snapshots);
+# running the notebook again with the same parameters resumes or reuses them.
+
+# %%
 with timer.phase("model A"):
     a = train_model_a(config, domain, data=data, seed=seed, device=device, out_dir=out_dir)
 with timer.phase("model B"):
     b = train_model_b(config, domain, init, data=data, seed=seed, device=device, out_dir=out_dir)
-"""),
-    ("md", """
-## Results: validation accuracy
-"""),
-    ("code", """
+
+# %% [markdown]
+# ## Results: validation accuracy
+
+# %%
 accuracy = {"model-a": {"validation": round(a.accuracy, 4)}, "model-b": {"validation": round(b.accuracy, 4)}}
 table = pd.DataFrame([
     {"model": "model-a", "architecture": "CNN from scratch", "initialisation": "random",
@@ -128,28 +139,28 @@ table = pd.DataFrame([
      "epochs": config.epochs_b, "validation accuracy": b.accuracy},
 ]).set_index("model")
 table.style.format({"validation accuracy": "{:.1%}"})
-"""),
-    ("code", """
+
+# %%
 trained = {"model-a": a, "model-b": b}
 chosen = best_model({name: t.accuracy for name, t in trained.items()})  # a tie goes to model A
 deliverable_entry = predict_entry("classification", trained[chosen].checkpoint, input="hw1_data/p1_data/val_50",
                                   output="pred.csv", truth="hw1_data/p1_data/val_50")
 display(Markdown(f"The deliverable is **{chosen}**, the model with the better validation accuracy; its prediction "
-                 f"CSV has one row `filename,label` per image of the input folder.\\n\\n" + predict_markdown(deliverable_entry)))
-"""),
-    ("code", """
+                 f"CSV has one row `filename,label` per image of the input folder.\n\n" + predict_markdown(deliverable_entry)))
+
+# %%
 fig = curves({"model A": a.history, "model B": b.history}, ["loss", "train accuracy", "validation accuracy"],
              ylabel="accuracy", ylim=(0, 1))
 save_figure(fig, out_dir, "training_curves")
-"""),
-    ("md", """
-## Model A's features over training: PCA and t-SNE
 
-The penultimate features of the same validation images, saved at the first, a middle and the last epoch,
-coloured by class. Under each t-SNE panel: the cross-validated 5-nearest-neighbour accuracy of the classes
-in the 2-D embedding (how well the picture separates them).
-"""),
-    ("code", """
+# %% [markdown]
+# ## Model A's features over training: PCA and t-SNE
+#
+# The penultimate features of the same validation images, saved at the first, a middle and the last epoch,
+# coloured by class. Under each t-SNE panel: the cross-validated 5-nearest-neighbour accuracy of the classes
+# in the 2-D embedding (how well the picture separates them).
+
+# %%
 labels = domain.test.labels.numpy()
 with timer.phase("PCA and t-SNE"):
     embeddings = {label: embed(f"{label} epoch ({epoch + 1})", features, labels, points=config.tsne_points, seed=seed)
@@ -157,11 +168,11 @@ with timer.phase("PCA and t-SNE"):
 fig = embedding_grid(embedding_panels(list(embeddings.values()), classes), ncols=len(embeddings))
 save_figure(fig, out_dir, "features_over_epochs")
 tsne_knn = {label: {"accuracy": None if math.isnan(e.knn) else round(e.knn, 4)} for label, e in embeddings.items()}
-"""),
-    ("md", """
-## Observations
-"""),
-    ("code", """
+
+# %% [markdown]
+# ## Observations
+
+# %%
 first, middle, last = (embeddings[k] for k in ("first", "middle", "last"))
 better = {"model-a": "model A", "model-b": "model B"}[chosen]
 trend = ("separate the classes more as training goes on" if last.knn > first.knn + 0.01 else
@@ -176,13 +187,11 @@ display(Markdown(f'''
   {last.pca_knn:.1%}: t-SNE, which keeps neighbourhoods, shows the classes {"more" if last.knn > last.pca_knn else "no more"}
   apart than the best linear view.
 '''))
-"""),
-    ("code", """
+
+# %%
 metrics_path = write_metrics(
     out_dir, notebook="classification", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config), "model_b_initialisation": init.description},
     results={"accuracy": accuracy, "tsne_knn": tsne_knn}, timings=timer.as_dict(),
     extra={"predict": deliverable_entry})
 print(f"wrote {metrics_path}")
-"""),
-]

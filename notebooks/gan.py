@@ -1,0 +1,245 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: dlcv-report (.venv)
+#     language: python
+#     name: dlcv-report
+# ---
+
+# %% [markdown]
+# # GANs: DCGAN, WGAN, WGAN-GP and SNGAN, and mode collapse
+#
+# *DLCV HW2 P1, HW3 P1-P2; ML2020 HW11.* Four ways to train the same generator on the same images for the
+# same number of epochs: **DCGAN** (Radford et al., 2016; binary cross-entropy, Adam), **WGAN** (Arjovsky et
+# al., 2017; a critic without sigmoid, weight clipping, RMSProp), **WGAN-GP** (Gulrajani et al., 2017; a
+# gradient penalty instead of clipping, layer norm instead of batch norm in the critic) and **SNGAN** (Miyato
+# et al., 2018; spectral norm on every discriminator layer, hinge loss). Which gives the best digits, by how
+# much, and which trains steadily? Then a configuration that collapses onto a few modes, and a mitigation.
+
+# %% tags=["parameters"]
+profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+data = "embedded"  # or a flat folder of face images, e.g. the course's hw2_data/face/train (64x64 crops)
+seed = 0
+out_dir = "../reports/gan"
+methods = None     # e.g. ["dcgan", "sngan"]; None: all four
+epochs = None      # None keeps the profile's value
+batch_size = None
+latent_code = None  # values of the categorical latent code (InfoGAN); 0: z alone, as in the papers; None: the profile's
+inception_weights = None  # path to pytorch-fid's pt_inception-2015-12-05-6726825d.pth; None: torch's cache
+
+# %%
+from helpers.runtime import PhaseTimer
+
+timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
+
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from helpers.config import as_dict, prepare_run
+from helpers.data import to_float
+from helpers.deliverables.example import predict_entry, predict_markdown
+from helpers.generative.config import GanConfig
+from helpers.generative.fid import inception_status
+from helpers.generative.gan_data import load_gan_data
+from helpers.generative.gan_experiment import (N_SHOWN, GanJob, best_method, diversity, gan_observations, grade,
+                                               real_floor, run_gans)
+from helpers.generative.gan_methods import build_gan
+from helpers.generative.judge import judge_if_labelled
+from helpers.generative.mode_collapse import COLLAPSE_RUNS, collapse_gan
+from helpers.plots import loss_curves, sample_grids, save_figure
+from helpers.report.metrics import write_metrics
+from helpers.report.tables import hyperparameters
+
+overrides = {"methods": tuple(methods) if methods else None, "epochs": epochs, "batch_size": batch_size,
+             "latent_code": latent_code}
+profile, config, device = prepare_run(GanConfig, profile, overrides, seed)
+hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
+
+# %% [markdown]
+# ## Data
+#
+# On the embedded data: scikit-learn's 1,797 handwritten digits rendered at the generator's size (several
+# jittered renderings of each), split by handwritten sample into training images and held-out images. The
+# held-out images are the reference every FID is measured against. With `data=<folder>` the GANs train on
+# that folder's images (e.g. the course's face crops).
+
+# %%
+with timer.phase("data"):
+    domain = load_gan_data(data, config, seed)
+train, held_out = domain.train, domain.test
+print(f"{domain.name}: {len(train)} training images, {len(held_out)} held-out, "
+      f"{train.channels} channel(s) of {config.image_size}x{config.image_size}")
+fig = sample_grids({"real training images": train.images[:N_SHOWN]})
+save_figure(fig, out_dir, "real")
+
+# %% [markdown]
+# ## How the samples are graded
+#
+# **Classifier FID**: the Frechet distance between generated and held-out real images in the feature space
+# of the suite's own digit classifier (a small CNN trained once on the real training images and cached under
+# `reports/_judge/`). Its numbers compare methods with each other and with the **real-vs-real floor** (real
+# training images against the same held-out images): they are not Inception FIDs and cannot be compared with
+# published FIDs. **Recognised**: the share of samples the classifier names with confidence >= 0.9.
+# **Between two digits**: the share it reads as a mix of two digits (the top class below 0.9, the top two
+# together at least 0.9). **Inception FID** (pytorch-fid) is added when its weights file is present.
+
+# %%
+with timer.phase("judge"):
+    judge = judge_if_labelled(train, held_out, cache_dir=Path(out_dir).parent / "_judge", device=device, seed=seed,
+                              profile=profile)
+print(inception_status(inception_weights))
+reference = to_float(held_out.images)
+
+# %% [markdown]
+# ## Models
+#
+# The same generator for every method (DCGAN layout: a linear layer to a 4x4 map, then transposed
+# convolutions). The discriminators differ only in normalisation: batch norm (DCGAN, WGAN), layer norm
+# (WGAN-GP) and spectral norm (SNGAN). Printed once per method:
+#
+# **The latent code.** Beside the 100-d noise z every generator reads a categorical code of `latent_code` values
+# (10 in the cpu profile), one-hot, and every discriminator has a second head (InfoGAN's Q, Chen et al. 2016) that must tell
+# which code a generated image was drawn with; both networks minimise its cross-entropy (`info_weight`), on top of
+# their method's own loss. The code is read off z (the bin of its first coordinate among `latent_code` equally
+# likely bins), so one noise vector still fixes one image. Why: a generator is a continuous map from the noise to
+# images, so wherever it draws a 3 next to an 8 it also draws the images in between. With z alone, DCGAN's
+# samples levelled off at 61-65% recognised whatever the width, epochs, learning rates or regulariser tried, and
+# 26% of them read as a mix of two digits; the code gives the generator a discontinuous input to switch between
+# digits with (77% recognised in the same 8 epochs). `latent_code=0` trains the papers' networks with z alone; the
+# gpu profile does, so that its DCGAN generator is the reference printout (Linear(100 -> 8192) and four transposed
+# convolutions at 64x64x3).
+
+# %%
+for method in config.methods:
+    gan = build_gan(method, config, train.channels, "cpu")
+    print(f"===== {method} =====\n{gan.generator}\n{gan.discriminator}\n")
+
+# %% [markdown]
+# ## Training
+#
+# The budget is the same for every method: the same number of epochs over the same images, one batch of real
+# images per discriminator (critic) step. WGAN takes `n_critic` = 5 critic steps per generator step, as in its
+# paper; WGAN-GP `wgan_gp_n_critic` (its paper: 5; here 1, because five left its generator too few updates
+# in this budget). Four departures from the papers, measured in the cpu profile and listed in the table of
+# settings above: the latent code (see Models), a small batch (`batch_size`, 16 in the cpu profile: the cost per image on a CPU falls little
+# with bigger batches, so smaller ones give more updates), a generator learning rate `g_lr_ratio` times the discriminator's for the Adam methods
+# (a two time-scale update rule, Heusel et al. 2017), and samples drawn from an exponential moving average of
+# the generator's weights (`ema_decay`). A checkpoint is written after every epoch
+# under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. Each checkpoint carries a record
+# of its generator, so `python -m helpers.predict gan` can draw images from it without this notebook.
+# On a CPU the runs (the mode-collapse experiment's two included) train `processes` at a time, each process with
+# its share of the threads: networks this small do not spread well over threads, so on 2 cores two processes of
+# one thread each get through 1.7 times as many steps per second as one process of two threads. Each run starts
+# from a seed of its own name, so its numbers do not depend on which runs train beside it or before it (one thread
+# or two differ only by floating-point rounding). Where bfloat16 is native (a recent GPU, or a CPU with AVX-512 BF16)
+# the forward passes run under bfloat16 autocast (`bf16`), about 1.25x faster on this CPU; weights, optimisers,
+# losses and sampling stay float32.
+
+# %%
+jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), config.epochs, data)
+        for method in config.methods}
+if judge is not None:  # the two runs of the mode-collapse experiment (its section below) train alongside
+    jobs |= {name: GanJob(partial(collapse_gan, name, config, train.channels, device), config.collapse_budget, data)
+             for name in COLLAPSE_RUNS}
+with timer.phase("training"):
+    trained = run_gans(jobs, train, config, device=device, seed=seed, checkpoint_dir=Path(out_dir) / "checkpoints",
+                       judge=judge, processes=config.processes)
+runs = {method: trained[method] for method in config.methods}
+print(", ".join(f"{name}: {run.seconds:.0f} s" for name, run in trained.items()))
+
+# %% [markdown]
+# ## Samples: the first 32 images of one fixed noise batch
+
+# %%
+fig = sample_grids({name: run.shown for name, run in runs.items()})
+save_figure(fig, out_dir, "samples")
+
+# %% [markdown]
+# ## Loss curves
+#
+# Discriminator (critic) and generator loss per epoch, and the share of recognised samples after each epoch.
+# The WGAN critic's loss is minus its estimate of the Wasserstein distance.
+
+# %%
+fig = loss_curves({name: run.history for name, run in runs.items()}, keys=["d_loss", "g_loss"], ncols=4)
+save_figure(fig, out_dir, "loss_curves")
+if judge is not None:
+    fig = loss_curves({"recognised share of 256 samples": {name: run.history["recognised"] for name, run in runs.items()}},
+                      ncols=1)
+    save_figure(fig, out_dir, "recognised_over_epochs")
+
+# %% [markdown]
+# ## FID table
+
+# %%
+with timer.phase("grading"):
+    samples_table = {name: grade(run.samples, reference, judge, device=device, inception_weights=inception_weights)
+                     for name, run in runs.items()}
+    samples_table["real"] = grade(real_floor(train, reference, config.eval_samples, seed), reference, judge,
+                                  device=device, inception_weights=inception_weights)
+columns = {"fid_classifier": "classifier FID (lower is better)", "recognised": "recognised",
+           "between_digits": "between two digits", "fid_inception": "Inception FID"}
+shown = pd.DataFrame(samples_table).T.rename(columns=columns).rename(index={"real": "real vs real (floor)"})
+print(f"{config.eval_samples} samples per method (8-bit, as saved), against {len(reference)} held-out real images")
+shown.style.format({"recognised": "{:.1%}", "between two digits": "{:.1%}"}, precision=2)
+
+# %%
+# The deliverable: the best method's generator (lowest classifier FID; lowest Inception FID without a classifier).
+best = best_method(samples_table)
+predict = predict_entry("gan", runs[best].checkpoint, output="output/gan",
+                        truth="embedded" if data == "embedded" else data)
+display(Markdown(f"The best method here is **{best}**.\n\n" + predict_markdown(predict)))
+
+# %% [markdown]
+# ## Mode collapse
+#
+# A generator *collapses* when it covers only a few modes of the data, at worst one image for every noise
+# vector. The collapsing configuration is the original minimax GAN (Goodfellow et al., 2014): the generator
+# minimises the saturating loss log(1 - D(G(z))), against a spectrally normalised discriminator that learns
+# five times faster. Once the discriminator confidently rejects every sample, the saturating loss gives the
+# generator almost no gradient, and it settles on a few outputs. The mitigation keeps the networks, the Adam
+# settings, the learning rates and the number of steps, and changes only the objective to WGAN-GP's
+# (Wasserstein loss with a gradient penalty), whose generator gradient does not vanish when the critic wins.
+# **Diversity** is the entropy of the digits the classifier sees in the samples (2.30 nats when all ten are
+# equally common, 0 when every sample is the same digit); **mean feature distance** is the average distance
+# between two samples in the classifier's feature space (0 when all samples are the same image).
+
+# %%
+collapse = None
+if judge is not None:
+    with timer.phase("mode collapse"):
+        collapse_runs = {name: trained[name] for name in COLLAPSE_RUNS}
+        collapse = {name: diversity(judge, run.samples) for name, run in collapse_runs.items()}
+    fig = sample_grids({f"{name}: diversity {collapse[name]['diversity']:.2f}": run.shown[:16]
+                        for name, run in collapse_runs.items()})
+    save_figure(fig, out_dir, "mode_collapse")
+    display(pd.DataFrame(collapse).T.rename(columns={"diversity": "diversity (nats)",
+                                                     "feature_spread": "mean feature distance"}).style.format(precision=2))
+else:
+    print("no digit classifier on these images: the mode-collapse experiment needs it to measure diversity")
+
+# %% [markdown]
+# ## Observations
+
+# %%
+display(Markdown(gan_observations(samples_table, collapse, {name: run.history for name, run in runs.items()})))
+
+# %%
+results = {"samples": samples_table}
+if collapse is not None:
+    results["mode_collapse"] = collapse
+metrics_path = write_metrics(
+    out_dir, notebook="gan", profile=profile, data=data, device=device,
+    params={"seed": seed, **as_dict(config)}, results=results, timings=timer.as_dict(),
+    extra={"predict": predict, "checkpoints": {name: str(run.checkpoint) for name, run in runs.items()},
+           "judge_accuracy": None if judge is None else judge.accuracy})
+print(f"wrote {metrics_path}")
