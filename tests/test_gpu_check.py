@@ -51,14 +51,14 @@ def test_a_notebook_without_metrics_is_not_counted_as_ran(folders):
     assert not check.ok and check.figure.startswith("no metrics.json")
 
 
-def test_key_figure_prefers_the_listed_cell_then_the_first_number():
+def test_key_figure_is_the_first_of_the_results_tables_else_the_first_number():
     metrics = {"results": {"acgan": {"real": {"aux_accuracy": 0.9, "label_agreement": None},
                                      "generated": {"aux_accuracy": 0.5, "label_agreement": 0.931}}}}
-    assert gpu_check.key_figure("acgan", metrics) == "acgan / generated / label_agreement = 0.931"
+    assert gpu_check.key_figure("acgan", metrics) == "label agreement 93.1%"
     assert gpu_check.key_figure("other", metrics) == "acgan / real / aux_accuracy = 0.9"
     assert gpu_check.key_figure("other", {"results": {}}) == "no figure in metrics.json"
     dann = {"results": {"accuracy": {"source-only": {"m->s": 0.2}, "dann": {"m->s": 0.4, "m->u": 0.9}}}}
-    assert gpu_check.key_figure("dann", dann) == "accuracy / dann / m->s = 0.4"  # the row's first column
+    assert gpu_check.key_figure("dann", dann) == "source-only m->s 20.0%"
 
 
 def test_every_notebook_has_a_short_budget_of_its_own_parameters():

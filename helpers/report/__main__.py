@@ -2,6 +2,7 @@
 
     python -m helpers.report run dann --profile smoke --data embedded --reports reports
     python -m helpers.report combine --reports reports dann gan ...
+    python -m helpers.report results --reports reports     (the README's results table, Markdown)
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 
 from helpers.report.combine import build_report
 from helpers.report.execute import KERNEL, execute_notebook
+from helpers.report.results import results_table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     combine.add_argument("names", nargs="+", help="notebook names")
     combine.add_argument("--reports", default="reports")
     combine.add_argument("--output", default=None, help="default: <reports>/report.html")
+    results = commands.add_parser("results", help="print the results table of a run's metrics.json files (Markdown)")
+    results.add_argument("--reports", default="reports")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -39,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 1
         print(f"wrote {path}")
+    elif args.command == "results":
+        try:
+            print(results_table(args.reports))
+        except FileNotFoundError as error:
+            print(error, file=sys.stderr)
+            return 1
     else:
         print(f"wrote {build_report(args.reports, args.names, args.output)}")
     return 0

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.report.results import key_figures
+
 # A few epochs each: all nine within about ten minutes on one GPU. The mode-collapse runs of gan follow
 # ``epochs`` (GanConfig.collapse_budget); ddpm reuses gan's DCGAN row and adda dann's, as in a report.
 SHORT_BUDGET: dict[str, dict] = {
@@ -27,18 +29,6 @@ SHORT_BUDGET: dict[str, dict] = {
     "byol": {"pretrain_epochs": 2, "finetune_epochs": 2},
     "segmentation": {"epochs": 2},
 }
-# (table, row, column) of each notebook's key figure, column None: the row's first; a notebook not listed, or
-# whose cell is missing, shows its first number.
-KEY_FIGURES: dict[str, tuple[str, str, str | None]] = {
-    "acgan": ("acgan", "generated", "label_agreement"),
-    "conditional_diffusion": ("per_digit", "overall", "accuracy"),
-    "dann": ("accuracy", "dann", None),
-    "adda": ("accuracy", "adda", None),
-    "byol": ("accuracy", "C", "validation"),
-    "segmentation": ("miou", "deeplabv3", "mean"),
-}
-
-
 @dataclass
 class Check:
     notebook: str
@@ -51,16 +41,11 @@ class Check:
 
 
 def key_figure(name: str, metrics: dict) -> str:
-    """``table / row / column = value`` of the notebook's key figure in its metrics.json."""
-    results = metrics.get("results", {})
-    if name in KEY_FIGURES:
-        table, row, column = KEY_FIGURES[name]
-        columns = results.get(table, {}).get(row, {})
-        column = column if column is not None else next(iter(columns), None)
-        value = columns.get(column)
-        if isinstance(value, (int, float)):
-            return f"{table} / {row} / {column} = {value:.4g}"
-    for table, rows in results.items():
+    """The notebook's first key figure (:mod:`helpers.report.results`), else its first number."""
+    figures = key_figures(name, metrics)
+    if figures:
+        return figures[0]
+    for table, rows in metrics.get("results", {}).items():
         for row, columns in rows.items():
             for column, value in columns.items():
                 if isinstance(value, (int, float)):
