@@ -7,7 +7,7 @@ PNGs, the forward passes, writing the output), the wall time and images per seco
   - segmentation: masks for the embedded digit-scenes validation canvases (64x64 PNGs);
   - conditional_diffusion: the 100-per-digit export (1,000 images) with DDIM 50 steps.
 A problem whose metrics.json names no checkpoint is skipped with the reason. Best of ``--repeat``.
-Hardware: the 2-core CPU machine of DESIGN.md (torch 2.14.1), ``--threads`` torch threads.
+Hardware: the 2-core CPU machine of docs/design.md (torch 2.14.1), ``--threads`` torch threads.
 Run: .venv/bin/python bench/predict_throughput.py [--reports reports] [--threads 2] [--repeat 2]
 Got (2026-11-24, cpu-profile checkpoints, 2 threads, idle machine): dann 3,056 images/s (450 images);
 segmentation (DeepLabV3, 64x64) 236 images/s; conditional_diffusion 100 per digit, DDIM 50: 89 s, 11.2 images/s.

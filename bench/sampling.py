@@ -5,7 +5,7 @@ the share of samples that the suite's digit classifier reads as the requested di
 each sampler over the first one.
 Model: the conditional_diffusion notebook's (its checkpoint under reports/conditional_diffusion/checkpoints is
 reused when it was trained with the same profile and seed; otherwise the model is trained first).
-Hardware: the 2-core CPU machine of DESIGN.md (torch 2.14.1), cpu profile.
+Hardware: the 2-core CPU machine of docs/design.md (torch 2.14.1), cpu profile.
 Run: .venv/bin/python bench/sampling.py [--profile cpu] [--per-digit 10] [--w 2] [--threads N]
 Got (2026-11-24, 2 cores shared with other jobs, see the closing note of issue 5): see README "Results".
 """

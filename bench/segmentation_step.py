@@ -3,7 +3,7 @@
 Measures: seconds per training step (forward, loss, backward, Adam) and images per second, median of
 ``--steps`` steps after one warm-up step, for each model, with the profile's batch size and image size,
 at the given number of torch threads; also the multiply-accumulates per image (forward).
-Hardware: the 2-core CPU machine of DESIGN.md (torch 2.14.1).
+Hardware: the 2-core CPU machine of docs/design.md (torch 2.14.1).
 Run: .venv/bin/python bench/segmentation_step.py [--profile cpu] [--threads 2] [--steps 8]
 Got (2026-11-24, cpu profile, batch 32, 64x64, machine shared, load ~5-8): see the closing note of issue 8.
 """

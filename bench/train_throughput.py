@@ -2,7 +2,7 @@
 bare PyTorch loop of the same model, batch and data, for the DANN step and the DCGAN step.
 
 Measures: images per second of each (DANN: source + target images; DCGAN: real images), and their ratio
-(goal >= 0.97). Hardware: the 2-core CPU machine of DESIGN.md (torch 2.14.1), cpu profiles.
+(goal >= 0.97). Hardware: the 2-core CPU machine of docs/design.md (torch 2.14.1), cpu profiles.
 Run: .venv/bin/python bench/train_throughput.py [--steps 120] [--repeats 3] [--only dann|dcgan] [--device cuda]
 With ``--device cuda`` the gpu profile's settings are used, both loops keep their data on the GPU, the clock stops
 after a synchronisation, and the helpers' loop is run once more under ``torch.cuda.set_sync_debug_mode("warn")``

@@ -2,7 +2,7 @@
 
 Measures: seconds to embed 10,000 x 512 clustered features (10 Gaussian clusters), and the 5-nearest-
 neighbour class accuracy of each 2-D embedding (goal: openTSNE >= 2.5x faster, kNN within 2 points).
-Hardware: the 2-core CPU machine of DESIGN.md; both with n_jobs=2, perplexity 30, seed 0.
+Hardware: the 2-core CPU machine of docs/design.md; both with n_jobs=2, perplexity 30, seed 0.
 Run: .venv/bin/python bench/tsne.py [--n 10000] [--dims 512]
 Got (2026-11-23, 2 cores): see the closing note of the foundation issue.
 """

@@ -8,7 +8,7 @@ from helpers.data.embedded import EMBEDDED_DOMAINS, embedded_domains
 from helpers.data.images import Domain, ImageSet, to_float, to_uint8
 
 EMBEDDED = "embedded"
-# The course data set each embedded domain stands in for (DESIGN.md).
+# The course data set each embedded domain stands in for (docs/design.md).
 COURSE_NAME = {"digits-m": "mnistm", "digits-s": "svhn", "digits-u": "usps"}
 
 __all__ = ["COURSE_DOMAINS", "COURSE_NAME", "EMBEDDED", "EMBEDDED_DOMAINS", "DataLayoutError", "Domain",

@@ -1,4 +1,4 @@
-"""The embedded digit domains, built offline from what scikit-learn ships (DESIGN.md, 'Embedded data').
+"""The embedded digit domains, built offline from what scikit-learn ships (docs/design.md, 'Embedded data').
 
 - ``digits``: the 1,797 handwritten 8x8 digits of ``load_digits``, resized, gray (the MNIST stand-in).
 - ``digits-m``: the MNIST-M recipe: |photo crop - digit| per channel, with ``load_sample_images`` photos.

@@ -1,4 +1,4 @@
-"""The embedded segmentation data set ``digit-scenes`` (DESIGN.md, 'Embedded data').
+"""The embedded segmentation data set ``digit-scenes`` (docs/design.md, 'Embedded data').
 
 Each canvas is a crop of scikit-learn's sample photos prepared as the ``digits-m`` backgrounds are (zoomed,
 flipped, channels permuted, pulled towards mid-gray), with a few handwritten digits placed in distinct cells

@@ -13,7 +13,7 @@ from helpers.report.metrics import atomic_write_text, read_metrics
 from helpers.report.references import beside_references
 from helpers.report.render import notebook_body
 
-# The order of the course reports (DESIGN.md, 'Problems').
+# The order of the course reports (docs/design.md, 'Problems').
 NOTEBOOK_ORDER = ("gan", "acgan", "ddpm", "conditional_diffusion", "dann", "adda", "classification", "byol",
                   "segmentation")
 

@@ -1,4 +1,4 @@
-"""``reports/<name>/metrics.json``: the one file the summary table and the tests read (DESIGN.md, Contracts).
+"""``reports/<name>/metrics.json``: the one file the summary table and the tests read (docs/design.md, Contracts).
 
     notebook, profile, data, params, results {table: {row: {column: number}}}, timings {total_s, ...}, env
 """
