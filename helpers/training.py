@@ -112,9 +112,10 @@ def fit(
                 counts[key] = counts.get(key, 0) + 1
             bar.update()
             if (i + 1) % read_every == 0:
-                _check_finite(name, sums, epoch, read_from, i)
+                means = _check_finite(name, sums, epoch, read_from, i)
                 read_from = i + 1
-        means = _check_finite(name, sums, epoch, read_from, len(epoch_batches) - 1)
+        if read_from < len(epoch_batches) or not sums:  # else the last window's read holds the epoch's sums
+            means = _check_finite(name, sums, epoch, read_from, len(epoch_batches) - 1)
         for key, value in means.items():
             history.setdefault(key, []).append(value / counts[key])
         for scheduler in schedulers.values():

@@ -108,6 +108,10 @@ def test_losses_are_read_on_the_host_once_per_window_not_every_step(monkeypatch)
     monkeypatch.undo()
     assert len(history["a"]) == 2
     assert len(reads) == 2 * 3  # per epoch: after steps 50 and 100, and at its end (120)
+    reads.clear()
+    monkeypatch.setattr(torch.Tensor, "tolist", lambda self, _o=torch.Tensor.tolist: reads.append(1) or _o(self))
+    again = fit(step, lambda: Batches(100), name="reads", epochs=1, modules={}, optimizers={}, read_every=50)
+    assert len(reads) == 2 and len(again["a"]) == 1  # an epoch ending on a window's end is not read twice
 
 
 def test_checkpoint_write_is_atomic_and_damage_is_reported(tmp_path):
