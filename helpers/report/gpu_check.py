@@ -29,6 +29,8 @@ SHORT_BUDGET: dict[str, dict] = {
     "byol": {"pretrain_epochs": 2, "finetune_epochs": 2},
     "segmentation": {"epochs": 2},
 }
+
+
 @dataclass
 class Check:
     notebook: str

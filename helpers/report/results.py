@@ -31,13 +31,13 @@ FIGURES: dict[str, list[tuple[str, str, str, str | None]]] = {
     "byol": [(f"setting {s}", "accuracy", s, "validation") for s in "ABCDE"],
     "segmentation": [("FCN32s mIoU", "miou", "fcn32s", "mean"), ("DeepLabV3 mIoU", "miou", "deeplabv3", "mean")],
 }
-FRACTIONS = ("accuracy", "recognised", "agreement", "mIoU", "setting", "source-only", "DANN", "ADDA", "model")
+# Figures that are fractions (shown as percentages): every cell of these tables, and these columns anywhere.
+FRACTION_TABLES = ("accuracy", "miou", "per_digit")
+FRACTION_COLUMNS = ("accuracy", "recognised", "label_agreement", "aux_accuracy")
 
 
-def figure_text(label: str, value: float) -> str:
-    if any(word in label for word in FRACTIONS) and "FID" not in label:
-        return f"{label} {100 * value:.1f}%"
-    return f"{label} {value:.3g}"
+def figure_text(label: str, value: float, fraction: bool) -> str:
+    return f"{label} {100 * value:.1f}%" if fraction else f"{label} {value:.3g}"
 
 
 def key_figures(name: str, metrics: dict) -> list[str]:
@@ -48,7 +48,8 @@ def key_figures(name: str, metrics: dict) -> list[str]:
         picked = columns.items() if column is None else [(None, columns.get(column))]
         for key, value in picked:
             if isinstance(value, (int, float)):
-                out.append(figure_text(label if key is None else f"{label} {key}", value))
+                fraction = table in FRACTION_TABLES or (column or key) in FRACTION_COLUMNS
+                out.append(figure_text(label if key is None else f"{label} {key}", value, fraction))
     return out
 
 
