@@ -16,13 +16,13 @@ from pathlib import Path
 
 import torch
 
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.data import load_domains, to_float
-from helpers.diffusion_config import SAMPLER_ROWS, ConditionalDiffusionConfig
-from helpers.diffusion_experiment import checkpoint_path, digit_labels, generate, train_diffusion, training_fields
-from helpers.diffusion_report import grade_conditional
-from helpers.generative.judge import load_judge
-from helpers.runtime import derive_seed
+from helpers.diffusion.config import SAMPLER_ROWS, ConditionalDiffusionConfig
+from helpers.diffusion.experiment import checkpoint_path, digit_labels, generate, train_diffusion, training_fields
+from helpers.diffusion.analysis import grade_conditional
+from helpers.grading.judge import load_judge
+from helpers.core.runtime import derive_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 

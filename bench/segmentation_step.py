@@ -16,10 +16,10 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.segmentation.config import MODELS, SegmentationConfig
-from helpers.segmentation.models import build_model
-from helpers.segmentation.train import segmentation_loss
+from helpers.segmentation.networks import build_model
+from helpers.segmentation.experiment import segmentation_loss
 
 
 def main() -> None:

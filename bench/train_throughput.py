@@ -1,4 +1,4 @@
-"""Training throughput: the helpers' loop (helpers.training.fit + batches + the method's step) against a
+"""Training throughput: the helpers' loop (helpers.core.training.fit + batches + the method's step) against a
 bare PyTorch loop of the same model, batch and data, for the DANN step and the DCGAN step.
 
 Measures: images per second of each (DANN: source + target images; DCGAN: real images), and their ratio
@@ -23,14 +23,14 @@ import torch.nn.functional as F
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import build_dann, dann_step
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.data import load_domains, to_float
 from helpers.data.batches import Batches, PairedBatches
-from helpers.generative import gan_losses
-from helpers.generative.config import GanConfig
-from helpers.generative.gan_methods import build_gan
-from helpers.models.domain import grl_lambda
-from helpers.training import fit
+from helpers.gans import losses as gan_losses
+from helpers.gans.config import GanConfig
+from helpers.gans.methods import build_gan
+from helpers.adaptation.networks import grl_lambda
+from helpers.core.training import fit
 
 
 class FirstSteps:

@@ -1,4 +1,4 @@
-"""t-SNE: openTSNE (the suite's choice, helpers.embedding.tsne) against scikit-learn's TSNE.
+"""t-SNE: openTSNE (the suite's choice, helpers.core.embedding.tsne) against scikit-learn's TSNE.
 
 Measures: seconds to embed 10,000 x 512 clustered features (10 Gaussian clusters), and the 5-nearest-
 neighbour class accuracy of each 2-D embedding (goal: openTSNE >= 2.5x faster, kNN within 2 points).
@@ -14,7 +14,7 @@ import time
 import numpy as np
 from sklearn.manifold import TSNE
 
-from helpers.embedding import knn_accuracy, tsne
+from helpers.core.embedding import knn_accuracy, tsne
 
 
 def clustered_features(n: int, dims: int, classes: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -16,12 +16,12 @@ from helpers.data import EMBEDDED, embedded_domains
 from helpers.data.batches import Batches
 from helpers.data.course import DataLayoutError, decode
 from helpers.data.images import Domain, ImageSet, to_float
-from helpers.generative.gan_experiment import grade as gan_grade
-from helpers.generative.judge import Judge, class_entropy
+from helpers.gans.experiment import grade as gan_grade
+from helpers.grading.judge import Judge, class_entropy
 from helpers.models.dcgan import Discriminator, Generator, init_weights
 from helpers.report.metrics import earlier_results
-from helpers.runtime import derive_seed
-from helpers.training import History, fit
+from helpers.core.runtime import derive_seed
+from helpers.core.training import History, fit
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 
@@ -95,7 +95,7 @@ def gan_samples(generator: Generator, n: int, seed: int) -> tuple[torch.Tensor, 
 
 def grade(samples: torch.Tensor, reference: torch.Tensor, judge: Judge | None, *, device: torch.device | str,
           inception_weights: str | None = None) -> dict[str, float]:
-    """The GAN table's columns (:func:`helpers.generative.gan_experiment.grade`) and, with a judge, the
+    """The GAN table's columns (:func:`helpers.gans.experiment.grade`) and, with a judge, the
     diversity of the classes it reads."""
     row = gan_grade(samples, reference, judge, device=device, inception_weights=inception_weights)
     if judge is not None:

@@ -36,7 +36,7 @@ epochs = None      # None keeps the profile's value
 batch_size = None
 
 # %%
-from helpers.runtime import PhaseTimer
+from helpers.core.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
@@ -45,14 +45,14 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.config import as_dict, prepare_run
+from helpers.core.config import as_dict, prepare_run
 from helpers.data import EMBEDDED, to_float
-from helpers.generative.acgan import build_acgan, class_balanced_samples, run_acgan, same_noise_grid
-from helpers.generative.config import AcganConfig
-from helpers.generative.gan_data import load_gan_data
-from helpers.generative.gan_experiment import as_uint8
-from helpers.generative.judge import label_agreement, load_judge
-from helpers.plots import loss_curves, sample_grids, save_figure
+from helpers.gans.acgan import build_acgan, class_balanced_samples, run_acgan, same_noise_grid
+from helpers.gans.config import AcganConfig
+from helpers.gans.data import load_gan_data
+from helpers.gans.experiment import as_uint8
+from helpers.grading.judge import label_agreement, load_judge
+from helpers.core.plots import loss_curves, sample_grids, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 

@@ -35,7 +35,7 @@ batch_size = None
 pairs = None       # e.g. ["digits-m->digits-s"]; None: the profile's three pairs
 
 # %%
-from helpers.runtime import PhaseTimer
+from helpers.core.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
@@ -48,9 +48,9 @@ from helpers.adaptation.common import feature_extractor
 from helpers.adaptation.config import AddaConfig
 from helpers.adaptation.experiment import earlier_dann_row, run_method
 from helpers.adaptation.pairs import domain_table, load_pairs
-from helpers.config import as_dict, prepare_run
-from helpers.deliverables.adaptation import pairs_entry, pairs_markdown
-from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
+from helpers.core.config import as_dict, prepare_run
+from helpers.adaptation.deliverable import pairs_entry, pairs_markdown
+from helpers.core.plots import embedding_grid, image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 

@@ -39,7 +39,7 @@ label_fraction = None   # share of the fine-tuning set's labels used (the course
 settings = None         # e.g. ["A", "C", "E"] (needed when the course data has no mini/train.csv)
 
 # %%
-from helpers.runtime import PhaseTimer
+from helpers.core.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
@@ -48,11 +48,11 @@ import math
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.config import as_dict, prepare_run
+from helpers.core.config import as_dict, prepare_run
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.deliverables.representation import best_model
-from helpers.evaluation import apply
-from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
+from helpers.representation.deliverable import best_model
+from helpers.core.evaluation import apply
+from helpers.core.plots import embedding_grid, image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 from helpers.representation.analysis import embed, embedding_panels

@@ -33,7 +33,7 @@ batch_size = None
 pretrained = None  # model B: "auto" (ImageNet file if in the torch cache, else scratch) | "imagenet" | "none" | a path
 
 # %%
-from helpers.runtime import PhaseTimer
+from helpers.core.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
@@ -42,10 +42,10 @@ import math
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.config import as_dict, prepare_run
+from helpers.core.config import as_dict, prepare_run
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.deliverables.representation import best_model
-from helpers.plots import embedding_grid, image_grid, save_figure
+from helpers.representation.deliverable import best_model
+from helpers.core.plots import embedding_grid, image_grid, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 from helpers.representation.analysis import curves, embed, embedding_panels, learning_rates

@@ -34,7 +34,7 @@ sampler = None     # e.g. "ddim-50" or "ddpm-1000"
 per_digit = None   # samples graded per digit
 
 # %%
-from helpers.runtime import PhaseTimer
+from helpers.core.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
@@ -44,21 +44,21 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from helpers.config import as_dict, prepare_run
+from helpers.core.config import as_dict, prepare_run
 from helpers.data import EMBEDDED, load_domains, to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.deliverables.generative import conditional_record
-from helpers.diffusion_config import ConditionalDiffusionConfig
-from helpers.diffusion_experiment import (build_unet, checkpoint_path, digit_labels, generate, train_diffusion,
+from helpers.gans.deliverable import conditional_record
+from helpers.diffusion.config import ConditionalDiffusionConfig
+from helpers.diffusion.experiment import (build_unet, checkpoint_path, digit_labels, generate, train_diffusion,
                                           training_fields)
-from helpers.diffusion_report import (as_uint8, conditional_observations, for_judge, grade_conditional, per_digit as
-                                      per_digit_table, reverse_figure, subset_per_digit, sweep_figure)
-from helpers.generative.judge import label_agreement, load_judge
-from helpers.models.unet import count_parameters
-from helpers.plots import image_grid, loss_curves, save_figure
+from helpers.diffusion.analysis import (as_uint8, conditional_observations, for_judge, grade_conditional,
+                                        per_digit as per_digit_table, reverse_figure, subset_per_digit, sweep_figure)
+from helpers.grading.judge import label_agreement, load_judge
+from helpers.diffusion.networks import count_parameters
+from helpers.core.plots import image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
-from helpers.runtime import derive_seed
+from helpers.core.runtime import derive_seed
 
 overrides = {"epochs": epochs, "batch_size": batch_size, "w": w, "sampler": sampler, "per_digit": per_digit}
 profile, config, device = prepare_run(ConditionalDiffusionConfig, profile, overrides, seed)

@@ -32,7 +32,7 @@ gan_metrics = None  # the GAN notebook's metrics.json; None: <out_dir>/../gan/me
 inception_weights = None  # path to pytorch-fid's pt_inception-2015-12-05-6726825d.pth; None: torch's cache
 
 # %%
-from helpers.runtime import PhaseTimer
+from helpers.core.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
@@ -41,22 +41,21 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.config import as_dict, prepare_run
+from helpers.core.config import as_dict, prepare_run
 from helpers.data import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.deliverables.generative import ddpm_record
-from helpers.diffusion_config import DdpmConfig
+from helpers.gans.deliverable import ddpm_record
+from helpers.diffusion.config import DdpmConfig
 from helpers.dcgan_reference import dcgan_row, grade, load_images, real_floor
-from helpers.diffusion_experiment import (build_unet, checkpoint_path, generate, resize, train_diffusion,
-                                          training_fields)
-from helpers.diffusion_report import as_uint8, ddpm_observations
-from helpers.generative.fid import inception_status
-from helpers.generative.judge import judge_if_labelled
-from helpers.models.unet import count_parameters
-from helpers.plots import image_grid, loss_curves, save_figure
+from helpers.diffusion.experiment import build_unet, checkpoint_path, generate, resize, train_diffusion, training_fields
+from helpers.diffusion.analysis import as_uint8, ddpm_observations
+from helpers.grading.fid import inception_status
+from helpers.grading.judge import judge_if_labelled
+from helpers.diffusion.networks import count_parameters
+from helpers.core.plots import image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
-from helpers.runtime import derive_seed
+from helpers.core.runtime import derive_seed
 
 overrides = {"epochs": epochs, "batch_size": batch_size}
 profile, config, device = prepare_run(DdpmConfig, profile, overrides, seed)

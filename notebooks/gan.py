@@ -34,7 +34,7 @@ latent_code = None  # values of the categorical latent code (InfoGAN); 0: z alon
 inception_weights = None  # path to pytorch-fid's pt_inception-2015-12-05-6726825d.pth; None: torch's cache
 
 # %%
-from helpers.runtime import PhaseTimer
+from helpers.core.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
@@ -44,18 +44,18 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.config import as_dict, prepare_run
+from helpers.core.config import as_dict, prepare_run
 from helpers.data import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.generative.config import GanConfig
-from helpers.generative.fid import inception_status
-from helpers.generative.gan_data import load_gan_data
-from helpers.generative.gan_experiment import (N_SHOWN, GanJob, best_method, diversity, gan_observations, grade,
-                                               real_floor, run_gans)
-from helpers.generative.gan_methods import build_gan
-from helpers.generative.judge import judge_if_labelled
-from helpers.generative.mode_collapse import COLLAPSE_RUNS, collapse_gan
-from helpers.plots import loss_curves, sample_grids, save_figure
+from helpers.gans.config import GanConfig
+from helpers.grading.fid import inception_status
+from helpers.gans.data import load_gan_data
+from helpers.gans.experiment import (N_SHOWN, GanJob, best_method, diversity, gan_observations, grade, real_floor,
+                                     run_gans)
+from helpers.gans.methods import build_gan
+from helpers.grading.judge import judge_if_labelled
+from helpers.gans.mode_collapse import COLLAPSE_RUNS, collapse_gan
+from helpers.core.plots import loss_curves, sample_grids, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 

@@ -32,17 +32,17 @@ lr = None
 backbone = None    # "narrow" (the cpu profile's) or "reference" (VGG16 and ResNet50, the gpu profile's)
 
 # %%
-from helpers.runtime import PhaseTimer
+from helpers.core.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.config import as_dict, prepare_run
+from helpers.core.config import as_dict, prepare_run
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.deliverables.segmentation import better_result
-from helpers.plots import loss_curves, save_figure
+from helpers.segmentation.deliverable import better_result
+from helpers.core.plots import loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 from helpers.segmentation.analysis import (examples_figure, miou_curves, miou_frame, miou_results, observations,
@@ -50,8 +50,8 @@ from helpers.segmentation.analysis import (examples_figure, miou_curves, miou_fr
 from helpers.segmentation.config import MODELS, SegmentationConfig
 from helpers.segmentation.data import load_segmentation
 from helpers.segmentation.masks import write_masks
-from helpers.segmentation.models import build_model, weights_note
-from helpers.segmentation.train import predict, train_segmenter
+from helpers.segmentation.networks import build_model, weights_note
+from helpers.segmentation.experiment import predict, train_segmenter
 
 overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "backbone": backbone}
 profile, config, device = prepare_run(SegmentationConfig, profile, overrides, seed)

@@ -7,10 +7,10 @@ from helpers.adaptation.adda import SOURCE, TARGET, AddaDiscriminator, adda_step
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import AddaConfig
 from helpers.adaptation.experiment import run_method
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.data import load_domains
-from helpers.evaluation import accuracy
-from helpers.models.digit_cnn import FeatureExtractor
+from helpers.core.evaluation import accuracy
+from helpers.core.digit_cnn import FeatureExtractor
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_dann_em_adds_the_target_entropy_and_is_dann_without_it(pair):
 def test_dann_row_is_reused_only_from_a_matching_dann_run(tmp_path):
     from helpers.adaptation.config import DannConfig
     from helpers.adaptation.experiment import earlier_dann_row
-    from helpers.config import as_dict
+    from helpers.core.config import as_dict
     from helpers.report.metrics import write_metrics
 
     row = {"digits-m->digits-s": 0.8, "digits-m->digits-u": 0.7}

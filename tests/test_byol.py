@@ -8,12 +8,12 @@ from torchvision.transforms.v2.functional import rgb_to_grayscale
 
 from helpers.data.images import ImageSet
 from helpers.representation.byol import BYOL, embedding_std, regression_loss, target_decay
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.representation.config import PHOTO_RECIPE, ByolConfig
-from helpers.runtime import derive_seed
-from helpers.models.digit_cnn import standardize
+from helpers.core.runtime import derive_seed
+from helpers.core.digit_cnn import standardize
 from helpers.representation import settings as settings_module
-from helpers.representation.models import Polarity
+from helpers.representation.networks import Polarity
 from helpers.representation.settings import (SETTINGS, ByolData, feature_width, finetune, label_subset,
                                              random_backbone)
 

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from helpers.adaptation.config import DannConfig
-from helpers.config import as_dict, make_config, resolve_profile
+from helpers.core.config import as_dict, make_config, resolve_profile
 
 
 def test_auto_is_cpu_without_cuda_and_gpu_with_it(no_profile_env, monkeypatch):
@@ -55,7 +55,7 @@ def test_as_dict_is_json_friendly():
 
 
 def test_prepare_run_resolves_builds_seeds_and_picks_the_device(monkeypatch):
-    from helpers.config import prepare_run
+    from helpers.core.config import prepare_run
 
     monkeypatch.setenv("DLCV_PROFILE", "smoke")
     profile, config, device = prepare_run(DannConfig, "auto", {"epochs": 3}, seed=4)

@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from helpers.checkpoint import load_checkpoint, save_checkpoint
+from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.deliverables.files import image_files, read_csv, read_image, staged_folder, write_csv
 from helpers.deliverables.problems import PROBLEMS, problem
@@ -17,7 +17,7 @@ from helpers.deliverables.record import DeliverableError, deliverable, read_deli
 from helpers.deliverables.scores import csv_accuracy
 from helpers.predict import default_checkpoint, main as predict_main, predict
 from helpers.evaluate import main as evaluate_main
-from helpers.training import fit
+from helpers.core.training import fit
 
 
 def tiny_fit(checkpoint, epochs=1, record=None):

@@ -6,24 +6,24 @@ import pytest
 import torch
 from PIL import Image
 
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.data import EMBEDDED, load_domains, to_float
 from helpers.dcgan_reference import grade as ddpm_grade
 from helpers.deliverables.files import save_image
-from helpers.deliverables.generative import conditional_record, ddpm_record, gan_record
+from helpers.gans.deliverable import conditional_record, ddpm_record, gan_record
 from helpers.deliverables.record import DeliverableError
-from helpers.diffusion_config import ConditionalDiffusionConfig, DdpmConfig
-from helpers.diffusion_experiment import digit_labels, generate, resize, train_diffusion
-from helpers.diffusion_report import as_uint8, for_judge, per_digit
+from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
+from helpers.diffusion.experiment import digit_labels, generate, resize, train_diffusion
+from helpers.diffusion.analysis import as_uint8, for_judge, per_digit
 from helpers.evaluate import evaluate
-from helpers.generative.config import GanConfig
-from helpers.generative.gan_data import load_gan_data
-from helpers.generative.gan_experiment import grade as gan_grade
-from helpers.generative.gan_experiment import run_gan
-from helpers.generative.gan_methods import build_gan
-from helpers.generative.judge import JUDGE_STEPS, judge_if_labelled, load_judge
+from helpers.gans.config import GanConfig
+from helpers.gans.data import load_gan_data
+from helpers.gans.experiment import grade as gan_grade
+from helpers.gans.experiment import run_gan
+from helpers.gans.methods import build_gan
+from helpers.grading.judge import JUDGE_STEPS, judge_if_labelled, load_judge
 from helpers.predict import main, predict
-from helpers.runtime import derive_seed
+from helpers.core.runtime import derive_seed
 
 JUDGE_CACHE = Path("reports") / "_judge"  # where the notebooks (from the repository root) and evaluate find it
 

@@ -9,8 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from helpers.config import make_config
-from helpers.deliverables.representation import best_model, image_folder
+from helpers.core.config import make_config
+from helpers.representation.deliverable import best_model, image_folder
 from helpers.evaluate import evaluate
 from helpers.predict import main, predict
 from helpers.representation.classification import load_classification_data, train_model_a, train_model_b

@@ -1,4 +1,4 @@
-"""helpers/deliverables/segmentation.py: masks from a checkpoint, mIoU from mask folders, the same numbers as the notebook."""
+"""helpers/segmentation/deliverable.py: masks from a checkpoint, mIoU from mask folders, the same numbers as the notebook."""
 import json
 
 import numpy as np
@@ -6,11 +6,11 @@ import pytest
 import torch
 from PIL import Image
 
-from helpers.checkpoint import load_checkpoint, save_checkpoint
-from helpers.config import make_config
+from helpers.core.checkpoint import load_checkpoint, save_checkpoint
+from helpers.core.config import make_config
 from helpers.data.scenes import SCENE_CLASSES
 from helpers.deliverables.record import DeliverableError, read_deliverable
-from helpers.deliverables.segmentation import evaluate_masks
+from helpers.segmentation.deliverable import evaluate_masks
 from helpers.evaluate import evaluate
 from helpers.evaluate import main as evaluate_main
 from helpers.predict import main as predict_main
@@ -19,7 +19,7 @@ from helpers.segmentation.config import SegmentationConfig
 from helpers.segmentation.data import load_segmentation
 from helpers.segmentation.masks import LAND_COVER, palette_of, write_masks
 from helpers.segmentation.metrics import confusion_matrix, miou_table
-from helpers.segmentation.train import train_segmenter
+from helpers.segmentation.experiment import train_segmenter
 
 CPU = torch.device("cpu")
 LAND = palette_of(tuple(LAND_COVER))
@@ -204,7 +204,7 @@ def test_evaluate_reads_digit_scenes_masks(tmp_path):
 def test_the_deliverable_is_the_model_with_the_higher_miou_deeplab_on_a_tie():
     from types import SimpleNamespace
 
-    from helpers.deliverables.segmentation import better_result
+    from helpers.segmentation.deliverable import better_result
 
     fcn, deeplab = (SimpleNamespace(name=n, miou={"mean": 0.5}) for n in ("fcn32s", "deeplabv3"))
     assert better_result([fcn, deeplab]) is deeplab

@@ -5,10 +5,10 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.data.images import ImageSet
-from helpers.diffusion import diffusion_loss, drop_labels, make_schedule, q_sample
-from helpers.evaluation import accuracy, apply, check_device
+from helpers.diffusion.process import diffusion_loss, drop_labels, make_schedule, q_sample
+from helpers.core.evaluation import accuracy, apply, check_device
 from helpers.representation.config import ByolConfig
 from helpers.representation.settings import random_backbone
 

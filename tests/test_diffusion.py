@@ -1,11 +1,9 @@
-"""helpers.diffusion: the noise math, tested on models whose right answer is known."""
+"""helpers.diffusion.process: the noise math, tested on models whose right answer is known."""
 import pytest
 import torch
 
-from helpers.diffusion import (
-    ddim_step, ddim_timesteps, ddpm_step, diffusion_loss, drop_labels, guided_eps, make_schedule, parse_sampler,
-    q_sample, sample, sample_steps,
-)
+from helpers.diffusion.process import (ddim_step, ddim_timesteps, ddpm_step, diffusion_loss, drop_labels, guided_eps,
+                                       make_schedule, parse_sampler, q_sample, sample, sample_steps)
 
 
 def test_q_sample_matches_the_closed_form():

@@ -2,11 +2,11 @@
 import pytest
 import torch
 
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.data.images import ImageSet
-from helpers.diffusion_config import ConditionalDiffusionConfig, DdpmConfig
-from helpers.diffusion_experiment import digit_labels, generate, per_digit_accuracy, resize, train_diffusion
-from helpers.models.unet import UNet
+from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
+from helpers.diffusion.experiment import digit_labels, generate, per_digit_accuracy, resize, train_diffusion
+from helpers.diffusion.networks import UNet
 
 
 def tiny_set(n=40, channels=1, size=12):
@@ -35,7 +35,7 @@ def test_unet_keeps_the_shape_with_and_without_classes(size, mults, attention):
 
 
 def test_a_checkpoint_saved_mid_training_resumes_to_the_same_weights(tmp_path, monkeypatch):
-    import helpers.diffusion_experiment as experiment
+    import helpers.diffusion.experiment as experiment
 
     data, config = tiny_set(), tiny_config(epochs=2)  # 40 images, batch 8: 5 steps per epoch
     straight = train_diffusion(config, data, conditional=True, name="run", seed=3, checkpoint=tmp_path / "a.pt")
@@ -112,7 +112,7 @@ def test_every_sweep_row_samples_in_full_batches_of_the_grids_size(profile):
 
 
 def test_bf16_autocast_trains_and_samples_in_mixed_precision_and_is_part_of_the_checkpoint_identity():
-    from helpers.diffusion_experiment import autocast_bf16, training_fields
+    from helpers.diffusion.experiment import autocast_bf16, training_fields
 
     model = UNet(3, 12, 8, (1, 2), num_classes=10, attention_resolution=6).eval()
     x, t, y = torch.randn(4, 3, 12, 12), torch.tensor([0, 10, 500, 999]), torch.tensor([0, 1, 2, 10])
@@ -133,7 +133,7 @@ def test_bf16_autocast_trains_and_samples_in_mixed_precision_and_is_part_of_the_
 
 
 def test_bf16_is_on_by_default_only_where_bfloat16_is_native(monkeypatch):
-    import helpers.diffusion_config as diffusion_config
+    import helpers.diffusion.config as diffusion_config
     monkeypatch.setattr(diffusion_config, "bfloat16_is_native", lambda: False)
     assert diffusion_config.ConditionalDiffusionConfig().bf16 is False
     monkeypatch.setattr(diffusion_config, "bfloat16_is_native", lambda: True)

@@ -1,11 +1,11 @@
-"""helpers.diffusion_report: the DCGAN row of the DDPM comparison (reused or trained) and the observations."""
+"""helpers.diffusion.analysis: the DCGAN row of the DDPM comparison (reused or trained) and the observations."""
 import torch
 
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.data.images import ImageSet
 from helpers.dcgan_reference import dcgan_row
-from helpers.diffusion_config import DdpmConfig
-from helpers.diffusion_report import conditional_observations, subset_per_digit
+from helpers.diffusion.config import DdpmConfig
+from helpers.diffusion.analysis import conditional_observations, subset_per_digit
 from helpers.report.metrics import write_metrics
 
 

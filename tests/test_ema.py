@@ -1,10 +1,10 @@
-"""helpers.ema.WeightAverage: torch's AveragedModel's numbers, without a host read per update."""
+"""helpers.core.ema.WeightAverage: torch's AveragedModel's numbers, without a host read per update."""
 import pytest
 import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from helpers.ema import WeightAverage
+from helpers.core.ema import WeightAverage
 
 
 def network():

@@ -1,9 +1,9 @@
-"""The Frechet distance of helpers/generative/fid.py: pytorch-fid's value without pytorch-fid's SciPy call."""
+"""The Frechet distance of helpers/grading/fid.py: pytorch-fid's value without pytorch-fid's SciPy call."""
 import numpy as np
 import pytest
 import scipy.linalg
 
-from helpers.generative.fid import frechet_distance, trace_sqrt_product
+from helpers.grading.fid import frechet_distance, trace_sqrt_product
 
 # pytorch-fid 0.3.0's calculate_frechet_distance on the means and np.cov covariances of fixed_features()
 # (Python 3.11, NumPy 2.4.6, SciPy 1.17.1, the last SciPy whose sqrtm takes its disp=); with the sets

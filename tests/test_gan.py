@@ -3,14 +3,14 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.data import ImageSet
 from helpers.data.batches import Batches
-from helpers.generative.config import GanConfig
-from helpers.generative.gan_losses import clip_weights, gradient_penalty
-from helpers.generative.gan_methods import build_gan, train_gan
-from helpers.generative.gan_models import Discriminator, Generator
-from helpers.training import TrainingDiverged
+from helpers.gans.config import GanConfig
+from helpers.gans.losses import clip_weights, gradient_penalty
+from helpers.gans.methods import build_gan, train_gan
+from helpers.gans.networks import Discriminator, Generator
+from helpers.core.training import TrainingDiverged
 
 
 def test_gradient_penalty_equals_the_hand_computed_value():
@@ -93,9 +93,9 @@ def test_acgan_auxiliary_head_learns_from_real_images_unless_asked_for_the_paper
     """With aux_on_generated=False the discriminator's class loss ignores the requested labels of generated
     images: for the same images, its update is the same whatever the generator was asked for. The paper's
     loss depends on them."""
-    from helpers.config import make_config
-    from helpers.generative.acgan import build_acgan
-    from helpers.generative.config import AcganConfig
+    from helpers.core.config import make_config
+    from helpers.gans.acgan import build_acgan
+    from helpers.gans.config import AcganConfig
 
     def discriminator_after_one_step(aux_on_generated: bool, wanted_offset: int) -> torch.Tensor:
         torch.manual_seed(0)
@@ -210,16 +210,16 @@ def test_the_generator_runs_once_a_step_and_keeps_its_graph_only_for_generator_s
 def _tiny_jobs(config, names):
     from functools import partial
 
-    from helpers.generative.gan_experiment import GanJob
-    from helpers.generative.mode_collapse import collapse_gan
+    from helpers.gans.experiment import GanJob
+    from helpers.gans.mode_collapse import collapse_gan
     build = {"dcgan": partial(build_gan, "dcgan", config, 1, "cpu"), "sngan": partial(build_gan, "sngan", config, 1, "cpu"),
              "mitigated": partial(collapse_gan, "mitigated", config, 1, "cpu")}
     return {name: GanJob(build[name], 1, "noise") for name in names}
 
 
 def test_runs_trained_in_worker_processes_equal_runs_trained_here(tmp_path, monkeypatch):
-    from helpers.generative.gan_experiment import run_gans
-    from helpers.generative.gan_methods import Gan
+    from helpers.gans.experiment import run_gans
+    from helpers.gans.methods import Gan
     config = make_config(GanConfig, "smoke", {"image_size": 16, "eval_samples": 20})
     images = ImageSet(torch.randint(0, 256, (32, 1, 16, 16), dtype=torch.uint8), torch.zeros(32, dtype=torch.long), "noise")
     threads = torch.get_num_threads()
@@ -259,7 +259,7 @@ def test_bf16_runs_the_forward_passes_in_bfloat16_and_keeps_weights_and_losses_f
 
 
 def test_bf16_is_on_by_default_only_where_bfloat16_is_native(monkeypatch):
-    from helpers.generative import config as gan_config
+    from helpers.gans import config as gan_config
     monkeypatch.setattr(gan_config, "bfloat16_is_native", lambda: False)
     assert GanConfig().bf16 is False
     monkeypatch.setattr(gan_config, "bfloat16_is_native", lambda: True)
@@ -269,7 +269,7 @@ def test_bf16_is_on_by_default_only_where_bfloat16_is_native(monkeypatch):
 def test_a_worker_process_error_reaches_the_notebook_with_its_name(tmp_path):
     from functools import partial
 
-    from helpers.generative.gan_experiment import GanJob, run_gans
+    from helpers.gans.experiment import GanJob, run_gans
     config = make_config(GanConfig, "smoke", {"image_size": 16, "wgan_lr": 1e30, "wgan_clip": 1e30, "n_critic": 1})
     images = ImageSet(torch.randint(0, 256, (64, 1, 16, 16), dtype=torch.uint8), torch.zeros(64, dtype=torch.long), "noise")
     jobs = {name: GanJob(partial(build_gan, name, config, 1, "cpu"), 3, "noise") for name in ("dcgan", "wgan")}

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from helpers.data import embedded_domains, to_float
-from helpers.generative.fid import MissingWeightsError, frechet_distance, inception_fid
-from helpers.generative.judge import between_digits, class_entropy, label_agreement, load_judge, recognised
+from helpers.grading.fid import MissingWeightsError, frechet_distance, inception_fid
+from helpers.grading.judge import between_digits, class_entropy, label_agreement, load_judge, recognised
 
 
 def test_frechet_distance_of_a_set_with_itself_is_zero_and_grows_with_a_shift():

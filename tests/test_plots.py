@@ -2,8 +2,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from helpers.embedding import knn_accuracy, pca, tsne
-from helpers.plots import embedding_grid, image_grid, loss_curves, save_figure
+from helpers.core.embedding import knn_accuracy, pca, tsne
+from helpers.core.plots import embedding_grid, image_grid, loss_curves, save_figure
 
 
 def blobs(n=300, seed=0):

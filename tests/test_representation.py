@@ -7,7 +7,7 @@ import torch
 from helpers.data.images import ImageSet
 from helpers.representation import pretrained
 from helpers.representation.augment import ViewPairs, augment_batch, byol_augmentation
-from helpers.representation.models import model_a, penultimate, resnet18_small
+from helpers.representation.networks import model_a, penultimate, resnet18_small
 from helpers.representation.schedule import warmup_linear, warmup_linear_factor
 from helpers.representation.supervised import snapshot_epochs, train_supervised
 

@@ -2,7 +2,7 @@ import time
 
 import torch
 
-from helpers.runtime import PhaseTimer, derive_seed, environment, git_commit, seed_everything
+from helpers.core.runtime import PhaseTimer, derive_seed, environment, git_commit, seed_everything
 
 
 def test_same_seed_same_numbers():

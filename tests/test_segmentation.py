@@ -4,15 +4,15 @@ import pytest
 import torch
 from PIL import Image
 
-from helpers.config import make_config
+from helpers.core.config import make_config
 from helpers.data.course import DataLayoutError
 from helpers.data.scenes import SCENE_CLASSES, digit_scenes
 from helpers.segmentation.config import SegmentationConfig
 from helpers.segmentation.data import SegmentationData, SegmentationSet, read_rgb, satellite_data
 from helpers.segmentation.masks import LAND_COVER, MaskColourError, index_to_rgb, palette_of, rgb_to_index, write_masks
 from helpers.segmentation.metrics import confusion_matrix, miou_table
-from helpers.segmentation.models import build_model, dilated_resnet, imagenet_weights, weights_note
-from helpers.segmentation.train import snapshot_epochs, train_segmenter
+from helpers.segmentation.networks import build_model, dilated_resnet, imagenet_weights, weights_note
+from helpers.segmentation.experiment import snapshot_epochs, train_segmenter
 
 LAND = palette_of(tuple(LAND_COVER))
 
@@ -184,7 +184,7 @@ def test_training_keeps_snapshots_and_resumes_to_the_same_numbers(tmp_path):
 
 def test_observations_are_written_from_the_numbers():
     from helpers.segmentation.analysis import miou_frame, observations
-    from helpers.segmentation.train import SegmentationResult
+    from helpers.segmentation.experiment import SegmentationResult
 
     table = {"fcn32s": {"background": 0.9, "0": 0.2, "1": None, "2": 0.0, "mean": 0.3667},
              "deeplabv3": {"background": 0.95, "0": 0.5, "1": 0.7, "2": 0.1, "mean": 0.5625}}

@@ -8,8 +8,8 @@ import textwrap
 import pytest
 import torch
 
-from helpers.checkpoint import load_checkpoint, save_checkpoint
-from helpers.training import TrainingDiverged, fit
+from helpers.core.checkpoint import load_checkpoint, save_checkpoint
+from helpers.core.training import TrainingDiverged, fit
 
 
 class Batches:
@@ -128,11 +128,11 @@ CHILD = textwrap.dedent("""
     import json, os, signal, sys
     import torch
     torch.set_num_threads(1)
-    import helpers.training as training
+    import helpers.core.training as training
     from helpers.adaptation.common import DomainPair
     from helpers.adaptation.config import DannConfig
     from helpers.adaptation.experiment import run_method
-    from helpers.config import make_config
+    from helpers.core.config import make_config
     from helpers.data import load_domains
 
     kill_after = int(os.environ.get("KILL_AFTER_EPOCH", "0"))

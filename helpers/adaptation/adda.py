@@ -18,12 +18,12 @@ from torch import nn
 from helpers.adaptation.common import DomainPair, model_settings
 from helpers.adaptation.config import AddaConfig
 from helpers.adaptation.source_only import train_source_only
-from helpers.checkpoint import load_checkpoint, save_checkpoint
+from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.data.batches import PairedBatches
 from helpers.deliverables.record import deliverable
-from helpers.evaluation import accuracy
-from helpers.models.digit_cnn import DigitClassifier
-from helpers.training import History, fit
+from helpers.core.evaluation import accuracy
+from helpers.core.digit_cnn import DigitClassifier
+from helpers.core.training import History, fit
 
 SOURCE, TARGET = 1, 0
 

@@ -10,8 +10,8 @@ import torch
 
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.experiment import MethodResult
-from helpers.embedding import tsne
-from helpers.evaluation import apply
+from helpers.core.embedding import tsne
+from helpers.core.evaluation import apply
 
 DIGITS = [str(d) for d in range(10)]
 

@@ -10,7 +10,7 @@ from torch import nn
 
 from helpers.adaptation.config import DannConfig
 from helpers.data import COURSE_DOMAINS, COURSE_NAME, EMBEDDED, EMBEDDED_DOMAINS, Domain, domain_names
-from helpers.models.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor
+from helpers.core.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor
 
 ARROW = "->"
 

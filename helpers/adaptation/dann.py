@@ -15,10 +15,10 @@ from helpers.adaptation.common import DomainPair, annealed_lr, feature_extractor
 from helpers.adaptation.config import DannConfig
 from helpers.data.batches import PairedBatches
 from helpers.deliverables.record import deliverable
-from helpers.evaluation import accuracy
-from helpers.models.digit_cnn import LabelPredictor
-from helpers.models.domain import DANN, DomainClassifier, grl_lambda
-from helpers.training import History, fit
+from helpers.core.evaluation import accuracy
+from helpers.core.digit_cnn import LabelPredictor
+from helpers.adaptation.networks import DANN, DomainClassifier, grl_lambda
+from helpers.core.training import History, fit
 
 
 def build_dann(config: DannConfig, channels: int) -> DANN:

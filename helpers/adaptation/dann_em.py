@@ -7,8 +7,8 @@ from __future__ import annotations
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import AddaConfig
 from helpers.adaptation.dann import train_dann
-from helpers.models.domain import DANN
-from helpers.training import History
+from helpers.adaptation.networks import DANN
+from helpers.core.training import History
 
 
 def train_dann_em(pair: DomainPair, config: AddaConfig, **kwargs) -> tuple[DANN, History]:

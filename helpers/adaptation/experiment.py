@@ -15,11 +15,11 @@ from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import train_dann
 from helpers.adaptation.dann_em import train_dann_em
 from helpers.adaptation.source_only import train_source_only, train_target_only
-from helpers.checkpoint import fingerprint
-from helpers.config import as_dict
-from helpers.evaluation import accuracy
+from helpers.core.checkpoint import fingerprint
+from helpers.core.config import as_dict
+from helpers.core.evaluation import accuracy
 from helpers.report.metrics import earlier_results
-from helpers.training import History
+from helpers.core.training import History
 
 Method = Callable[..., tuple[nn.Module, History]]
 METHODS: dict[str, Method] = {

@@ -9,8 +9,8 @@ from helpers.adaptation.common import DomainPair, classification_step, digit_cla
 from helpers.adaptation.config import DannConfig
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet
-from helpers.evaluation import accuracy
-from helpers.training import History, fit
+from helpers.core.evaluation import accuracy
+from helpers.core.training import History, fit
 
 
 def train_classifier(train: ImageSet, monitor: ImageSet, config: DannConfig, channels: int, *, name: str,

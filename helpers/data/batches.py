@@ -1,6 +1,6 @@
 """Mini-batches straight from in-memory uint8 tensors (no DataLoader workers, no per-item decoding).
 
-Shuffling uses torch's global generator, which :func:`helpers.training.fit` seeds at every epoch.
+Shuffling uses torch's global generator, which :func:`helpers.core.training.fit` seeds at every epoch.
 """
 from __future__ import annotations
 

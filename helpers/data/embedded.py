@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torchvision.transforms.v2 import functional as TF
 
 from helpers.data.images import Domain, ImageSet, to_uint8
-from helpers.runtime import derive_seed
+from helpers.core.runtime import derive_seed
 
 EMBEDDED_DOMAINS = ("digits", "digits-m", "digits-s", "digits-u")
 CHANNELS = {"digits": 1, "digits-m": 3, "digits-s": 3, "digits-u": 1}

@@ -30,11 +30,11 @@ class Problem:
         return getattr(importlib.import_module(module_name), name)
 
 
-GENERATIVE = "helpers.deliverables.generative"
-ADAPTATION = "helpers.deliverables.adaptation"
-REPRESENTATION = "helpers.deliverables.representation"
+GENERATIVE = "helpers.gans.deliverable"
+ADAPTATION = "helpers.adaptation.deliverable"
+REPRESENTATION = "helpers.representation.deliverable"
 SCORES = "helpers.deliverables.scores"
-SEGMENTATION = "helpers.deliverables.segmentation"
+SEGMENTATION = "helpers.segmentation.deliverable"
 
 PROBLEMS: dict[str, Problem] = {p.name: p for p in [
     Problem("gan", "folder of N generated images 0000.png ... (--n, default 1000), at the model's size", "",

@@ -1,6 +1,6 @@
 """The record a training checkpoint carries for ``helpers.predict``.
 
-A notebook's training passes ``deliverable=deliverable(problem, ...)`` to :func:`helpers.training.fit`,
+A notebook's training passes ``deliverable=deliverable(problem, ...)`` to :func:`helpers.core.training.fit`,
 which stores it in every checkpoint it writes. The record names the problem, the entry of the
 checkpoint's ``modules`` that holds the weights, and the plain settings the problem's ``predict``
 needs to rebuild that model (its builder's arguments, image size, class names, ...). Only JSON-like
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from helpers.checkpoint import load_checkpoint
+from helpers.core.checkpoint import load_checkpoint
 
 RECORD_VERSION = 1
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from helpers.runtime import environment
+from helpers.core.runtime import environment
 
 REQUIRED_KEYS = ("notebook", "profile", "data", "params", "results", "timings", "env")
 

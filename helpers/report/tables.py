@@ -6,7 +6,7 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from helpers.config import as_dict
+from helpers.core.config import as_dict
 
 
 def hyperparameters(config: Any, **extra: Any) -> Styler:

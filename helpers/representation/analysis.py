@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from helpers.embedding import knn_accuracy, pca, tsne
-from helpers.training import History
+from helpers.core.embedding import knn_accuracy, pca, tsne
+from helpers.core.training import History
 
 
 @dataclass
@@ -46,7 +46,7 @@ def embed(title: str, features: np.ndarray, labels: np.ndarray, *, points: int, 
 
 
 def embedding_panels(embeddings: Sequence[Embedded], names: Sequence[str], *, with_pca: bool = True) -> list:
-    """Panels for :func:`helpers.plots.embedding_grid`: a row of PCA panels, then a row of t-SNE panels."""
+    """Panels for :func:`helpers.core.plots.embedding_grid`: a row of PCA panels, then a row of t-SNE panels."""
     panels = [(e.pca, e.labels, names, f"PCA, {e.title} (2-D 5-NN accuracy {e.pca_knn:.1%})") for e in embeddings] if with_pca else []
     return panels + [(e.tsne, e.labels, names, f"t-SNE, {e.title} (2-D 5-NN accuracy {e.knn:.1%})") for e in embeddings]
 

@@ -5,18 +5,18 @@ from pathlib import Path
 
 import torch
 
-from helpers.checkpoint import fingerprint
-from helpers.config import as_dict
+from helpers.core.checkpoint import fingerprint
+from helpers.core.config import as_dict
 from helpers.data import EMBEDDED
 from helpers.data.class_folder import class_folder_domain
 from helpers.data.embedded import embedded_domains
 from helpers.data.images import Domain
 from helpers.deliverables.record import deliverable
 from helpers.representation.config import ClassificationConfig
-from helpers.representation.models import model_a, penultimate, resnet18_small
+from helpers.representation.networks import model_a, penultimate, resnet18_small
 from helpers.representation.pretrained import Initialisation
 from helpers.representation.supervised import Trained, snapshot_epochs, train_supervised
-from helpers.runtime import derive_seed
+from helpers.core.runtime import derive_seed
 
 COURSE_SUBFOLDER = "p1_data"  # hw1_data/p1_data/{train_50,val_50}: DATA may name hw1_data or p1_data
 
@@ -62,7 +62,7 @@ def build_model_b(config: ClassificationConfig, domain: Domain, init: Initialisa
 
 def prediction_record(model: str, builder: str, arguments: dict, config: ClassificationConfig, domain: Domain) -> dict:
     """What ``helpers.predict classification`` needs to rebuild ``model`` and prepare images as the notebook
-    does: the builder (a function of :mod:`helpers.representation.models`) and its arguments, the image size
+    does: the builder (a function of :mod:`helpers.representation.networks`) and its arguments, the image size
     and channels, and the class names (label ``i`` is written as ``classes[i]``)."""
     return deliverable("classification", modules="model", model=model, builder=builder, arguments=arguments,
                        image_size=config.image_size, channels=domain.train.channels,

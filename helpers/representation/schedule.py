@@ -14,6 +14,6 @@ def warmup_linear_factor(epoch: int, warmup_epochs: int, epochs: int) -> float:
 
 
 def warmup_linear(optimizer: torch.optim.Optimizer, warmup_epochs: int, epochs: int) -> LambdaLR:
-    """A LambdaLR stepped once per epoch (helpers.training.fit does that, and keeps it in the checkpoint)."""
+    """A LambdaLR stepped once per epoch (helpers.core.training.fit does that, and keeps it in the checkpoint)."""
     warmup_epochs = min(warmup_epochs, epochs - 1)
     return LambdaLR(optimizer, lambda epoch: warmup_linear_factor(epoch, warmup_epochs, epochs))

@@ -17,22 +17,22 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from helpers.checkpoint import fingerprint
-from helpers.config import as_dict
+from helpers.core.checkpoint import fingerprint
+from helpers.core.config import as_dict
 from helpers.data import EMBEDDED
 from helpers.data.embedded import EMBEDDED_DOMAINS, embedded_domains
 from helpers.data.images import ImageSet
 from helpers.data.office import class_names, load_csv_folder, load_unlabeled_folder
 from helpers.deliverables.record import deliverable
-from helpers.evaluation import apply
+from helpers.core.evaluation import apply
 from helpers.representation.augment import ViewPairs, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std, target_decay
 from helpers.representation.config import ByolConfig
-from helpers.representation.models import Gray, Polarity, Standardize, resnet18_small
+from helpers.representation.networks import Gray, Polarity, Standardize, resnet18_small
 from helpers.representation.schedule import warmup_linear
 from helpers.representation.supervised import Trained, train_supervised
-from helpers.runtime import derive_seed
-from helpers.training import History, fit
+from helpers.core.runtime import derive_seed
+from helpers.core.training import History, fit
 
 SETTINGS = {  # setting: (backbone initialisation, frozen backbone)
     "A": ("none", False),

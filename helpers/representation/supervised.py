@@ -12,12 +12,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.checkpoint import load_checkpoint, save_checkpoint
+from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet
-from helpers.evaluation import accuracy, apply
+from helpers.core.evaluation import accuracy, apply
 from helpers.representation.schedule import warmup_linear
-from helpers.training import History, fit
+from helpers.core.training import History, fit
 
 
 @dataclass
@@ -51,7 +51,7 @@ def train_supervised(model: nn.Module, train: ImageSet, val: ImageSet, *, name: 
     epoch. With ``features`` and ``snapshots``, ``features(val images)`` is saved at those epochs, next to the
     checkpoint when there is one (so a resumed run still has them). ``monitor``: measure the validation
     accuracy after every epoch (else only at the end). ``deliverable``: the record the checkpoint carries
-    for ``helpers.predict`` (:func:`helpers.training.fit`)."""
+    for ``helpers.predict`` (:func:`helpers.core.training.fit`)."""
     model = model.to(device)
     optimizer = torch.optim.Adam(parameters if parameters is not None else model.parameters(), lr=lr,
                                  weight_decay=weight_decay)

@@ -11,7 +11,7 @@ from matplotlib.patches import Patch
 
 from helpers.segmentation.data import SegmentationData
 from helpers.segmentation.masks import index_to_rgb, overlay
-from helpers.segmentation.train import SegmentationResult
+from helpers.segmentation.experiment import SegmentationResult
 
 TITLES = {"fcn32s": "FCN32s", "deeplabv3": "DeepLabV3"}
 

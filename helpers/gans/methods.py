@@ -1,5 +1,5 @@
 """The four GAN methods: their networks, optimizers and one training step each, trained by
-:func:`helpers.training.fit` (progress, loss history, atomic checkpoints, resume)."""
+:func:`helpers.core.training.fit` (progress, loss history, atomic checkpoints, resume)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -10,11 +10,11 @@ import torch
 from torch import nn
 
 from helpers.data.batches import Batches
-from helpers.ema import WeightAverage
-from helpers.generative import gan_losses as losses
-from helpers.generative.config import GAN_METHODS, GanConfig
-from helpers.generative.gan_models import Discriminator, Generator, init_weights
-from helpers.training import History, fit
+from helpers.core.ema import WeightAverage
+from helpers.gans import losses as losses
+from helpers.gans.config import GAN_METHODS, GanConfig
+from helpers.gans.networks import Discriminator, Generator, init_weights
+from helpers.core.training import History, fit
 
 
 def check_method(method: str) -> None:
@@ -149,7 +149,7 @@ def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | Non
               on_epoch_end: Callable[[int], dict[str, float] | None] | None = None,
               deliverable: Mapping | None = None, progress: bool = True) -> History:
     """Train ``gan`` with the shared loop; a killed run resumes from its last epoch. ``deliverable`` (the
-    record of :func:`helpers.deliverables.generative.gan_record`) goes into every checkpoint."""
+    record of :func:`helpers.gans.deliverable.gan_record`) goes into every checkpoint."""
     modules = {"generator": gan.generator, "discriminator": gan.discriminator}
     if gan.ema is not None:
         modules["ema"] = gan.ema

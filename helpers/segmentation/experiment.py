@@ -11,17 +11,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.checkpoint import fingerprint, load_checkpoint, save_checkpoint
-from helpers.config import as_dict
+from helpers.core.checkpoint import fingerprint, load_checkpoint, save_checkpoint
+from helpers.core.config import as_dict
 from helpers.data.batches import Batches
 from helpers.data.images import to_float
-from helpers.evaluation import check_device
-from helpers.deliverables.segmentation import segmentation_record
+from helpers.core.evaluation import check_device
+from helpers.segmentation.deliverable import segmentation_record
 from helpers.segmentation.config import SegmentationConfig
 from helpers.segmentation.data import SegmentationData, SegmentationSet
 from helpers.segmentation.metrics import confusion_matrix, miou_table
-from helpers.segmentation.models import build_model
-from helpers.training import History, fit
+from helpers.segmentation.networks import build_model
+from helpers.core.training import History, fit
 
 
 @dataclass

@@ -11,7 +11,7 @@ column gets the row numbers (0, 1, ...) as ids; its ``label`` column, if any, is
 Images are prepared as the notebooks' loaders and accuracy prepare them: decoded with
 :func:`helpers.data.course.decode` (gray stays gray, anything else RGB; resized to the record's
 ``image_size`` with antialiased bilinear interpolation), given the record's channels (gray repeated to
-RGB), scaled to [-1, 1] and classified in evaluation mode by :func:`helpers.evaluation.apply`. The label
+RGB), scaled to [-1, 1] and classified in evaluation mode by :func:`helpers.core.evaluation.apply`. The label
 written for class ``i`` is the record's ``classes[i]``: the class number of the course's file names, or
 the label text of the Office-Home training CSV.
 
@@ -30,8 +30,8 @@ from helpers.data.course import DataLayoutError, decode
 from helpers.data.images import ImageSet
 from helpers.deliverables.files import check_destination, image_files, read_csv, write_csv
 from helpers.deliverables.record import DeliverableError
-from helpers.evaluation import apply
-from helpers.representation.models import model_a, resnet18_small
+from helpers.core.evaluation import apply
+from helpers.representation.networks import model_a, resnet18_small
 from helpers.representation.settings import finetuned_classifier
 
 BUILDERS = {"model_a": model_a, "resnet18_small": resnet18_small, "finetuned_classifier": finetuned_classifier}

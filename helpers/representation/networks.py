@@ -11,7 +11,7 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock
 from torchvision.transforms.v2.functional import rgb_to_grayscale
 
-from helpers.models.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor, standardize
+from helpers.core.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor, standardize
 
 
 def model_a(channels: int, n_classes: int, widths: Sequence[int], hidden: int, image_size: int) -> DigitClassifier:

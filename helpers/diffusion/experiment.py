@@ -1,7 +1,7 @@
 """The diffusion notebooks' pipeline: build the UNet, train it with an EMA copy of the weights, sample
 from the EMA model in timed batches, and grade samples with the suite's digit classifier.
 
-The noise math is in :mod:`helpers.diffusion`, the network in :mod:`helpers.models.unet`.
+The noise math is in :mod:`helpers.diffusion.process`, the network in :mod:`helpers.diffusion.networks`.
 """
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from helpers.checkpoint import fingerprint
-from helpers.config import as_dict
+from helpers.core.checkpoint import fingerprint
+from helpers.core.config import as_dict
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet
-from helpers.diffusion import Schedule, diffusion_loss, drop_labels, make_schedule, sample_steps
-from helpers.diffusion_config import DiffusionConfig
-from helpers.ema import WeightAverage
-from helpers.models.unet import UNet
-from helpers.training import History, fit
+from helpers.diffusion.process import Schedule, diffusion_loss, drop_labels, make_schedule, sample_steps
+from helpers.diffusion.config import DiffusionConfig
+from helpers.core.ema import WeightAverage
+from helpers.diffusion.networks import UNet
+from helpers.core.training import History, fit
 
 
 @dataclass
@@ -113,7 +113,7 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
                     device: torch.device | str = "cpu", seed: int = 0, checkpoint: Path | str | None = None,
                     num_classes: int = 10, deliverable: Mapping | None = None) -> TrainedDiffusion:
     """Train eps_theta with the simple loss (AdamW, linear warm-up then cosine decay of the learning rate)
-    and keep an exponential moving average of the weights (:class:`helpers.ema.WeightAverage`). Conditional training drops
+    and keep an exponential moving average of the weights (:class:`helpers.core.ema.WeightAverage`). Conditional training drops
     each label with probability ``config.p_uncond`` (the null label), as classifier-free guidance needs.
     A config whose ``bf16`` is true trains the UNet under bfloat16 autocast (mixed precision), and the result
     samples that way too. ``deliverable`` is the checkpoint's record for ``helpers.predict``."""

@@ -3,7 +3,7 @@
 Each image is prepared as the notebooks' loader prepares the target's test split: decoded and resized
 by :func:`helpers.data.course.decode`, brought to the model's channels the way
 :meth:`ImageSet.with_channels` pairs domains (gray repeated, colour averaged), and classified through
-:func:`helpers.evaluation.apply` (uint8 to [-1, 1]). So a CSV for ``<target>/data`` and its ``val.csv``
+:func:`helpers.core.evaluation.apply` (uint8 to [-1, 1]). So a CSV for ``<target>/data`` and its ``val.csv``
 gives the accuracy the notebook reports.
 
 The record's settings (:func:`helpers.adaptation.common.model_settings`): ``pair``, ``source``, ``target``,
@@ -27,7 +27,7 @@ from helpers.data.images import ImageSet
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.deliverables.files import IMAGE_SUFFIXES, image_files, write_csv
 from helpers.deliverables.record import DeliverableError
-from helpers.evaluation import apply
+from helpers.core.evaluation import apply
 
 HEADER = ("image_name", "label")
 

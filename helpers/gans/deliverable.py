@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from helpers.config import make_config, resolve_profile
+from helpers.core.config import make_config, resolve_profile
 from helpers.data import EMBEDDED, DataLayoutError, course_domain, embedded_domains, to_float
 from helpers.data.images import Domain
 from helpers.deliverables.files import image_files, read_images, save_image, staged_folder
@@ -49,7 +49,7 @@ def gan_record(method: str, gan: Any, *, data: str) -> dict[str, Any]:
 def ddpm_record(config: Any, channels: int, *, data: str) -> dict[str, Any]:
     """The record of the DDPM notebook's checkpoint: the EMA UNet, its schedule, the sampler of the FID table
     and the size the notebook grades at (its data's size)."""
-    from helpers.diffusion_experiment import unet_settings
+    from helpers.diffusion.experiment import unet_settings
 
     return deliverable("ddpm", modules="ema", unet=unet_settings(config, channels), T=config.T,
                        schedule=config.schedule, sampler=config.fid_sampler, output_size=config.data_image_size,
@@ -59,7 +59,7 @@ def ddpm_record(config: Any, channels: int, *, data: str) -> dict[str, Any]:
 def conditional_record(config: Any, channels: int, *, data: str) -> dict[str, Any]:
     """The record of the conditional notebook's checkpoint: the EMA UNet, its schedule, and the sampler and
     guidance scale of the notebook's 10x10 grid and per-digit table."""
-    from helpers.diffusion_experiment import unet_settings
+    from helpers.diffusion.experiment import unet_settings
 
     return deliverable("conditional_diffusion", modules="ema", unet=unet_settings(config, channels, 10), T=config.T,
                        schedule=config.schedule, sampler=config.sampler, w=config.w, output_size=config.judge_size,
@@ -88,8 +88,8 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
                 seed: int = 0, batch_size: int = 256, device: torch.device | str = "cpu", overwrite: bool = False,
                 **unused: Any) -> Path:
     """``n`` images of the GAN's generator, from the noise that ``seed`` fixes."""
-    from helpers.generative.gan_experiment import as_uint8, sample
-    from helpers.generative.gan_models import Generator
+    from helpers.gans.experiment import as_uint8, sample
+    from helpers.gans.networks import Generator
 
     s = record["settings"]
     generator = Generator(s["image_size"], s["channels"], s["width"], s["z_dim"], code=s.get("code", 0))
@@ -106,8 +106,8 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
 
 def trained_from_record(record: Mapping[str, Any], weights: Mapping[str, Any], device: torch.device | str):
     """The notebook's trained diffusion model (the EMA weights sample) from a checkpoint's record."""
-    from helpers.diffusion import make_schedule
-    from helpers.diffusion_experiment import TrainedDiffusion, ema_copy, unet_from_settings
+    from helpers.diffusion.process import make_schedule
+    from helpers.diffusion.experiment import TrainedDiffusion, ema_copy, unet_from_settings
 
     s = record["settings"]
     model = unet_from_settings(s["unet"])
@@ -119,7 +119,7 @@ def trained_from_record(record: Mapping[str, Any], weights: Mapping[str, Any], d
 
 def sampler_for(record: Mapping[str, Any], steps: int | None) -> str:
     """The record's sampler, or DDIM with ``steps`` steps."""
-    from helpers.diffusion import parse_sampler
+    from helpers.diffusion.process import parse_sampler
 
     sampler = record["settings"]["sampler"] if steps is None else f"ddim-{steps}"
     try:
@@ -133,8 +133,8 @@ def predict_ddpm(record: Mapping[str, Any], weights: Mapping[str, Any], *, outpu
                  steps: int | None = None, seed: int = 0, batch_size: int = 256, device: torch.device | str = "cpu",
                  overwrite: bool = False, **unused: Any) -> Path:
     """``n`` DDPM samples, at the data's size as the notebook grades them."""
-    from helpers.diffusion_experiment import generate, resize
-    from helpers.diffusion_report import as_uint8
+    from helpers.diffusion.experiment import generate, resize
+    from helpers.diffusion.analysis import as_uint8
 
     trained = trained_from_record(record, weights, device)
     sampler, n = sampler_for(record, steps), n or N_IMAGES
@@ -147,9 +147,9 @@ def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *
                         steps: int | None = None, guidance: float | None = None, seed: int = 0, batch_size: int = 256,
                         device: torch.device | str = "cpu", overwrite: bool = False, **unused: Any) -> Path:
     """``n`` samples of each digit 0-9, named ``<digit>_<idx:03d>.png``, with classifier-free guidance."""
-    from helpers.diffusion import check_guidance
-    from helpers.diffusion_experiment import digit_labels, generate, resize
-    from helpers.diffusion_report import as_uint8
+    from helpers.diffusion.process import check_guidance
+    from helpers.diffusion.experiment import digit_labels, generate, resize
+    from helpers.diffusion.analysis import as_uint8
 
     trained = trained_from_record(record, weights, device)
     sampler, n = sampler_for(record, steps), n or PER_DIGIT
@@ -176,10 +176,10 @@ def note(message: str) -> None:
 def real_digits(name: str, size: int, profile: str) -> Domain:
     """The embedded data set ``name`` as the notebooks render it at ``size`` for ``profile`` (seed 0)."""
     if name == "digits":  # gan and ddpm: the GAN notebook's data (the DDPM notebook's data_copies are the same)
-        from helpers.generative.config import GanConfig
+        from helpers.gans.config import GanConfig
         copies = make_config(GanConfig, profile).copies
     else:
-        from helpers.diffusion_config import ConditionalDiffusionConfig
+        from helpers.diffusion.config import ConditionalDiffusionConfig
         copies = make_config(ConditionalDiffusionConfig, profile).copies
     return embedded_domains([name], seed=JUDGE_SEED, size=size, copies=copies)[name]
 
@@ -187,7 +187,7 @@ def real_digits(name: str, size: int, profile: str) -> Domain:
 def notebook_judge(domain: Domain, profile: str, device: torch.device | str, reports: Path | str = "reports"):
     """The suite's digit classifier of ``domain``, as the notebooks load it (trained once, then cached
     under ``reports/_judge``)."""
-    from helpers.generative.judge import load_judge
+    from helpers.grading.judge import load_judge
 
     cache = Path(reports) / JUDGE_CACHE.name
     judge = load_judge(domain.train, cache_dir=cache, device=device, seed=JUDGE_SEED, profile=profile,
@@ -214,8 +214,8 @@ def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str
     """gan, ddpm: classifier FID (and recognised share) with the suite's digit classifier, and Inception FID
     when its weights exist, of PRED's images against TRUTH's (``embedded``: the notebooks' held-out digits;
     or a folder of real images, read at PRED's size)."""
-    from helpers.generative.fid import MissingWeightsError, classifier_fid, inception_fid
-    from helpers.generative.judge import recognised
+    from helpers.grading.fid import MissingWeightsError, classifier_fid, inception_fid
+    from helpers.grading.judge import recognised
 
     _, fake = read_folder(Path(pred), "PRED")
     if len(fake) < 2:
@@ -282,7 +282,7 @@ def evaluate_conditional(pred: Path, truth: Path | str, *, device: torch.device 
                          reports: Path | str = "reports", **unused: Any) -> dict[str, float | None]:
     """conditional_diffusion: label agreement (overall and per digit) of PRED's ``<digit>_<idx>.png`` images,
     read by the suite's digit classifier of TRUTH's real digits."""
-    from helpers.diffusion_experiment import per_digit_accuracy
+    from helpers.diffusion.experiment import per_digit_accuracy
 
     pred = Path(pred)
     files, images = read_folder(pred, "PRED", mode="RGB")

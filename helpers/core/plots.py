@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torchvision
 
-from helpers.training import History
+from helpers.core.training import History
 
 
 def save_figure(fig: plt.Figure, out_dir: Path | str, name: str) -> None:

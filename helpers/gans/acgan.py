@@ -8,16 +8,16 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
-from helpers.checkpoint import fingerprint
-from helpers.config import as_dict
+from helpers.core.checkpoint import fingerprint
+from helpers.core.config import as_dict
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet
-from helpers.generative.config import AcganConfig
-from helpers.generative.gan_experiment import sample
-from helpers.generative.gan_losses import dcgan_d_loss, dcgan_g_loss
-from helpers.generative.gan_models import Discriminator, Generator, init_weights
-from helpers.runtime import derive_seed
-from helpers.training import History, fit
+from helpers.gans.config import AcganConfig
+from helpers.gans.experiment import sample
+from helpers.gans.losses import dcgan_d_loss, dcgan_g_loss
+from helpers.gans.networks import Discriminator, Generator, init_weights
+from helpers.core.runtime import derive_seed
+from helpers.core.training import History, fit
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from helpers.runtime import bfloat16_is_native
+from helpers.core.runtime import bfloat16_is_native
 
 GAN_METHODS = ("dcgan", "wgan", "wgan-gp", "sngan")
 
@@ -44,7 +44,7 @@ class GanConfig:
     sngan_lr: float = field(default=2e-4, metadata={"min": 0.0})    # Adam(0.5, 0.999), hinge loss
     n_critic: int = field(default=5, metadata={"min": 1})           # WGAN: critic steps per generator step
     wgan_gp_n_critic: int = field(default=1, metadata={"min": 1})   # the paper's 5 starve the generator in this budget
-    # Samples come from a moving average of the generator's weights (0: off), with warm-up (helpers/ema.py).
+    # Samples come from a moving average of the generator's weights (0: off), with warm-up (helpers/core/ema.py).
     ema_decay: float = field(default=0.995, metadata={"min": 0.0, "max": 1.0})
     # A categorical latent code beside z and InfoGAN's term (Chen et al. 2016) for every method; 0: z alone, as in
     # the papers. It keeps samples off the in-between images of two digits.
@@ -52,7 +52,7 @@ class GanConfig:
     info_weight: float = field(default=1.0, metadata={"min": 0.0})
     eval_samples: int = field(default=1000, metadata={"min": 10})   # generated images graded per method
     # Mode collapse: the saturating minimax loss against a spectrally normalised discriminator that learns
-    # collapse_d_lr_ratio times faster; the mitigation swaps in the WGAN-GP objective (helpers/generative/mode_collapse.py).
+    # collapse_d_lr_ratio times faster; the mitigation swaps in the WGAN-GP objective (helpers/gans/mode_collapse.py).
     collapse_epochs: int = field(default=3, metadata={"min": 1})  # capped at ``epochs`` (see collapse_budget)
     collapse_d_lr_ratio: float = field(default=5.0, metadata={"min": 0.0})
     # Forward passes under bfloat16 autocast (weights, optimisers, losses, the average and sampling stay float32):

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import torch
 
-from helpers.checkpoint import fingerprint
-from helpers.config import as_dict
+from helpers.core.checkpoint import fingerprint
+from helpers.core.config import as_dict
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet, to_float
-from helpers.deliverables.generative import gan_record
-from helpers.generative.config import GanConfig
-from helpers.generative.fid import MissingWeightsError, classifier_fid, inception_fid
-from helpers.generative.gan_methods import Gan, build_gan, train_gan
-from helpers.generative.judge import Judge, between_digits, class_entropy, recognised
-from helpers.runtime import derive_seed, seed_everything
-from helpers.training import History
+from helpers.gans.deliverable import gan_record
+from helpers.gans.config import GanConfig
+from helpers.grading.fid import MissingWeightsError, classifier_fid, inception_fid
+from helpers.gans.methods import Gan, build_gan, train_gan
+from helpers.grading.judge import Judge, between_digits, class_entropy, recognised
+from helpers.core.runtime import derive_seed, seed_everything
+from helpers.core.training import History
 
 N_SHOWN = 32  # samples shown per method, from one fixed noise batch
 
@@ -89,7 +89,7 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
 @dataclass(frozen=True)
 class GanJob:
     """One training run for :func:`run_gans`: ``build()`` makes its GAN (a ``functools.partial`` of a builder
-    such as :func:`helpers.generative.gan_methods.build_gan`, so that a worker process can receive it), trained
+    such as :func:`helpers.gans.methods.build_gan`, so that a worker process can receive it), trained
     for ``epochs`` epochs on the images of ``data`` (named in its checkpoint's record for ``helpers.predict``)."""
 
     build: Callable[[], Gan]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from helpers.diffusion import parse_sampler
-from helpers.runtime import bfloat16_is_native
+from helpers.diffusion.process import parse_sampler
+from helpers.core.runtime import bfloat16_is_native
 
 SAMPLER_ROWS = ("ddpm-1000", "ddim-100", "ddim-50", "ddim-20")
 

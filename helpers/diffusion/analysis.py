@@ -8,9 +8,9 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import torch
 
-from helpers.diffusion_experiment import per_digit_accuracy, resize
-from helpers.generative.fid import classifier_fid
-from helpers.generative.judge import Judge, label_agreement
+from helpers.diffusion.experiment import per_digit_accuracy, resize
+from helpers.grading.fid import classifier_fid
+from helpers.grading.judge import Judge, label_agreement
 
 Table = dict[str, dict[str, float]]
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from pytorch_fid import inception as pytorch_fid_inception
 
-from helpers.generative.judge import Judge
+from helpers.grading.judge import Judge
 
 INCEPTION_WEIGHTS = Path(pytorch_fid_inception.FID_WEIGHTS_URL).name  # pt_inception-2015-12-05-6726825d.pth
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from helpers.generative import gan_losses as losses
-from helpers.generative.config import GanConfig
-from helpers.generative.gan_methods import Gan
-from helpers.generative.gan_models import Discriminator, Generator, init_weights
+from helpers.gans import losses as losses
+from helpers.gans.config import GanConfig
+from helpers.gans.methods import Gan
+from helpers.gans.networks import Discriminator, Generator, init_weights
 
 COLLAPSE_RUNS = ("collapsed", "mitigated")
 

@@ -30,7 +30,7 @@ from helpers.deliverables.record import DeliverableError, deliverable
 from helpers.segmentation.data import SATELLITE_EXCLUDE, SegmentationData, resize_images
 from helpers.segmentation.masks import LAND_COVER, palette_of, write_masks
 from helpers.segmentation.metrics import confusion_matrix, miou_table
-from helpers.segmentation.models import BUILDERS, builder_arguments
+from helpers.segmentation.networks import BUILDERS, builder_arguments
 
 SAT_SUFFIXES = (".jpg", ".jpeg", ".png")
 EXPECTED_INPUT = "NNNN_sat.jpg (or NNNN_sat.png) images, as in the course's hw1_data/p3_data/validation"

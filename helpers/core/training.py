@@ -16,8 +16,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from helpers.checkpoint import load_checkpoint, save_checkpoint
-from helpers.runtime import derive_seed, seed_everything
+from helpers.core.checkpoint import load_checkpoint, save_checkpoint
+from helpers.core.runtime import derive_seed, seed_everything
 
 History = dict[str, list[float]]
 StepFn = Callable[[Any, float], Mapping[str, torch.Tensor | float]]

@@ -1,0 +1,1 @@
+"""GANs: DCGAN, WGAN, WGAN-GP, SNGAN, mode collapse and its mitigation, ACGAN."""

@@ -1,2 +1,0 @@
-"""Generative models (GANs) and the measures every generative notebook shares: the suite's digit
-classifier ("judge"), classifier FID and Inception FID."""

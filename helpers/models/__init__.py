@@ -1,1 +1,0 @@
-"""Networks, each a plain PyTorch module whose print-out reads like the architecture in the report."""
