@@ -50,7 +50,7 @@ from helpers.data import EMBEDDED, to_float
 from helpers.gans.acgan import build_acgan, class_balanced_samples, run_acgan, same_noise_grid
 from helpers.gans.config import AcganConfig
 from helpers.gans.data import load_gan_data
-from helpers.gans.experiment import as_uint8
+from helpers.core.images import as_uint8
 from helpers.grading.judge import label_agreement, load_judge
 from helpers.core.plots import loss_curves, sample_grids, save_figure
 from helpers.report.metrics import write_metrics

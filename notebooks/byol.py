@@ -59,8 +59,9 @@ from helpers.representation.analysis import embed, embedding_panels
 from helpers.representation.augment import augment_batch, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std
 from helpers.representation.config import PHOTO_RECIPE, ByolConfig
-from helpers.representation.settings import (SETTINGS, feature_width, finetune, load_byol_data, pretrain_byol,
-                                             pretrain_supervised, random_backbone)
+from helpers.representation.experiment import SETTINGS, finetune, pretrain_byol, pretrain_supervised
+from helpers.representation.networks import feature_width, random_backbone
+from helpers.representation.data import load_byol_data
 
 overrides = {"pretrain_epochs": pretrain_epochs, "finetune_epochs": finetune_epochs, "label_fraction": label_fraction,
              "settings": tuple(settings) if settings else None,

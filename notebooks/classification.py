@@ -49,8 +49,9 @@ from helpers.core.plots import embedding_grid, image_grid, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 from helpers.representation.analysis import curves, embed, embedding_panels, learning_rates
-from helpers.representation.classification import (build_model_a, build_model_b, load_classification_data,
-                                                   n_classes, train_model_a, train_model_b)
+from helpers.representation.networks import build_model_a, build_model_b
+from helpers.representation.data import load_classification_data, n_classes
+from helpers.representation.experiment import train_model_a, train_model_b
 from helpers.representation.config import ClassificationConfig
 from helpers.representation.pretrained import resolve_pretrained
 from helpers.representation.schedule import warmup_linear_factor

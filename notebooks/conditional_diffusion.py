@@ -51,7 +51,8 @@ from helpers.gans.deliverable import conditional_record
 from helpers.diffusion.config import ConditionalDiffusionConfig
 from helpers.diffusion.experiment import (build_unet, checkpoint_path, digit_labels, generate, train_diffusion,
                                           training_fields)
-from helpers.diffusion.analysis import (as_uint8, conditional_observations, for_judge, grade_conditional,
+from helpers.core.images import as_uint8
+from helpers.diffusion.analysis import (conditional_observations, for_judge, grade_conditional,
                                         per_digit as per_digit_table, reverse_figure, subset_per_digit, sweep_figure)
 from helpers.grading.judge import label_agreement, load_judge
 from helpers.diffusion.networks import count_parameters

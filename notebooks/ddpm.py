@@ -48,7 +48,8 @@ from helpers.gans.deliverable import ddpm_record
 from helpers.diffusion.config import DdpmConfig
 from helpers.dcgan_reference import dcgan_row, grade, load_images, real_floor
 from helpers.diffusion.experiment import build_unet, checkpoint_path, generate, resize, train_diffusion, training_fields
-from helpers.diffusion.analysis import as_uint8, ddpm_observations
+from helpers.core.images import as_uint8
+from helpers.diffusion.analysis import ddpm_observations
 from helpers.grading.fid import inception_status
 from helpers.grading.judge import judge_if_labelled
 from helpers.diffusion.networks import count_parameters

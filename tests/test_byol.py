@@ -6,16 +6,16 @@ import torch
 from torch import nn
 from torchvision.transforms.v2.functional import rgb_to_grayscale
 
-from helpers.data.images import ImageSet
-from helpers.representation.byol import BYOL, embedding_std, regression_loss, target_decay
 from helpers.core.config import make_config
-from helpers.representation.config import PHOTO_RECIPE, ByolConfig
-from helpers.core.runtime import derive_seed
 from helpers.core.digit_cnn import standardize
-from helpers.representation import settings as settings_module
-from helpers.representation.networks import Polarity
-from helpers.representation.settings import (SETTINGS, ByolData, feature_width, finetune, label_subset,
-                                             random_backbone)
+from helpers.core.runtime import derive_seed
+from helpers.data.images import ImageSet
+from helpers.representation import experiment
+from helpers.representation.byol import BYOL, embedding_std, regression_loss, target_decay
+from helpers.representation.config import ByolConfig, PHOTO_RECIPE
+from helpers.representation.data import ByolData, label_subset
+from helpers.representation.experiment import SETTINGS, finetune
+from helpers.representation.networks import Polarity, feature_width, random_backbone
 
 
 def tiny_backbone() -> nn.Module:
@@ -124,7 +124,7 @@ def test_polarity_makes_the_background_dark_whatever_the_digit_colour():
 
 def test_frozen_settings_train_the_classifier_at_the_frozen_rate(monkeypatch, tmp_path):
     rates = {}
-    monkeypatch.setattr(settings_module, "train_supervised", lambda model, *args, name, lr, **kw: rates.update({name: lr}))
+    monkeypatch.setattr(experiment, "train_supervised", lambda model, *args, name, lr, **kw: rates.update({name: lr}))
     config = ByolConfig(finetune_lr=1e-3, frozen_lr=1e-2)
     backbones = {"none": random_backbone(config, 0), "byol": random_backbone(config, 0)}
     for setting in ("A", "E"):

@@ -14,7 +14,8 @@ from helpers.gans.deliverable import conditional_record, ddpm_record, gan_record
 from helpers.deliverables.record import DeliverableError
 from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
 from helpers.diffusion.experiment import digit_labels, generate, resize, train_diffusion
-from helpers.diffusion.analysis import as_uint8, for_judge, per_digit
+from helpers.core.images import as_uint8
+from helpers.diffusion.analysis import for_judge, per_digit
 from helpers.evaluate import evaluate
 from helpers.gans.config import GanConfig
 from helpers.gans.data import load_gan_data

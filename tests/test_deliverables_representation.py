@@ -10,13 +10,14 @@ import torch
 from PIL import Image
 
 from helpers.core.config import make_config
-from helpers.representation.deliverable import best_model, image_folder
 from helpers.evaluate import evaluate
 from helpers.predict import main, predict
-from helpers.representation.classification import load_classification_data, train_model_a, train_model_b
 from helpers.representation.config import ByolConfig, ClassificationConfig
+from helpers.representation.data import load_byol_data, load_classification_data
+from helpers.representation.deliverable import best_model, images_beside
+from helpers.representation.experiment import finetune, train_model_a, train_model_b
+from helpers.representation.networks import random_backbone
 from helpers.representation.pretrained import Initialisation
-from helpers.representation.settings import finetune, load_byol_data, random_backbone
 
 CPU = torch.device("cpu")
 
@@ -137,8 +138,8 @@ def test_byol_predict_then_evaluate_gives_the_notebooks_accuracy(byol_run, offic
 
 def test_byol_images_are_beside_the_csv_in_its_stem_folder_or_its_own(tmp_path):
     (tmp_path / "val").mkdir()
-    assert image_folder(tmp_path / "val.csv") == tmp_path / "val"
-    assert image_folder(tmp_path / "test.csv") == tmp_path
+    assert images_beside(tmp_path / "val.csv") == tmp_path / "val"
+    assert images_beside(tmp_path / "test.csv") == tmp_path
 
 
 def test_byol_csv_without_ids_and_with_images_beside_it(byol_run, office, tmp_path):

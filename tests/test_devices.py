@@ -6,11 +6,11 @@ import torch
 from torch import nn
 
 from helpers.core.config import make_config
+from helpers.core.evaluation import accuracy, apply, check_device
 from helpers.data.images import ImageSet
 from helpers.diffusion.process import diffusion_loss, drop_labels, make_schedule, q_sample
-from helpers.core.evaluation import accuracy, apply, check_device
 from helpers.representation.config import ByolConfig
-from helpers.representation.settings import random_backbone
+from helpers.representation.networks import random_backbone
 
 
 def images(n=6):

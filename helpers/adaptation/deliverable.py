@@ -25,7 +25,8 @@ from helpers.data import COURSE_NAME, EMBEDDED
 from helpers.data.course import DataLayoutError, decode
 from helpers.data.images import ImageSet
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.deliverables.files import IMAGE_SUFFIXES, image_files, write_csv
+from helpers.core.images import list_images
+from helpers.deliverables.files import image_files, write_csv
 from helpers.deliverables.record import DeliverableError
 from helpers.core.evaluation import apply
 
@@ -69,8 +70,7 @@ def target_images(folder: Path | str, settings: Mapping[str, Any]) -> tuple[list
     if folder.is_file():
         raise DeliverableError(f"--input {folder} is a file; pass the folder of target-domain images "
                                f"(the course's <domain>/data, e.g. hw2_data/digits/{settings['target']}/data)")
-    if folder.is_dir() and (folder / "data").is_dir() and not any(
-            p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES for p in folder.iterdir()):
+    if folder.is_dir() and (folder / "data").is_dir() and not list_images(folder):
         raise DeliverableError(f"--input {folder} holds a data/ folder and no images; pass {folder / 'data'}")
     files = image_files(folder)
     size = settings["image_size"]

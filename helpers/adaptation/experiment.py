@@ -15,7 +15,7 @@ from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import train_dann
 from helpers.adaptation.dann_em import train_dann_em
 from helpers.adaptation.source_only import train_source_only, train_target_only
-from helpers.core.checkpoint import fingerprint
+from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import as_dict
 from helpers.core.evaluation import accuracy
 from helpers.report.metrics import earlier_results
@@ -50,8 +50,7 @@ def run_method(method: str, pair: DomainPair, config: DannConfig, *, data: str, 
     name = f"{method} {pair.name}"
     checkpoint = None
     if checkpoint_dir is not None:
-        key = fingerprint({"method": method, "pair": pair.name, "data": data, "seed": seed, "config": as_dict(config)})
-        checkpoint = Path(checkpoint_dir) / f"{method}_{pair.name.replace('->', '_to_')}_{key}.pt"
+        checkpoint = checkpoint_path(checkpoint_dir, f"{method}_{pair.name}", data=data, seed=seed, config=config)
     model, history = METHODS[method](pair, config, name=name, checkpoint=checkpoint, seed=seed, device=device,
                                      **options)
     return MethodResult(method, pair.name, model, history, accuracy(model, pair.target.test, device), checkpoint)

@@ -1,10 +1,12 @@
 """Atomic checkpoint files: written to a temporary file, then renamed over the old one."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,15 @@ def load_checkpoint(path: Path | str) -> dict[str, Any]:
 
 
 def fingerprint(params: dict[str, Any]) -> str:
-    """Eight hex digits that change whenever any parameter changes: part of checkpoint names."""
+    """Eight hex digits that change whenever any parameter changes (a dataclass counts by its fields): part of
+    checkpoint names."""
+    params = {k: dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for k, v in params.items()}
     text = json.dumps(params, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def checkpoint_path(folder: Path | str, name: str, **identity: Any) -> Path:
+    """``<folder>/<name>_<fingerprint of identity>.pt``: ``identity`` is everything that shapes the weights (the
+    configuration, data, seed, ...), so a change of any of them starts a new checkpoint instead of resuming."""
+    safe = re.sub(r"[^A-Za-z0-9.-]+", "_", name.replace("->", "_to_"))
+    return Path(folder) / f"{safe}_{fingerprint({'name': name, **identity})}.pt"

@@ -11,19 +11,19 @@ from pathlib import Path
 
 import torch
 
+from helpers.core.images import list_images
 from helpers.data.course import DataLayoutError, decode
 from helpers.data.images import Domain, ImageSet
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 LAYOUT = """expected layout: a folder of images <data>/*.png (or .jpg), e.g. the course's 64x64 face crops;
   with an attribute, a CSV with a header image_name,<attribute>,... and values 0/1 (or -1/1)"""
 
 
-def image_files(root: Path | str) -> list[Path]:
+def folder_images(root: Path | str) -> list[Path]:
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DataLayoutError(f"data folder {root} does not exist\n{LAYOUT}")
-    files = sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    files = list_images(root)
     if not files:
         raise DataLayoutError(f"data folder {root} holds no .png/.jpg images\n{LAYOUT}")
     return files
@@ -53,7 +53,7 @@ def image_folder(root: Path | str, *, size: int, test_fraction: float = 0.1, see
                  labels_csv: Path | str | None = None, attribute: str | None = None) -> Domain:
     """Every image of a flat folder, resized to ``size``, split into train and held-out test by ``seed``.
     Labels are the binary ``attribute`` from ``labels_csv`` when given, else 0."""
-    files = image_files(root)
+    files = folder_images(root)
     labels = torch.zeros(len(files), dtype=torch.long)
     if attribute is not None:
         if labels_csv is None:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import torch
 
+from helpers.core.images import list_images
 from helpers.data.course import DataLayoutError, decode, read_csv_rows
 from helpers.data.images import ImageSet
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 LAYOUT = """expected layout:
   <data>/mini/train/*.jpg                  (unlabeled pretraining images)
   <data>/mini/train.csv                    (optional: filename,label for the supervised backbone)
@@ -61,7 +61,7 @@ def load_unlabeled_folder(folder: Path | str, *, size: int, limit: int | None = 
     folder = Path(folder)
     if not folder.is_dir():
         raise DataLayoutError(f"missing image folder {folder}\n{LAYOUT}")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[:limit]
+    files = list_images(folder)[:limit]
     if not files:
         raise DataLayoutError(f"{folder} holds no .jpg/.png images\n{LAYOUT}")
     return stack([decode(path, size) for path in files], [-1] * len(files), f"{folder.parent.name}/{folder.name}")

@@ -18,9 +18,9 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from helpers.core.images import IMAGE_SUFFIXES, list_images
 from helpers.deliverables.record import DeliverableError
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
 
 def image_files(folder: Path | str, *, pattern: str = "*", parameter: str = "--input") -> list[Path]:
@@ -28,7 +28,7 @@ def image_files(folder: Path | str, *, pattern: str = "*", parameter: str = "--i
     folder = Path(folder)
     if not folder.is_dir():
         raise DeliverableError(f"{parameter} {folder}: not a folder")
-    files = sorted(p for p in folder.glob(pattern) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    files = list_images(folder, pattern)
     if not files:
         raise DeliverableError(f"{parameter} {folder}: no images matching {pattern!r} "
                                f"({', '.join(IMAGE_SUFFIXES)})")

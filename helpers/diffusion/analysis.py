@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import torch
 
+from helpers.core.images import as_uint8
 from helpers.diffusion.experiment import per_digit_accuracy, resize
 from helpers.grading.fid import classifier_fid
 from helpers.grading.judge import Judge, label_agreement
@@ -18,10 +19,6 @@ Table = dict[str, dict[str, float]]
 def for_judge(images: torch.Tensor, judge: Judge) -> torch.Tensor:
     """Samples resized to the classifier's input size (bilinear: the cpu profile samples at 16x16)."""
     return resize(images, judge.image_size).clamp(-1, 1)
-
-
-def as_uint8(images: torch.Tensor) -> torch.Tensor:
-    return ((images + 1) / 2).clamp(0, 1).mul(255).round().to(torch.uint8)
 
 
 def grade_conditional(judge: Judge, images: torch.Tensor, labels: torch.Tensor, reference: torch.Tensor,

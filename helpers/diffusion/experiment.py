@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from helpers.core.checkpoint import fingerprint
+
 from helpers.core.config import as_dict
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet
@@ -99,14 +99,6 @@ def training_fields(config: DiffusionConfig) -> dict:
     ``bf16`` where the config has them): the sampling and grading settings can change without retraining."""
     names = {f.name for f in dataclasses.fields(DiffusionConfig)} | {"p_uncond", "bf16"}
     return {k: v for k, v in as_dict(config).items() if k in names}
-
-
-def checkpoint_path(checkpoint_dir: Path | str | None, name: str, **identity) -> Path | None:
-    """``<dir>/<name>_<fingerprint of everything that shapes the weights>.pt``, or None without a folder."""
-    if checkpoint_dir is None:
-        return None
-    identity = {k: as_dict(v) if hasattr(v, "__dataclass_fields__") else v for k, v in identity.items()}
-    return Path(checkpoint_dir) / f"{name}_{fingerprint(identity)}.pt"
 
 
 def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bool, name: str,

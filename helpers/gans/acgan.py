@@ -8,8 +8,7 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
-from helpers.core.checkpoint import fingerprint
-from helpers.core.config import as_dict
+from helpers.core.checkpoint import checkpoint_path
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet
 from helpers.gans.config import AcganConfig
@@ -81,9 +80,8 @@ def build_acgan(config: AcganConfig, channels: int, n_classes: int, device: torc
 def run_acgan(acgan: Acgan, train: ImageSet, config: AcganConfig, *, device: torch.device | str, seed: int,
               checkpoint_dir: Path | str) -> tuple[History, Path]:
     """Train with the shared loop (checkpoint each epoch, resume); the loss history and the checkpoint."""
-    key = fingerprint({"config": as_dict(config), "seed": seed, "data": train.name, "n": len(train),
-                       "classes": acgan.n_classes})
-    checkpoint = Path(checkpoint_dir) / f"acgan-{key}.pt"
+    checkpoint = checkpoint_path(checkpoint_dir, "acgan", config=config, seed=seed, data=train.name, n=len(train),
+                                 classes=acgan.n_classes)
     batches = Batches(train, config.batch_size, device)
     history = fit(acgan.step, lambda: batches, name="acgan", epochs=config.epochs,
                   modules={"generator": acgan.generator, "discriminator": acgan.discriminator},

@@ -88,7 +88,8 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
                 seed: int = 0, batch_size: int = 256, device: torch.device | str = "cpu", overwrite: bool = False,
                 **unused: Any) -> Path:
     """``n`` images of the GAN's generator, from the noise that ``seed`` fixes."""
-    from helpers.gans.experiment import as_uint8, sample
+    from helpers.core.images import as_uint8
+    from helpers.gans.experiment import sample
     from helpers.gans.networks import Generator
 
     s = record["settings"]
@@ -134,7 +135,7 @@ def predict_ddpm(record: Mapping[str, Any], weights: Mapping[str, Any], *, outpu
                  overwrite: bool = False, **unused: Any) -> Path:
     """``n`` DDPM samples, at the data's size as the notebook grades them."""
     from helpers.diffusion.experiment import generate, resize
-    from helpers.diffusion.analysis import as_uint8
+    from helpers.core.images import as_uint8
 
     trained = trained_from_record(record, weights, device)
     sampler, n = sampler_for(record, steps), n or N_IMAGES
@@ -149,7 +150,7 @@ def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *
     """``n`` samples of each digit 0-9, named ``<digit>_<idx:03d>.png``, with classifier-free guidance."""
     from helpers.diffusion.process import check_guidance
     from helpers.diffusion.experiment import digit_labels, generate, resize
-    from helpers.diffusion.analysis import as_uint8
+    from helpers.core.images import as_uint8
 
     trained = trained_from_record(record, weights, device)
     sampler, n = sampler_for(record, steps), n or PER_DIGIT

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import torch
 
-from helpers.core.checkpoint import fingerprint
-from helpers.core.config import as_dict
+from helpers.core.checkpoint import checkpoint_path
+from helpers.core.images import as_uint8
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet, to_float
 from helpers.gans.deliverable import gan_record
@@ -40,10 +40,6 @@ def sample(generator: torch.nn.Module, n: int, *, seed: int, labels: torch.Tenso
     return torch.cat(chunks)
 
 
-def as_uint8(images: torch.Tensor) -> torch.Tensor:
-    return ((images + 1) / 2).clamp(0, 1).mul(255).round().to(torch.uint8)
-
-
 @dataclass
 class GanRun:
     """A trained method: its GAN, loss history, samples and how long it trained."""
@@ -69,9 +65,8 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
     name = name or method
     epochs = epochs or config.epochs
     gan = gan or build_gan(method, config, train.channels, device)
-    key = fingerprint({"name": name, "config": as_dict(config), "epochs": epochs, "seed": seed, "data": train.name,
-                       "n": len(train), "print": str(gan.generator) + str(gan.discriminator)})
-    checkpoint = Path(checkpoint_dir) / f"{name}-{key}.pt"
+    checkpoint = checkpoint_path(checkpoint_dir, name, config=config, epochs=epochs, seed=seed, data=train.name,
+                                 n=len(train), print=str(gan.generator) + str(gan.discriminator))
     probe_seed = derive_seed(seed, "probe")
 
     def probe(epoch: int) -> dict[str, float] | None:

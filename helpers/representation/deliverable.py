@@ -26,13 +26,14 @@ from typing import Any
 import torch
 from torch import nn
 
-from helpers.data.course import DataLayoutError, decode
-from helpers.data.images import ImageSet
-from helpers.deliverables.files import check_destination, image_files, read_csv, write_csv
-from helpers.deliverables.record import DeliverableError
 from helpers.core.evaluation import apply
-from helpers.representation.networks import model_a, resnet18_small
-from helpers.representation.settings import finetuned_classifier
+from helpers.data.course import DataLayoutError, decode
+from helpers.data.images import Domain, ImageSet
+from helpers.deliverables.files import check_destination, image_files, read_csv, write_csv
+from helpers.deliverables.record import DeliverableError, deliverable
+from helpers.representation.config import ByolConfig, ClassificationConfig
+from helpers.representation.data import n_classes
+from helpers.representation.networks import finetuned_classifier, model_a, resnet18_small
 
 BUILDERS = {"model_a": model_a, "resnet18_small": resnet18_small, "finetuned_classifier": finetuned_classifier}
 
@@ -106,7 +107,7 @@ def predict_classification(record: Mapping[str, Any], weights: Mapping[str, Any]
                      overwrite=overwrite)
 
 
-def image_folder(csv_path: Path) -> Path:
+def images_beside(csv_path: Path) -> Path:
     """Where the images a byol CSV names are: the folder named as its stem beside it, else its own folder."""
     beside = csv_path.with_suffix("")
     return beside if beside.is_dir() else csv_path.parent
@@ -122,7 +123,7 @@ def predict_byol(record: Mapping[str, Any], weights: Mapping[str, Any], *, input
                                f"in the folder beside it (e.g. hw1_data/p2_data/office/val.csv and office/val/)")
     check_destination(output, overwrite)
     rows = read_csv(input, ["filename"], parameter="--input")
-    folder = image_folder(input)
+    folder = images_beside(input)
     files = []
     for line, row in enumerate(rows, start=2):
         path = folder / row["filename"]
@@ -135,3 +136,22 @@ def predict_byol(record: Mapping[str, Any], weights: Mapping[str, Any], *, input
     ids = [row.get("id", str(i)) for i, row in enumerate(rows)]
     return write_csv(output, ["id", "filename", "label"],
                      [(id_, row["filename"], label) for id_, row, label in zip(ids, rows, labels)], overwrite=overwrite)
+
+
+def classification_record(model: str, builder: str, arguments: dict, config: ClassificationConfig, domain: Domain) -> dict:
+    """What ``helpers.predict classification`` needs to rebuild ``model`` and prepare images as the notebook
+    does: the builder (a function of :mod:`helpers.representation.networks`) and its arguments, the image size
+    and channels, and the class names (label ``i`` is written as ``classes[i]``)."""
+    return deliverable("classification", modules="model", model=model, builder=builder, arguments=arguments,
+                       image_size=config.image_size, channels=domain.train.channels,
+                       classes=[str(c) for c in range(n_classes(domain))])
+
+
+def byol_record(setting: str, config: ByolConfig, classes: list[str]) -> dict:
+    """What ``helpers.predict byol`` needs to rebuild a setting's classifier (:func:`finetuned_classifier`'s
+    arguments) and prepare images as the notebook does: size, RGB, and the class names (label ``i`` is
+    written as ``classes[i]``, the label text of the training CSV)."""
+    return deliverable("byol", modules="model", model=f"setting {setting}", builder="finetuned_classifier",
+                       arguments={"stem": config.stem, "n_classes": len(classes), "polarity": config.polarity,
+                                  "width": config.width, "gray": config.gray}, image_size=config.image_size,
+                       channels=3, classes=list(classes))

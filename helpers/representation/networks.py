@@ -12,6 +12,11 @@ from torchvision.models.resnet import BasicBlock
 from torchvision.transforms.v2.functional import rgb_to_grayscale
 
 from helpers.core.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor, standardize
+from helpers.core.runtime import derive_seed
+from helpers.data.images import Domain
+from helpers.representation.config import ByolConfig, ClassificationConfig
+from helpers.representation.data import n_classes
+from helpers.representation.pretrained import Initialisation
 
 
 def model_a(channels: int, n_classes: int, widths: Sequence[int], hidden: int, image_size: int) -> DigitClassifier:
@@ -97,3 +102,71 @@ class Polarity(nn.Module):
         border = torch.cat([gray[:, :b].flatten(1), gray[:, -b:].flatten(1),
                             gray[:, :, :b].flatten(1), gray[:, :, -b:].flatten(1)], 1).mean(1)
         return torch.where((border > 0).view(-1, 1, 1, 1), -images, images)
+
+
+def model_a_arguments(config: ClassificationConfig, domain: Domain) -> dict:
+    """The keyword arguments of :func:`model_a` for this data (plain values: they go into the checkpoint)."""
+    return {"channels": domain.train.channels, "n_classes": n_classes(domain), "widths": list(config.widths),
+            "hidden": config.hidden, "image_size": config.image_size}
+
+
+def model_b_arguments(config: ClassificationConfig, domain: Domain) -> dict:
+    """The keyword arguments of :func:`resnet18_small` for this data, the initial weights left out."""
+    return {"channels": domain.train.channels, "n_classes": n_classes(domain), "stem": config.stem}
+
+
+def build_model_a(config: ClassificationConfig, domain: Domain) -> torch.nn.Module:
+    return model_a(**model_a_arguments(config, domain))
+
+
+def build_model_b(config: ClassificationConfig, domain: Domain, init: Initialisation) -> torch.nn.Module:
+    return resnet18_small(**model_b_arguments(config, domain), weights=init.weights)
+
+
+def random_backbone(config: ByolConfig, seed: int, device: torch.device | str = "cpu") -> nn.Module:
+    """The ResNet18 every pretraining starts from (the same weights for the same seed), after a per-image
+    contrast normalisation (the street-number digits differ most in colour and contrast) and, with
+    ``config.polarity``, the polarity normalisation (dark background); with ``config.gray``, gray images. On
+    ``device``."""
+    torch.manual_seed(derive_seed(seed, "backbone"))
+    return resnet_backbone(config.stem, config.polarity, config.width, config.gray).to(device)
+
+
+def feature_width(width: int) -> int:
+    """The backbone's representation: ResNet18's last stage has 8x the channels of its first (512 at 64)."""
+    return 8 * width
+
+
+def resnet_backbone(stem: str, polarity: bool = False, width: int = 64, gray: bool = False) -> nn.Module:
+    """With ``gray``, :class:`Gray`; per-image contrast normalisation (and, with ``polarity``,
+    :class:`Polarity`); then ResNet18 for small images without its classifier (``feature_width(width)``-d
+    out). The normalisations have no weights: the checkpoint's keys are the same either way."""
+    steps = [Gray()] if gray else []
+    steps += [Standardize(), Polarity()] if polarity else [Standardize()]
+    return nn.Sequential(nn.Sequential(*steps), resnet18_small(3, 0, stem=stem, width=width))
+
+
+class Finetuned(nn.Module):
+    """A backbone and a linear classifier; a frozen backbone gets no gradients and stays in evaluation
+    mode (its BatchNorm statistics do not move either)."""
+
+    def __init__(self, backbone: nn.Module, features: int, n_classes: int, frozen: bool) -> None:
+        super().__init__()
+        self.backbone, self.classifier, self.frozen = backbone, nn.Linear(features, n_classes), frozen
+        if frozen:
+            self.backbone.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> Finetuned:
+        super().train(mode)
+        if self.frozen:
+            self.backbone.eval()
+        return self
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.backbone(images))
+
+
+def finetuned_classifier(stem: str, n_classes: int, polarity: bool = False, width: int = 64,
+                         gray: bool = False) -> Finetuned:
+    """A setting's classifier with fresh weights, the shape its checkpoint's weights load into."""
+    return Finetuned(resnet_backbone(stem, polarity, width, gray), feature_width(width), n_classes, frozen=False)

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from helpers.core.images import is_image
 from helpers.data.images import to_float
 from helpers.data.scenes import SCENE_CLASSES
 from helpers.deliverables.files import read_image, staged_folder
@@ -32,7 +33,6 @@ from helpers.segmentation.masks import LAND_COVER, palette_of, write_masks
 from helpers.segmentation.metrics import confusion_matrix, miou_table
 from helpers.segmentation.networks import BUILDERS, builder_arguments
 
-SAT_SUFFIXES = (".jpg", ".jpeg", ".png")
 EXPECTED_INPUT = "NNNN_sat.jpg (or NNNN_sat.png) images, as in the course's hw1_data/p3_data/validation"
 
 # The two palettes a mask may be drawn in: classes in palette order, and the classes mIoU leaves out
@@ -85,7 +85,7 @@ def satellite_images(folder: Path | str) -> list[tuple[str, Path]]:
         raise DeliverableError(f"--input {folder}: not a folder; expected a folder of {EXPECTED_INPUT}")
     images: dict[str, Path] = {}
     for path in sorted(folder.glob("*_sat.*")):
-        if not path.is_file() or path.suffix.lower() not in SAT_SUFFIXES:
+        if not is_image(path):
             continue
         stem = path.name[: -len("_sat" + path.suffix)]
         if stem in images:

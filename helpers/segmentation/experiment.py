@@ -11,8 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.core.checkpoint import fingerprint, load_checkpoint, save_checkpoint
-from helpers.core.config import as_dict
+from helpers.core.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from helpers.data.batches import Batches
 from helpers.data.images import to_float
 from helpers.core.evaluation import check_device
@@ -86,9 +85,8 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
 
     checkpoint, snapshot_file, snapshots = None, None, {}
     if checkpoint_dir is not None:
-        key = fingerprint({"model": name, "data": data_name, "seed": seed, "config": as_dict(config)})
-        checkpoint = Path(checkpoint_dir) / f"{name}_{key}.pt"
-        snapshot_file = Path(checkpoint_dir) / f"{name}_{key}_snapshots.pt"
+        checkpoint = checkpoint_path(checkpoint_dir, name, data=data_name, seed=seed, config=config)
+        snapshot_file = checkpoint.with_name(f"{checkpoint.stem}_snapshots.pt")
         if snapshot_file.exists() and checkpoint.exists():
             snapshots = load_checkpoint(snapshot_file)
 
