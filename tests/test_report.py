@@ -73,6 +73,29 @@ def test_combined_report_is_self_contained_with_contents_summary_and_failures(tm
     assert set(metrics) == {"dann"}
 
 
+def test_a_run_removes_the_previous_html_and_metrics_before_it_starts_and_keeps_checkpoints(tmp_path, monkeypatch):
+    import helpers.report.execute as execute
+
+    (tmp_path / "notebooks").mkdir()
+    executed_notebook(tmp_path / "notebooks" / "dann.ipynb", "DANN")
+    out = tmp_path / "reports" / "dann"
+    write(out)
+    (out / "dann.html").write_text("the previous run")
+    (out / "checkpoints").mkdir()
+    (out / "checkpoints" / "dann.pt").write_bytes(b"resume from here")
+    seen = []
+
+    def killed(source, partial, **_):  # what a run killed outright (SIGKILL, out of memory) leaves behind
+        seen.extend(sorted(str(p.relative_to(out)) for p in out.rglob("*")))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(execute.papermill, "execute_notebook", killed)
+    with pytest.raises(KeyboardInterrupt):
+        execute.execute_notebook("dann", reports_dir=tmp_path / "reports", notebooks_dir=tmp_path / "notebooks")
+    assert seen == ["checkpoints", "checkpoints/dann.pt"]  # nothing of the previous run looks current while it runs
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["checkpoints", "checkpoints/dann.pt"]
+
+
 def test_unknown_notebooks_follow_the_course_order():
     assert ordered(["zeta", "dann", "gan", "alpha"]) == ["gan", "dann", "alpha", "zeta"]
 
