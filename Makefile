@@ -61,15 +61,17 @@ endif
 report: $(VENV_STAMP)
 	@status=0; $(MAKE) --no-print-directory -k notebooks || status=$$?; \
 	$(MAKE) --no-print-directory combine || status=$$?; \
-	if [ $$status -ne 0 ]; then echo "make report: a notebook failed; see its section in $(REPORTS)/report.html" >&2; fi; \
+	if [ $$status -ne 0 ]; then echo "make report: a notebook failed or could not be read; see its section in $(REPORTS)/report.html" >&2; fi; \
 	exit $$status
 
 notebooks: $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).html)
 
 combine: $(REPORTS)/report.html
 
+# A section that cannot be read shows its error and combine exits 1 with the report written; the report is
+# then dated old, so the next make combines (and says so) again.
 $(REPORTS)/report.html: $(wildcard $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).ipynb)) $(REPORTS)/.notebooks | $(VENV_STAMP)
-	$(PY) -m helpers.report combine --reports $(REPORTS) $(NOTEBOOKS)
+	$(PY) -m helpers.report combine --reports $(REPORTS) $(NOTEBOOKS) || { status=$$?; touch -c -t 200001010000 $@; exit $$status; }
 
 # The same report as PDF, printed by headless Chromium (page breaks between problems).
 pdf: report

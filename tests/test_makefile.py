@@ -43,3 +43,27 @@ def test_notebooks_rerun_only_when_their_inputs_change(tmp_path):
         assert make(tmp_path, "PROFILE=cpu") == ["dann"]  # only the notebook that changed
     finally:
         os.utime(notebook, (stat.st_atime, stat.st_mtime))
+
+
+def fake_python(tmp_path: Path) -> Path:
+    """A stand-in for $(PY) that prints its arguments one per line and, as ``combine`` does when a section
+    cannot be read, writes the report and exits 1."""
+    script = tmp_path / "python"
+    script.write_text('#!/bin/sh\nprintf \'%s\\n\' "$@"\n'
+                      'if [ "$3" = combine ]; then echo page > "$5/report.html"; exit 1; fi\n')
+    script.chmod(0o755)
+    return script
+
+
+@pytest.mark.skipif(subprocess.run(["make", "--version"], capture_output=True).returncode != 0, reason="no make")
+def test_a_damaged_report_makes_every_make_combine_fail_not_only_the_first(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()
+    (tmp_path / "reports").mkdir()
+    command = ["make", "-s", "--no-print-directory", "combine", f"REPORTS={tmp_path / 'reports'}", f"VENV={venv}",
+               f"PY={fake_python(tmp_path)}", "NOTEBOOKS=dann"]
+    for _ in range(2):
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode != 0 and "combine" in done.stdout  # combined again, and failed again
+    assert (tmp_path / "reports" / "report.html").read_text() == "page\n"

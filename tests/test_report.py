@@ -73,6 +73,29 @@ def test_combined_report_is_self_contained_with_contents_summary_and_failures(tm
     assert set(metrics) == {"dann"}
 
 
+def test_a_damaged_notebook_or_metrics_json_shows_its_error_while_the_others_render(tmp_path, capsys):
+    from helpers.report.__main__ import main
+
+    executed_notebook(tmp_path / "dann" / "dann.ipynb", "Domain adaptation with DANN")
+    write(tmp_path / "dann")
+    (tmp_path / "gan").mkdir()
+    (tmp_path / "gan" / "gan.ipynb").write_text('{"cells": [{"cell_type": "mark')  # cut off mid-write
+    executed_notebook(tmp_path / "byol" / "byol.ipynb", "BYOL")
+    (tmp_path / "byol" / "metrics.json").write_text("{not json")
+    assert main(["combine", "--reports", str(tmp_path), "dann", "gan", "byol"]) == 1
+    err = capsys.readouterr().err
+    assert "gan.ipynb" in err and "byol/metrics.json" in err
+    page = (tmp_path / "report.html").read_text()
+    assert "href='#dann'>Domain adaptation with DANN" in page and "<td>0.5</td>" in page  # the others render
+    gan = page[page.index("id='gan'"):page.index("id='dann'")]
+    assert re.search(r"could not be read: \S*gan/gan\.ipynb \(\w*(JSON|Json)\w*Error", gan)
+    byol = page[page.index("id='byol'"):]
+    assert re.search(r"could not be read: \S*byol/metrics\.json \(JSONDecodeError", byol)
+    assert "data:image/png;base64" in byol  # its notebook still shows
+    metrics = json.loads(re.search(r'id="metrics">(.*?)</script>', page, re.S).group(1).replace("&quot;", '"'))
+    assert set(metrics) == {"dann"}
+
+
 def test_a_run_removes_the_previous_html_and_metrics_before_it_starts_and_keeps_checkpoints(tmp_path, monkeypatch):
     import helpers.report.execute as execute
 
