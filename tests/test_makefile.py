@@ -3,6 +3,7 @@ and only then; ``make -j2`` runs them side by side. The notebook runner is repla
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -67,3 +68,27 @@ def test_a_damaged_report_makes_every_make_combine_fail_not_only_the_first(tmp_p
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         assert done.returncode != 0 and "combine" in done.stdout  # combined again, and failed again
     assert (tmp_path / "reports" / "report.html").read_text() == "page\n"
+
+
+@pytest.mark.skipif(subprocess.run(["make", "--version"], capture_output=True).returncode != 0, reason="no make")
+def test_paths_with_spaces_and_quotes_reach_the_commands_whole(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()
+    reports, data = tmp_path / "reports", "/course data/Dan's hw2_data"
+    common = ["make", "-s", "--no-print-directory", f"REPORTS={reports}", f"VENV={venv}", f"PY={fake_python(tmp_path)}"]
+
+    def argv(*args: str) -> list[str]:
+        done = subprocess.run([*common, *args], cwd=ROOT, capture_output=True, text=True, check=True)
+        return done.stdout.splitlines()
+
+    ran = argv("notebooks", "JUPYTEXT=true", "NOTEBOOKS=dann", "PROFILE=smoke", f"DATA={data}")
+    assert ran[ran.index("--data") + 1] == data
+    assert (reports / "dann" / ".params").read_text() == f"profile=smoke data={data}\n"
+    assert argv("predict", "PROBLEM=dann", "INPUT=in dir/svhn data", "OUTPUT=out dir/pred.csv",
+                "CHECKPOINT=my runs/dann.pt", "N=3", "OVERWRITE=1") == [
+        "-m", "helpers.predict", "dann", "--reports", str(reports), "--output", "out dir/pred.csv",
+        "--input", "in dir/svhn data", "--checkpoint", "my runs/dann.pt", "--n", "3", "--overwrite"]
+    clean = subprocess.run(["make", "-n", "clean", f"REPORTS={tmp_path / 'my reports'}"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    assert shlex.split(clean[0]) == ["rm", "-rf", str(tmp_path / "my reports"), "build"]  # not "my" and "reports"
