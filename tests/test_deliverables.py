@@ -152,6 +152,19 @@ def test_csv_written_atomically_parses_back_and_is_refused_without_overwrite(tmp
         read_csv(path, ["filename", "label"], parameter="TRUTH")
 
 
+def test_a_csv_write_that_fails_halfway_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = write_csv(tmp_path / "pred.csv", ["image_name", "label"], [("a.png", 3)])
+
+    def rows():
+        yield "b.png", 7
+        raise OSError(28, "No space left on device")  # one row written, then the disk is full
+
+    with pytest.raises(OSError, match="No space left"):
+        write_csv(path, ["image_name", "label"], rows(), overwrite=True)
+    assert path.read_text().splitlines() == ["image_name,label", "a.png,3"]
+    assert [p.name for p in tmp_path.iterdir()] == ["pred.csv"]
+
+
 def test_input_images_are_checked(tmp_path):
     with pytest.raises(DeliverableError, match="--input .*: not a folder"):
         image_files(tmp_path / "nope")

@@ -44,6 +44,28 @@ def test_metrics_file_holds_the_contract(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["metrics.json"]  # no temporary file left
 
 
+@pytest.mark.parametrize("fails_in", ["write_text", "os.replace"])
+def test_a_metrics_write_that_fails_halfway_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch, fails_in):
+    import os
+    from pathlib import Path
+
+    path = write(tmp_path / "dann")
+    old = path.read_text()
+    write_text = Path.write_text
+
+    def fail(*args, **kwargs):
+        if fails_in == "write_text":
+            write_text(args[0], args[1][: len(args[1]) // 2])  # half written, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(*((Path, "write_text") if fails_in == "write_text" else (os, "replace")), fail)
+    with pytest.raises(OSError, match="No space left"):
+        write(tmp_path / "dann", {"accuracy": {"dann": {"a->b": 0.9}}})
+    monkeypatch.undo()
+    assert path.read_text() == old and read_metrics(path)["results"]["accuracy"]["dann"]["a->b"] == 0.5
+    assert [p.name for p in path.parent.iterdir()] == ["metrics.json"]
+
+
 @pytest.mark.parametrize("results", [{"accuracy": {"dann": {"a->b": float("nan")}}}, {"accuracy": 0.5},
                                      {"accuracy": {"dann": 0.5}}])
 def test_malformed_results_are_refused(tmp_path, results):
