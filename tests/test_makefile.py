@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="no make on PATH")
 
 
 def make(tmp_path: Path, *args: str) -> list[str]:
@@ -28,7 +31,7 @@ def make(tmp_path: Path, *args: str) -> list[str]:
     return sorted(ran)
 
 
-@pytest.mark.skipif(subprocess.run(["make", "--version"], capture_output=True).returncode != 0, reason="no make")
+@needs_make
 def test_notebooks_rerun_only_when_their_inputs_change(tmp_path):
     assert make(tmp_path, "PROFILE=smoke") == ["adda", "dann"]
     assert make(tmp_path, "PROFILE=smoke") == []  # nothing changed: nothing runs
@@ -56,7 +59,7 @@ def fake_python(tmp_path: Path) -> Path:
     return script
 
 
-@pytest.mark.skipif(subprocess.run(["make", "--version"], capture_output=True).returncode != 0, reason="no make")
+@needs_make
 def test_a_damaged_report_makes_every_make_combine_fail_not_only_the_first(tmp_path):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
@@ -70,7 +73,7 @@ def test_a_damaged_report_makes_every_make_combine_fail_not_only_the_first(tmp_p
     assert (tmp_path / "reports" / "report.html").read_text() == "page\n"
 
 
-@pytest.mark.skipif(subprocess.run(["make", "--version"], capture_output=True).returncode != 0, reason="no make")
+@needs_make
 def test_paths_with_spaces_and_quotes_reach_the_commands_whole(tmp_path):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
@@ -92,3 +95,12 @@ def test_paths_with_spaces_and_quotes_reach_the_commands_whole(tmp_path):
     clean = subprocess.run(["make", "-n", "clean", f"REPORTS={tmp_path / 'my reports'}"], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.splitlines()
     assert shlex.split(clean[0]) == ["rm", "-rf", str(tmp_path / "my reports"), "build"]  # not "my" and "reports"
+
+
+def test_without_make_the_make_tests_skip_rather_than_error(tmp_path):
+    empty = tmp_path / "bin"  # a PATH with no make on it
+    empty.mkdir()
+    done = subprocess.run([sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-rs",
+                           "-k", "not without_make"], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PATH": str(empty), "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0 and "3 skipped" in done.stdout and "no make on PATH" in done.stdout, done.stdout
