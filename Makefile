@@ -73,7 +73,8 @@ combine: $(REPORTS)/report.html
 # A section that cannot be read shows its error and combine exits 1 with the report written; the report is
 # then dated old, so the next make combines (and says so) again.
 $(REPORTS)/report.html: $(wildcard $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).ipynb)) $(REPORTS)/.notebooks | $(VENV_STAMP)
-	$(PY) -m helpers.report combine --reports $(call quote,$(REPORTS)) $(NOTEBOOKS) || { status=$$?; touch -c -t 200001010000 $(call quote,$@); exit $$status; }
+	$(PY) -m helpers.report combine --reports $(call quote,$(REPORTS)) $(NOTEBOOKS) \
+	    || { status=$$?; touch -c -t 200001010000 $(call quote,$@); exit $$status; }
 
 # The same report as PDF, printed by headless Chromium (page breaks between problems).
 pdf: report
@@ -92,7 +93,8 @@ predict: $(VENV_STAMP)
 # A notebook re-runs when it, helpers/ or its parameters change. The parameters live in a stamp file
 # that is rewritten only when they differ, so its date moves only then.
 $(REPORTS)/.notebooks: FORCE
-	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(strip $(NOTEBOOKS))) | cmp -s - $(call quote,$@) || echo $(call quote,$(strip $(NOTEBOOKS))) > $(call quote,$@)
+	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(strip $(NOTEBOOKS))) | cmp -s - $(call quote,$@) \
+	    || echo $(call quote,$(strip $(NOTEBOOKS))) > $(call quote,$@)
 
 $(REPORTS)/%/.params: FORCE
 	@mkdir -p $(call quote,$(@D)); echo $(call quote,profile=$(PROFILE) data=$(DATA)) | cmp -s - $(call quote,$@) \
@@ -103,7 +105,8 @@ $(REPORTS)/%/.params: FORCE
 define NOTEBOOK_RULE
 $(REPORTS)/$(1)/$(1).html: notebooks/$(1).ipynb notebooks/$(1).py $(HELPERS) $(REPORTS)/$(1)/.params | $(VENV_STAMP)
 	$(JUPYTEXT) --sync --quiet notebooks/$(1).ipynb
-	$(PY) -m helpers.report run $(1) --profile $(call quote,$(PROFILE)) --data $(call quote,$(DATA)) --reports $(call quote,$(REPORTS)) --kernel $(KERNEL)
+	$(PY) -m helpers.report run $(1) --profile $(call quote,$(PROFILE)) --data $(call quote,$(DATA)) \
+	    --reports $(call quote,$(REPORTS)) --kernel $(KERNEL)
 endef
 $(foreach nb,$(NOTEBOOKS),$(eval $(call NOTEBOOK_RULE,$(nb))))
 

@@ -62,14 +62,16 @@ def test_papermill_strings_are_converted_when_unambiguous():
     from helpers.generative.config import GanConfig
     from helpers.segmentation.config import SegmentationConfig
 
-    config = make_config(DannConfig, "cpu", {"epochs": "3", "lr": "1e-3", "widths": ["8", 16], "pairs": ["digits-m->digits-s"]})
+    config = make_config(DannConfig, "cpu", {"epochs": "3", "lr": "1e-3", "widths": ["8", 16],
+                                             "pairs": ["digits-m->digits-s"]})
     assert (config.epochs, config.lr, config.widths, config.pairs) == (3, 0.001, (8, 16), ("digits-m->digits-s",))
     assert type(config.epochs) is int and type(config.lr) is float
     for text, flag in [("true", True), ("FALSE", False), ("1", True), ("0", False), (0, False)]:
         assert make_config(GanConfig, "cpu", {"bf16": text}).bf16 is flag
     with pytest.raises(ValueError, match=r"bf16='yes' has the wrong type; expected bool"):
         make_config(GanConfig, "cpu", {"bf16": "yes"})
-    with pytest.raises(ValueError, match=r"digits_per_canvas=\[1, 2, 3\] has the wrong type; expected tuple\[int, int\]"):
+    with pytest.raises(ValueError, match=r"digits_per_canvas=\[1, 2, 3\] has the wrong type; "
+                                         r"expected tuple\[int, int\]"):
         make_config(SegmentationConfig, "cpu", {"digits_per_canvas": [1, 2, 3]})
 
 
