@@ -34,6 +34,8 @@ HELPERS := $(shell find helpers -name '*.py' -not -path '*/__pycache__/*')
 VENV_STAMP := $(VENV)/.installed
 NBVAL_DIR := build/nbval/notebooks
 NOTEBOOKS_ARG := $(if $(filter command line,$(origin NOTEBOOKS)),$(NOTEBOOKS))
+# $(call quote,TEXT): TEXT as one shell word, whatever spaces or quotes it holds (DATA="/path with spaces").
+quote = '$(subst ','\'',$(1))'
 
 .PHONY: report notebooks combine pdf predict test gpu-check lab clean distclean help FORCE
 .DEFAULT_GOAL := report
@@ -61,43 +63,50 @@ endif
 report: $(VENV_STAMP)
 	@status=0; $(MAKE) --no-print-directory -k notebooks || status=$$?; \
 	$(MAKE) --no-print-directory combine || status=$$?; \
-	if [ $$status -ne 0 ]; then echo "make report: a notebook failed; see its section in $(REPORTS)/report.html" >&2; fi; \
+	if [ $$status -ne 0 ]; then echo "make report: a notebook failed or could not be read; see its section in "$(call quote,$(REPORTS)/report.html) >&2; fi; \
 	exit $$status
 
 notebooks: $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).html)
 
 combine: $(REPORTS)/report.html
 
+# A section that cannot be read shows its error and combine exits 1 with the report written; the report is
+# then dated old, so the next make combines (and says so) again.
 $(REPORTS)/report.html: $(wildcard $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).ipynb)) $(REPORTS)/.notebooks | $(VENV_STAMP)
-	$(PY) -m helpers.report combine --reports $(REPORTS) $(NOTEBOOKS)
+	$(PY) -m helpers.report combine --reports $(call quote,$(REPORTS)) $(NOTEBOOKS) \
+	    || { status=$$?; touch -c -t 200001010000 $(call quote,$@); exit $$status; }
 
 # The same report as PDF, printed by headless Chromium (page breaks between problems).
 pdf: report
 	@test -n "$(CHROMIUM)" || { echo "make pdf needs Chromium: sudo apt-get install chromium (or CHROMIUM=/path/to/chrome)" >&2; exit 1; }
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
-	    --no-pdf-header-footer --print-to-pdf=$(REPORTS)/.report.pdf.tmp file://$(abspath $(REPORTS)/report.html) 2>/dev/null
-	@mv $(REPORTS)/.report.pdf.tmp $(REPORTS)/report.pdf && echo "wrote $(REPORTS)/report.pdf"
+	    --no-pdf-header-footer --print-to-pdf=$(call quote,$(REPORTS)/.report.pdf.tmp) $(call quote,file://$(abspath $(REPORTS))/report.html) 2>/dev/null
+	@mv $(call quote,$(REPORTS)/.report.pdf.tmp) $(call quote,$(REPORTS)/report.pdf) && echo "wrote "$(call quote,$(REPORTS)/report.pdf)
 
 # A deliverable from a notebook's checkpoint (default: the one reports/<PROBLEM>/metrics.json names).
 predict: $(VENV_STAMP)
 	@test -n "$(PROBLEM)" -a -n "$(OUTPUT)" || { echo "usage: make predict PROBLEM=<problem> [INPUT=<path>] OUTPUT=<path>; problems: $$($(PY) -c 'from helpers.deliverables.problems import PROBLEMS; print(*PROBLEMS)')" >&2; exit 2; }
-	$(PY) -m helpers.predict $(PROBLEM) --reports $(REPORTS) --output $(OUTPUT) $(if $(INPUT),--input $(INPUT)) \
-	    $(if $(CHECKPOINT),--checkpoint $(CHECKPOINT)) $(if $(N),--n $(N)) $(if $(OVERWRITE),--overwrite)
+	$(PY) -m helpers.predict $(call quote,$(PROBLEM)) --reports $(call quote,$(REPORTS)) --output $(call quote,$(OUTPUT)) \
+	    $(if $(INPUT),--input $(call quote,$(INPUT))) $(if $(CHECKPOINT),--checkpoint $(call quote,$(CHECKPOINT))) \
+	    $(if $(N),--n $(call quote,$(N))) $(if $(OVERWRITE),--overwrite)
 
 # A notebook re-runs when it, helpers/ or its parameters change. The parameters live in a stamp file
 # that is rewritten only when they differ, so its date moves only then.
 $(REPORTS)/.notebooks: FORCE
-	@mkdir -p $(@D); echo '$(strip $(NOTEBOOKS))' | cmp -s - $@ || echo '$(strip $(NOTEBOOKS))' > $@
+	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(strip $(NOTEBOOKS))) | cmp -s - $(call quote,$@) \
+	    || echo $(call quote,$(strip $(NOTEBOOKS))) > $(call quote,$@)
 
 $(REPORTS)/%/.params: FORCE
-	@mkdir -p $(@D); echo 'profile=$(PROFILE) data=$(DATA)' | cmp -s - $@ || echo 'profile=$(PROFILE) data=$(DATA)' > $@
+	@mkdir -p $(call quote,$(@D)); echo $(call quote,profile=$(PROFILE) data=$(DATA)) | cmp -s - $(call quote,$@) \
+	    || echo $(call quote,profile=$(PROFILE) data=$(DATA)) > $(call quote,$@)
 
 # Each notebook is the pair notebooks/<name>.py + .ipynb (jupytext.toml): the newer of the two is synced into
 # the other first, so an edit to either is what runs.
 define NOTEBOOK_RULE
 $(REPORTS)/$(1)/$(1).html: notebooks/$(1).ipynb notebooks/$(1).py $(HELPERS) $(REPORTS)/$(1)/.params | $(VENV_STAMP)
 	$(JUPYTEXT) --sync --quiet notebooks/$(1).ipynb
-	$(PY) -m helpers.report run $(1) --profile $(PROFILE) --data $(DATA) --reports $(REPORTS) --kernel $(KERNEL)
+	$(PY) -m helpers.report run $(1) --profile $(call quote,$(PROFILE)) --data $(call quote,$(DATA)) \
+	    --reports $(call quote,$(REPORTS)) --kernel $(KERNEL)
 endef
 $(foreach nb,$(NOTEBOOKS),$(eval $(call NOTEBOOK_RULE,$(nb))))
 
@@ -118,7 +127,7 @@ lab: $(VENV_STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean:
-	rm -rf $(REPORTS) build
+	rm -rf $(call quote,$(REPORTS)) build
 
 distclean: clean
 	rm -rf $(VENV) *.egg-info

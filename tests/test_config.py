@@ -49,6 +49,40 @@ def test_out_of_range_values_name_the_field(field, value):
         make_config(DannConfig, "cpu", {field: value})
 
 
+@pytest.mark.parametrize("field, value, expected", [("epochs", 2.5, "int"), ("epochs", "2.5", "int"),
+                                                     ("epochs", True, "int"), ("lr", "fast", "float"),
+                                                     ("widths", "16,64", r"tuple\[int, \.\.\.\]"),
+                                                     ("widths", [16, "wide"], "int"), ("input_norm", 1, "str")])
+def test_a_value_of_the_wrong_type_names_the_field_the_value_and_the_type(field, value, expected):
+    with pytest.raises(ValueError, match=rf"{field}(\[1\])?=.*has the wrong type; expected {expected}$"):
+        make_config(DannConfig, "cpu", {field: value})
+
+
+def test_papermill_strings_are_converted_when_unambiguous():
+    from helpers.gans.config import GanConfig
+    from helpers.segmentation.config import SegmentationConfig
+
+    config = make_config(DannConfig, "cpu", {"epochs": "3", "lr": "1e-3", "widths": ["8", 16],
+                                             "pairs": ["digits-m->digits-s"]})
+    assert (config.epochs, config.lr, config.widths, config.pairs) == (3, 0.001, (8, 16), ("digits-m->digits-s",))
+    assert type(config.epochs) is int and type(config.lr) is float
+    for text, flag in [("true", True), ("FALSE", False), ("1", True), ("0", False), (0, False)]:
+        assert make_config(GanConfig, "cpu", {"bf16": text}).bf16 is flag
+    with pytest.raises(ValueError, match=r"bf16='yes' has the wrong type; expected bool"):
+        make_config(GanConfig, "cpu", {"bf16": "yes"})
+    with pytest.raises(ValueError, match=r"digits_per_canvas=\[1, 2, 3\] has the wrong type; "
+                                         r"expected tuple\[int, int\]"):
+        make_config(SegmentationConfig, "cpu", {"digits_per_canvas": [1, 2, 3]})
+
+
+def test_optional_fields_take_none_or_their_type():
+    from helpers.core.config import typed
+
+    assert typed("n", None, int | None) is None and typed("n", "4", int | None) == 4
+    with pytest.raises(ValueError, match=r"n='four' has the wrong type; expected int \| None"):
+        typed("n", "four", int | None)
+
+
 def test_as_dict_is_json_friendly():
     values = as_dict(make_config(DannConfig, "smoke"))
     assert isinstance(values["widths"], list) and isinstance(values["pairs"], list)

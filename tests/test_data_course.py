@@ -68,6 +68,26 @@ def test_csv_naming_a_missing_file(tmp_path):
         course_domain(tmp_path, "mnistm")
 
 
+@pytest.mark.parametrize("name", ["../data/00001.png", "../../mnistm/data/00001.png", "./x/../../data/00001.png",
+                                  "ABSOLUTE"])
+def test_csv_naming_an_image_outside_its_folder_is_refused_naming_the_row(tmp_path, name):
+    domain = make_domain(tmp_path)  # every name above reaches an image that exists
+    name = str(domain / "data" / "00001.png") if name == "ABSOLUTE" else name
+    (domain / "train.csv").write_text(f"image_name,label\n00000.png,1\n{name},2\n")
+    with pytest.raises(DataLayoutError, match=r"train\.csv, line 3: image .* is outside the image folder"):
+        course_domain(tmp_path, "mnistm")
+
+
+def test_office_csv_naming_an_image_outside_its_folder_is_refused_naming_the_row(tmp_path):
+    from helpers.data.office import read_rows
+
+    (tmp_path / "train").mkdir()
+    Image.new("RGB", (8, 8)).save(tmp_path / "secret.jpg")
+    (tmp_path / "train.csv").write_text("id,filename,label\n0,../secret.jpg,Couch\n")
+    with pytest.raises(DataLayoutError, match=r"train\.csv, line 2: image '\.\./secret\.jpg' is outside"):
+        read_rows(tmp_path / "train.csv", tmp_path / "train")
+
+
 def test_unknown_course_domain(tmp_path):
     with pytest.raises(ValueError, match=r"unknown course domain 'mnist'.*mnistm, svhn, usps"):
         load_domains(str(tmp_path), ["mnist"])

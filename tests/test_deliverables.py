@@ -86,25 +86,58 @@ def test_records_take_plain_values_only():
 def test_staged_folder_refuses_a_non_empty_output_and_leaves_nothing_on_failure(tmp_path):
     out = tmp_path / "out"
     with staged_folder(out) as stage:
-        (stage / "a.png").write_text("a")
-    assert sorted(p.name for p in out.iterdir()) == ["a.png"]
+        (stage / "0000.png").write_text("a")
+    assert sorted(p.name for p in out.iterdir()) == ["0000.png"]
     with pytest.raises(DeliverableError, match="exists and is not empty; pass --overwrite"):
         with staged_folder(out):
             pass
     with pytest.raises(RuntimeError, match="half-way"):
         with staged_folder(out, overwrite=True) as stage:
-            (stage / "b.png").write_text("b")
+            (stage / "0001.png").write_text("b")
             raise RuntimeError("half-way")
-    assert sorted(p.name for p in out.iterdir()) == ["a.png"]  # the old output is untouched
+    assert sorted(p.name for p in out.iterdir()) == ["0000.png"]  # the old output is untouched
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # and no temporary folder is left
     with staged_folder(out, overwrite=True) as stage:
-        (stage / "c.png").write_text("c")
-    assert sorted(p.name for p in out.iterdir()) == ["c.png"]
+        (stage / "0002.png").write_text("c")
+    assert sorted(p.name for p in out.iterdir()) == ["0002.png"]
     empty = tmp_path / "empty"
     empty.mkdir()
     with staged_folder(empty) as stage:  # an empty folder is not refused
-        (stage / "d.png").write_text("d")
-    assert (empty / "d.png").exists()
+        (stage / "0003.png").write_text("d")
+    assert (empty / "0003.png").exists()
+
+
+def test_overwrite_replaces_only_what_predict_writes(tmp_path):
+    folder = tmp_path / "somewhere"
+    folder.mkdir()
+    for name in ("0000.png", "3_017.png", "0007_mask.png", "notes.txt"):
+        (folder / name).write_text(name)
+    checkpoint = tmp_path / "never-read.pt"  # the destination is refused before the checkpoint is opened
+    with pytest.raises(DeliverableError, match=r"--overwrite replaces only what predict writes.*notes\.txt is not"):
+        predict("gan", checkpoint=checkpoint, input=None, output=folder, overwrite=True)
+    with pytest.raises(DeliverableError, match=r"notes\.txt is not"):
+        with staged_folder(folder, overwrite=True) as stage:
+            (stage / "0000.png").write_text("new")
+    assert sorted(p.name for p in folder.iterdir()) == ["0000.png", "0007_mask.png", "3_017.png", "notes.txt"]
+    (folder / "notes.txt").unlink()
+    (folder / "0001.png").mkdir()  # a folder is never something predict wrote, whatever its name
+    with pytest.raises(DeliverableError, match=r"0001\.png is not"):
+        predict("gan", checkpoint=checkpoint, input=None, output=folder, overwrite=True)
+    (folder / "0001.png").rmdir()
+    with staged_folder(folder, overwrite=True) as stage:  # only predict's names: replaced
+        (stage / "0000.png").write_text("new")
+    assert [p.read_text() for p in folder.iterdir()] == ["new"]
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    with pytest.raises(DeliverableError, match=r"notes\.txt is not"):
+        predict("dann", checkpoint=checkpoint, input=folder, output=notes, overwrite=True)
+    with pytest.raises(DeliverableError, match=r"notes\.txt is not"):  # a folder output never replaces a file
+        predict("gan", checkpoint=checkpoint, input=None, output=notes, overwrite=True)
+    assert notes.read_text() == "mine"
+    write_csv(tmp_path / "pred.CSV", ["image_name", "label"], [("0000.png", 1)])
+    write_csv(tmp_path / "pred.CSV", ["image_name", "label"], [("0000.png", 2)], overwrite=True)
+    assert read_csv(tmp_path / "pred.CSV", ["label"], parameter="PRED") == [{"image_name": "0000.png", "label": "2"}]
 
 
 def test_csv_written_atomically_parses_back_and_is_refused_without_overwrite(tmp_path):
@@ -117,6 +150,19 @@ def test_csv_written_atomically_parses_back_and_is_refused_without_overwrite(tmp
         write_csv(tmp_path, ["image_name", "label"], [])
     with pytest.raises(DeliverableError, match="header must contain filename,label"):
         read_csv(path, ["filename", "label"], parameter="TRUTH")
+
+
+def test_a_csv_write_that_fails_halfway_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = write_csv(tmp_path / "pred.csv", ["image_name", "label"], [("a.png", 3)])
+
+    def rows():
+        yield "b.png", 7
+        raise OSError(28, "No space left on device")  # one row written, then the disk is full
+
+    with pytest.raises(OSError, match="No space left"):
+        write_csv(path, ["image_name", "label"], rows(), overwrite=True)
+    assert path.read_text().splitlines() == ["image_name,label", "a.png,3"]
+    assert [p.name for p in tmp_path.iterdir()] == ["pred.csv"]
 
 
 def test_input_images_are_checked(tmp_path):

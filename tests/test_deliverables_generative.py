@@ -87,7 +87,10 @@ def test_gan_predict_refuses_a_filled_output_and_overwrites_when_asked(workdir, 
     (out / "keep.txt").write_text("mine")
     with pytest.raises(DeliverableError, match="exists and is not empty.*--overwrite"):
         predict("gan", checkpoint=gan.checkpoint, input=None, output=out, n=3)
+    with pytest.raises(DeliverableError, match="keep.txt is not"):  # not predict's: --overwrite leaves it
+        predict("gan", checkpoint=gan.checkpoint, input=None, output=out, n=3, overwrite=True)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    (out / "keep.txt").rename(out / "0007.png")  # an earlier prediction is replaced
     predict("gan", checkpoint=gan.checkpoint, input=None, output=out, n=3, overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == ["0000.png", "0001.png", "0002.png"]
     assert not [p for p in workdir.iterdir() if p.name.startswith(".filled")]  # no staging folder left

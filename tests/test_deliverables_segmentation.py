@@ -129,7 +129,11 @@ def test_a_bad_image_or_an_existing_output_leaves_nothing_written(trained, tmp_p
     (tmp_path / "out" / "keep.txt").write_text("mine")
     with pytest.raises(DeliverableError, match="--overwrite"):
         predict("segmentation", checkpoint=checkpoint, input=folder, output=tmp_path / "out", device="cpu")
+    with pytest.raises(DeliverableError, match="keep.txt is not"):  # not predict's: --overwrite leaves it
+        predict("segmentation", checkpoint=checkpoint, input=folder, output=tmp_path / "out", device="cpu",
+                overwrite=True)
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]
+    (tmp_path / "out" / "keep.txt").rename(tmp_path / "out" / "0099_mask.png")  # an earlier prediction is replaced
     predict("segmentation", checkpoint=checkpoint, input=folder, output=tmp_path / "out", device="cpu", overwrite=True)
     assert len(list((tmp_path / "out").glob("*_mask.png"))) == len(data.validation) - 1
 

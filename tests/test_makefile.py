@@ -3,13 +3,17 @@ and only then; ``make -j2`` runs them side by side. The notebook runner is repla
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="no make on PATH")
 
 
 def make(tmp_path: Path, *args: str) -> list[str]:
@@ -27,7 +31,7 @@ def make(tmp_path: Path, *args: str) -> list[str]:
     return sorted(ran)
 
 
-@pytest.mark.skipif(subprocess.run(["make", "--version"], capture_output=True).returncode != 0, reason="no make")
+@needs_make
 def test_notebooks_rerun_only_when_their_inputs_change(tmp_path):
     assert make(tmp_path, "PROFILE=smoke") == ["adda", "dann"]
     assert make(tmp_path, "PROFILE=smoke") == []  # nothing changed: nothing runs
@@ -43,3 +47,60 @@ def test_notebooks_rerun_only_when_their_inputs_change(tmp_path):
         assert make(tmp_path, "PROFILE=cpu") == ["dann"]  # only the notebook that changed
     finally:
         os.utime(notebook, (stat.st_atime, stat.st_mtime))
+
+
+def fake_python(tmp_path: Path) -> Path:
+    """A stand-in for $(PY) that prints its arguments one per line and, as ``combine`` does when a section
+    cannot be read, writes the report and exits 1."""
+    script = tmp_path / "python"
+    script.write_text('#!/bin/sh\nprintf \'%s\\n\' "$@"\n'
+                      'if [ "$3" = combine ]; then echo page > "$5/report.html"; exit 1; fi\n')
+    script.chmod(0o755)
+    return script
+
+
+@needs_make
+def test_a_damaged_report_makes_every_make_combine_fail_not_only_the_first(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()
+    (tmp_path / "reports").mkdir()
+    command = ["make", "-s", "--no-print-directory", "combine", f"REPORTS={tmp_path / 'reports'}", f"VENV={venv}",
+               f"PY={fake_python(tmp_path)}", "NOTEBOOKS=dann"]
+    for _ in range(2):
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode != 0 and "combine" in done.stdout  # combined again, and failed again
+    assert (tmp_path / "reports" / "report.html").read_text() == "page\n"
+
+
+@needs_make
+def test_paths_with_spaces_and_quotes_reach_the_commands_whole(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()
+    reports, data = tmp_path / "reports", "/course data/Dan's hw2_data"
+    common = ["make", "-s", "--no-print-directory", f"REPORTS={reports}", f"VENV={venv}", f"PY={fake_python(tmp_path)}"]
+
+    def argv(*args: str) -> list[str]:
+        done = subprocess.run([*common, *args], cwd=ROOT, capture_output=True, text=True, check=True)
+        return done.stdout.splitlines()
+
+    ran = argv("notebooks", "JUPYTEXT=true", "NOTEBOOKS=dann", "PROFILE=smoke", f"DATA={data}")
+    assert ran[ran.index("--data") + 1] == data
+    assert (reports / "dann" / ".params").read_text() == f"profile=smoke data={data}\n"
+    assert argv("predict", "PROBLEM=dann", "INPUT=in dir/svhn data", "OUTPUT=out dir/pred.csv",
+                "CHECKPOINT=my runs/dann.pt", "N=3", "OVERWRITE=1") == [
+        "-m", "helpers.predict", "dann", "--reports", str(reports), "--output", "out dir/pred.csv",
+        "--input", "in dir/svhn data", "--checkpoint", "my runs/dann.pt", "--n", "3", "--overwrite"]
+    clean = subprocess.run(["make", "-n", "clean", f"REPORTS={tmp_path / 'my reports'}"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    assert shlex.split(clean[0]) == ["rm", "-rf", str(tmp_path / "my reports"), "build"]  # not "my" and "reports"
+
+
+def test_without_make_the_make_tests_skip_rather_than_error(tmp_path):
+    empty = tmp_path / "bin"  # a PATH with no make on it
+    empty.mkdir()
+    done = subprocess.run([sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-rs",
+                           "-k", "not without_make"], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PATH": str(empty), "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0 and "3 skipped" in done.stdout and "no make on PATH" in done.stdout, done.stdout

@@ -35,6 +35,11 @@ EXPECTED = {
 FRACTIONS = {"accuracy", "recognised", "between_digits", "aux_accuracy", "label_agreement", "miou"}
 
 
+def test_every_notebook_has_expectations():
+    """A new notebook's results are checked too: EXPECTED names exactly the notebooks there are."""
+    assert sorted(EXPECTED) == sorted(NOTEBOOKS), "add the notebook's tables, rows and columns to EXPECTED"
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_committed_without_outputs_and_with_a_parameters_cell(name):
     notebook = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
@@ -77,7 +82,7 @@ def test_runs_through_papermill_and_writes_its_report(name, smoke_reports):
     assert (out / f"{name}.html").exists() and (out / f"{name}.ipynb").exists()
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["notebook"] == name and metrics["profile"] == "smoke" and metrics["timings"]["total_s"] > 0
-    for table, (rows, columns) in EXPECTED.get(name, {}).items():
+    for table, (rows, columns) in EXPECTED[name].items():
         assert set(metrics["results"][table]) == rows
         for row in rows:
             if name == "ddpm":

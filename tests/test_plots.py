@@ -1,5 +1,6 @@
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 import torch
 
 from helpers.core.embedding import knn_accuracy, pca, tsne
@@ -37,3 +38,20 @@ def test_figures_are_written_as_png(tmp_path):
         save_figure(fig, tmp_path, name)
         plt.close(fig)
         assert (tmp_path / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_figure_write_that_fails_halfway_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    fig = loss_curves({"a": {"loss": [3.0, 2.0, 1.0]}})
+    save_figure(fig, tmp_path, "curves")
+    old = (tmp_path / "figures" / "curves.png").read_bytes()
+
+    def fail(path, **kwargs):
+        path.write_bytes(old[: len(old) // 2])  # half written, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fig, "savefig", fail)
+    with pytest.raises(OSError, match="No space left"):
+        save_figure(fig, tmp_path, "curves")
+    plt.close(fig)
+    assert (tmp_path / "figures" / "curves.png").read_bytes() == old
+    assert [p.name for p in (tmp_path / "figures").iterdir()] == ["curves.png"]

@@ -44,6 +44,28 @@ def test_metrics_file_holds_the_contract(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["metrics.json"]  # no temporary file left
 
 
+@pytest.mark.parametrize("fails_in", ["write_text", "os.replace"])
+def test_a_metrics_write_that_fails_halfway_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch, fails_in):
+    import os
+    from pathlib import Path
+
+    path = write(tmp_path / "dann")
+    old = path.read_text()
+    write_text = Path.write_text
+
+    def fail(*args, **kwargs):
+        if fails_in == "write_text":
+            write_text(args[0], args[1][: len(args[1]) // 2])  # half written, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(*((Path, "write_text") if fails_in == "write_text" else (os, "replace")), fail)
+    with pytest.raises(OSError, match="No space left"):
+        write(tmp_path / "dann", {"accuracy": {"dann": {"a->b": 0.9}}})
+    monkeypatch.undo()
+    assert path.read_text() == old and read_metrics(path)["results"]["accuracy"]["dann"]["a->b"] == 0.5
+    assert [p.name for p in path.parent.iterdir()] == ["metrics.json"]
+
+
 @pytest.mark.parametrize("results", [{"accuracy": {"dann": {"a->b": float("nan")}}}, {"accuracy": 0.5},
                                      {"accuracy": {"dann": 0.5}}])
 def test_malformed_results_are_refused(tmp_path, results):
@@ -71,6 +93,52 @@ def test_combined_report_is_self_contained_with_contents_summary_and_failures(tm
     assert not re.search(r"""(src|href)=["']https?://""", page)  # nothing loaded from the network
     metrics = json.loads(re.search(r'id="metrics">(.*?)</script>', page, re.S).group(1).replace("&quot;", '"'))
     assert set(metrics) == {"dann"}
+
+
+def test_a_damaged_notebook_or_metrics_json_shows_its_error_while_the_others_render(tmp_path, capsys):
+    from helpers.report.__main__ import main
+
+    executed_notebook(tmp_path / "dann" / "dann.ipynb", "Domain adaptation with DANN")
+    write(tmp_path / "dann")
+    (tmp_path / "gan").mkdir()
+    (tmp_path / "gan" / "gan.ipynb").write_text('{"cells": [{"cell_type": "mark')  # cut off mid-write
+    executed_notebook(tmp_path / "byol" / "byol.ipynb", "BYOL")
+    (tmp_path / "byol" / "metrics.json").write_text("{not json")
+    assert main(["combine", "--reports", str(tmp_path), "dann", "gan", "byol"]) == 1
+    err = capsys.readouterr().err
+    assert "gan.ipynb" in err and "byol/metrics.json" in err
+    page = (tmp_path / "report.html").read_text()
+    assert "href='#dann'>Domain adaptation with DANN" in page and "<td>0.5</td>" in page  # the others render
+    gan = page[page.index("id='gan'"):page.index("id='dann'")]
+    assert re.search(r"could not be read: \S*gan/gan\.ipynb \(\w*(JSON|Json)\w*Error", gan)
+    byol = page[page.index("id='byol'"):]
+    assert re.search(r"could not be read: \S*byol/metrics\.json \(JSONDecodeError", byol)
+    assert "data:image/png;base64" in byol  # its notebook still shows
+    metrics = json.loads(re.search(r'id="metrics">(.*?)</script>', page, re.S).group(1).replace("&quot;", '"'))
+    assert set(metrics) == {"dann"}
+
+
+def test_a_run_removes_the_previous_html_and_metrics_before_it_starts_and_keeps_checkpoints(tmp_path, monkeypatch):
+    import helpers.report.execute as execute
+
+    (tmp_path / "notebooks").mkdir()
+    executed_notebook(tmp_path / "notebooks" / "dann.ipynb", "DANN")
+    out = tmp_path / "reports" / "dann"
+    write(out)
+    (out / "dann.html").write_text("the previous run")
+    (out / "checkpoints").mkdir()
+    (out / "checkpoints" / "dann.pt").write_bytes(b"resume from here")
+    seen = []
+
+    def killed(source, partial, **_):  # what a run killed outright (SIGKILL, out of memory) leaves behind
+        seen.extend(sorted(str(p.relative_to(out)) for p in out.rglob("*")))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(execute.papermill, "execute_notebook", killed)
+    with pytest.raises(KeyboardInterrupt):
+        execute.execute_notebook("dann", reports_dir=tmp_path / "reports", notebooks_dir=tmp_path / "notebooks")
+    assert seen == ["checkpoints", "checkpoints/dann.pt"]  # nothing of the previous run looks current while it runs
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["checkpoints", "checkpoints/dann.pt"]
 
 
 def test_unknown_notebooks_follow_the_course_order():

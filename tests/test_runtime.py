@@ -1,8 +1,15 @@
+import re
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
+import pytest
 import torch
 
 from helpers.core.runtime import PhaseTimer, derive_seed, environment, git_commit, seed_everything
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_same_seed_same_numbers():
@@ -13,7 +20,10 @@ def test_same_seed_same_numbers():
 
 
 def test_derived_seeds_are_stable_and_distinct():
-    assert derive_seed(0, "dann", 1) == derive_seed(0, "dann", 1)
+    # Recorded values: a change here changes every run's numbers (and breaks resuming older checkpoints).
+    assert derive_seed(0, "dann", 1) == 7897518555742031918
+    assert derive_seed(7, "fid") == 7330514014527275642
+    assert derive_seed(0) == 48
     assert len({derive_seed(0, "dann", e) for e in range(50)}) == 50
     assert derive_seed(0, "a", 1) != derive_seed(1, "a", 1)
 
@@ -31,9 +41,13 @@ def test_phase_timer_adds_up_phases():
 
 def test_environment_names_versions_device_and_commit():
     env = environment(torch.device("cpu"))
-    assert env["versions"]["torch"] == torch.__version__.split("+")[0] or env["versions"]["torch"].startswith("2.")
+    assert env["versions"]["torch"] == torch.__version__  # the exact build, local tag (+cu130, +cpu) included
     assert env["device"].startswith("cpu")
-    assert env["git_commit"]
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout: the commit is 'unknown'")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    commit = env["git_commit"].removesuffix("-dirty")
+    assert re.fullmatch("[0-9a-f]{40}", commit) and commit == head.strip()
 
 
 def test_git_commit_outside_a_checkout_is_unknown(tmp_path):

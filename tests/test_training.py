@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import torch
@@ -122,6 +123,25 @@ def test_checkpoint_write_is_atomic_and_damage_is_reported(tmp_path):
     path.write_bytes(b"garbage")
     with pytest.raises(RuntimeError, match=r"state\.pt is damaged"):
         load_checkpoint(path)
+
+
+@pytest.mark.parametrize("fails_in", ["torch.save", "os.replace"])
+def test_a_checkpoint_write_that_fails_halfway_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch, fails_in):
+    path = tmp_path / "state.pt"
+    save_checkpoint({"x": torch.ones(2)}, path)
+
+    def fail(*args, **kwargs):
+        if fails_in == "torch.save":
+            Path(args[1]).write_bytes(b"\x80\x02half a checkpoint")  # half written, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    module, name = fails_in.split(".")
+    monkeypatch.setattr({"torch": torch, "os": os}[module], name, fail)
+    with pytest.raises(OSError, match="No space left"):
+        save_checkpoint({"x": torch.zeros(2)}, path)
+    monkeypatch.undo()
+    assert torch.equal(load_checkpoint(path)["x"], torch.ones(2))  # the old checkpoint, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["state.pt"]  # and no temporary file
 
 
 CHILD = textwrap.dedent("""

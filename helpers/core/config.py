@@ -2,6 +2,9 @@
 
 Each problem defines a dataclass of defaults and a ``PROFILES`` mapping of per-profile overrides.
 :func:`make_config` picks the profile, applies the user's overrides and validates every field.
+Types come from the field annotations: a value of another type is converted only when that is unambiguous
+(the string ``"3"`` from ``papermill -p`` for an int, ``"true"``/``"0"`` for a bool, a list for a tuple),
+else refused with a ValueError naming the field, the value and the type (``epochs=2.5``).
 Range checks live in field metadata: ``field(default=..., metadata={"min": 1})`` or
 ``metadata={"choices": (...)}``.
 """
@@ -9,6 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -43,9 +49,61 @@ def make_config(cls: type[C], profile: str, overrides: Mapping[str, Any] | None 
             raise ValueError(f"unknown parameter {name!r} for {cls.__name__}; valid fields: {', '.join(sorted(names))}")
         if value is not None:
             values[name] = value
+    hints = typing.get_type_hints(cls)
+    values = {name: typed(name, value, hints[name]) for name, value in values.items()}
     config = cls(**values)
     validate(config)
     return config
+
+
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def typed(name: str, value: Any, hint: Any) -> Any:
+    """``value`` as the annotated type ``hint`` of field ``name``, converted only when unambiguous
+    (papermill passes strings); otherwise a ValueError naming the field, the value and the type."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):  # e.g. int | None: the first type that takes it
+        if value is None and type(None) in args:
+            return None
+        for arg in (a for a in args if a is not type(None)):
+            try:
+                return typed(name, value, arg)
+            except ValueError:
+                pass
+    elif origin is tuple:  # tuple[int, ...] or tuple[int, int]; papermill passes a list
+        each = [args[0]] * len(value) if len(args) == 2 and args[1] is Ellipsis else list(args)
+        if isinstance(value, (tuple, list)) and len(each) == len(value):
+            return tuple(typed(f"{name}[{i}]", item, t) for i, (item, t) in enumerate(zip(value, each)))
+    elif hint is bool:
+        if isinstance(value, bool):
+            return value
+        key = str(value).strip().lower() if isinstance(value, (str, int)) else None
+        if key in BOOLEANS:
+            return BOOLEANS[key]
+    elif hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            return int(value)
+    elif hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    elif hint is str:
+        if isinstance(value, str):
+            return value
+    else:  # a type this check does not know: left as it is
+        return value
+    raise ValueError(f"{name}={value!r} has the wrong type; expected {type_name(hint)}")
+
+
+def type_name(hint: Any) -> str:
+    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
 
 
 def validate(config: Any) -> None:

@@ -92,6 +92,7 @@ def environment(device: torch.device) -> dict[str, object]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
+    versions["torch"] = torch.__version__  # the build that ran, e.g. 2.14.1+cu130; the package metadata may omit +cu130
     return {
         "versions": versions,
         "device": device_name(device),

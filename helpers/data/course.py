@@ -9,6 +9,7 @@ Every image is decoded once into a uint8 tensor; any problem raises an error nam
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,11 @@ def read_csv_rows(csv_path: Path, image_dir: Path, name_column: str, layout: str
             raise DataLayoutError(f"{csv_path}: header must have the columns {name_column},label, "
                                   f"got {reader.fieldnames}\n{layout}")
         for line, row in enumerate(reader, start=2):
-            image = image_dir / (row[name_column] or "").strip()
+            name = (row[name_column] or "").strip()
+            if os.path.isabs(name) or os.path.normpath(name).split(os.sep)[0] == os.pardir:
+                raise DataLayoutError(f"{csv_path}, line {line}: image {name!r} is outside the image folder "
+                                      f"{image_dir}; a row must name an image inside it")
+            image = image_dir / name
             if not image.is_file():
                 raise DataLayoutError(f"{csv_path}, line {line}: image {image} does not exist")
             rows.append((line, image, (row["label"] or "").strip()))

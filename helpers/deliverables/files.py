@@ -2,12 +2,14 @@
 
 An output folder or file is written under a temporary name beside its destination and renamed into
 place only when complete, so a failure (a bad image, Ctrl-C, a full disk) leaves the destination as it
-was. An existing, non-empty destination is refused unless ``overwrite`` is given.
+was. An existing, non-empty destination is refused unless ``overwrite`` is given, and even then unless it
+holds only the names predict writes: ``--overwrite`` never deletes a file the suite did not write.
 """
 from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -21,6 +23,10 @@ from PIL import Image, UnidentifiedImageError
 from helpers.core.images import IMAGE_SUFFIXES, list_images
 from helpers.deliverables.record import DeliverableError
 
+# The names predict writes: a CSV file (dann, adda, classification, byol), or a folder of PNGs named
+# 0000.png (gan, ddpm), <digit>_000.png (conditional_diffusion) or <NNNN>_mask.png (segmentation).
+WRITTEN_FILE = re.compile(r".+\.csv", re.IGNORECASE)
+WRITTEN_IN_FOLDER = re.compile(r"[0-9]+\.png|[0-9]_[0-9]+\.png|.+_mask\.png")
 
 
 def image_files(folder: Path | str, *, pattern: str = "*", parameter: str = "--input") -> list[Path]:
@@ -70,11 +76,26 @@ def save_image(image: torch.Tensor, path: Path | str) -> None:
     Image.fromarray(array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0)).save(path)
 
 
+def written_by_predict(path: Path, names: re.Pattern[str]) -> bool:
+    """A plain file (not a link, not a folder) with one of the ``names`` predict writes."""
+    return path.is_file() and not path.is_symlink() and bool(names.fullmatch(path.name))
+
+
 def check_destination(path: Path, overwrite: bool) -> None:
-    """Refuse an existing file or non-empty folder at ``path`` unless ``overwrite``: call it before any work."""
-    if path.is_dir() and any(path.iterdir()) or path.is_file():
+    """Refuse an existing file or non-empty folder at ``path`` unless ``overwrite``, and even then unless it
+    is only what predict writes: call it before any work."""
+    if path.is_dir() and any(path.iterdir()) or path.exists() and not path.is_dir():
         if not overwrite:
             raise DeliverableError(f"--output {path} exists and is not empty; pass --overwrite to replace it")
+        if path.is_dir():
+            foreign = next((p for p in sorted(path.iterdir()) if not written_by_predict(p, WRITTEN_IN_FOLDER)), None)
+        else:
+            foreign = None if written_by_predict(path, WRITTEN_FILE) else path
+        if foreign is not None:
+            raise DeliverableError(
+                f"--output {path}: --overwrite replaces only what predict writes (a .csv file, or a folder of "
+                f"0000.png, <digit>_000.png or NNNN_mask.png files), and {foreign} is not; "
+                f"choose another --output or remove it yourself")
 
 
 @contextmanager

@@ -2,6 +2,8 @@
 
     python -m helpers.report run dann --profile smoke --data embedded --reports reports
     python -m helpers.report combine --reports reports dann gan ...
+        (a notebook or metrics.json that cannot be read shows its error in its section; report.html is
+        written all the same, and the command then exits 1 naming the damaged files)
     python -m helpers.report results --reports reports     (the README's results table, Markdown)
 """
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from helpers.report.combine import build_report
+from helpers.report.combine import DamagedSections, build_report
 from helpers.report.execute import KERNEL, execute_notebook
 from helpers.report.results import results_table
 
@@ -50,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
             print(error, file=sys.stderr)
             return 1
     else:
-        print(f"wrote {build_report(args.reports, args.names, args.output)}")
+        try:
+            print(f"wrote {build_report(args.reports, args.names, args.output)}")
+        except DamagedSections as error:  # the report is written; the damaged sections show their error
+            print(f"helpers.report combine: {error}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -113,27 +113,49 @@ def manifest_rows(metrics: dict[str, dict[str, Any]]) -> str:
             + (f"<p>Versions: {html.escape(listed)}.</p>" if listed else ""))
 
 
+class DamagedSections(Exception):
+    """The report was written, but some sections show an error instead of a notebook: ``path``, ``damaged``."""
+
+    def __init__(self, path: Path, damaged: list[str]):
+        super().__init__(f"wrote {path}, but {len(damaged)} section(s) could not be read: " + "; ".join(damaged))
+        self.path, self.damaged = path, damaged
+
+
 def build_report(reports_dir: Path | str, names: list[str], output: Path | str | None = None) -> Path:
-    """Combine the executed notebooks under ``reports_dir`` into one self-contained HTML file."""
+    """Combine the executed notebooks under ``reports_dir`` into one self-contained HTML file.
+
+    A notebook or metrics.json that cannot be read (not JSON, not the contract) does not stop the others:
+    its section shows the file and the reason, the report is written, and then DamagedSections is raised."""
     reports_dir = Path(reports_dir)
     output = Path(output) if output else reports_dir / "report.html"
-    sections, contents, summaries, metrics = [], [], [], {}
+    sections, contents, summaries, metrics, damaged = [], [], [], {}, []
     for name in ordered(names):
         executed = reports_dir / name / f"{name}.ipynb"
         metrics_path = reports_dir / name / "metrics.json"
+        title = name
         if not executed.exists():
-            title, body = name, f"<p class='status-missing'>Not run: {html.escape(str(executed))} does not exist.</p>"
+            body = f"<p class='status-missing'>Not run: {html.escape(str(executed))} does not exist.</p>"
         else:
-            notebook = nbformat.read(executed, as_version=4)
-            title = notebook_title(notebook, name)
-            error = failure(notebook)
-            body = notebook_body(notebook)
-            if error:
-                body = (f"<p class='status-failed'>This notebook failed: {html.escape(error)} "
-                        f"(see {html.escape(str(executed))}).</p>") + body
-            elif metrics_path.exists():
-                metrics[name] = read_metrics(metrics_path)
-                summaries.append(f"<h3>{html.escape(title)}</h3>{results_table(metrics[name]['results'])}")
+            reading, body = executed, ""
+            try:
+                notebook = nbformat.read(executed, as_version=4)
+                title = notebook_title(notebook, name)
+                error = failure(notebook)
+                body = notebook_body(notebook)
+                if error:
+                    body = (f"<p class='status-failed'>This notebook failed: {html.escape(error)} "
+                            f"(see {html.escape(str(executed))}).</p>") + body
+                elif metrics_path.exists():
+                    reading = metrics_path
+                    document = read_metrics(metrics_path)
+                    summaries.append(f"<h3>{html.escape(title)}</h3>{results_table(document['results'])}")
+                    metrics[name] = document
+            except Exception as problem:  # shown in its section, and raised once the report is written
+                text = str(problem).strip()
+                reason = f"{type(problem).__name__}: {text.splitlines()[0] if text else ''}"
+                damaged.append(f"{reading}: {reason}")
+                body = (f"<p class='status-failed'>This section could not be read: {html.escape(str(reading))} "
+                        f"({html.escape(reason)}); re-run the notebook to replace it.</p>") + body
         contents.append(f"<li><a href='#{name}'>{html.escape(title)}</a></li>")
         sections.append(f"<section class='problem' id='{name}'>{body}</section>")
 
@@ -154,4 +176,6 @@ def build_report(reports_dir: Path | str, names: list[str], output: Path | str |
 </body></html>
 """
     atomic_write_text(output, page)
+    if damaged:
+        raise DamagedSections(output, damaged)
     return output

@@ -17,8 +17,10 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
     """Execute ``notebooks/<name>.ipynb`` into ``reports/<name>/<name>.ipynb`` and render ``<name>.html``.
 
     The executed notebook is written under a temporary name and renamed when papermill ends, so an earlier
-    report is never left half-overwritten. If the notebook fails, the failed notebook (with its error) is
-    kept, the stale HTML is removed and the error is raised."""
+    report is never left half-overwritten. The previous run's HTML and metrics.json are removed first, so a
+    run killed outright (SIGKILL, out of memory) never leaves them looking current; its checkpoints stay,
+    for the next run to resume from. If the notebook fails, the failed notebook (with its error) is kept
+    and the error is raised."""
     notebooks_dir, reports_dir = Path(notebooks_dir).resolve(), Path(reports_dir).resolve()
     source = notebooks_dir / f"{name}.ipynb"
     if not source.is_file():
@@ -31,6 +33,8 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
     data_parameter = data if data == "embedded" else str(Path(data).expanduser().resolve())
     parameters = {"profile": profile, "data": data_parameter, "out_dir": os.path.relpath(out_dir, notebooks_dir),
                   **(extra_parameters or {})}
+    for stale in (html, out_dir / "metrics.json"):
+        stale.unlink(missing_ok=True)
     try:
         papermill.execute_notebook(str(source), str(partial), parameters=parameters, kernel_name=kernel,
                                    cwd=str(notebooks_dir), progress_bar=progress_bar)

@@ -74,8 +74,11 @@ def write_masks(masks: torch.Tensor, names: Sequence[str], palette: torch.Tensor
     for mask, name in zip(masks, names):
         path = folder / f"{name}_mask.png"
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.png")
-        Image.fromarray(np.ascontiguousarray(index_to_rgb(mask, palette).permute(1, 2, 0).numpy())).save(tmp)
-        os.replace(tmp, path)
+        try:
+            Image.fromarray(np.ascontiguousarray(index_to_rgb(mask, palette).permute(1, 2, 0).numpy())).save(tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return folder
 
 
