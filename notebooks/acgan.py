@@ -64,7 +64,7 @@ hyperparameters(config, profile=profile, device=str(device), data=data, seed=see
 
 # %%
 with timer.phase("data"):
-    domain = load_gan_data(data, config, seed, labels_csv=labels_csv, attribute=attribute)
+    domain = load_gan_data(data, size=config.image_size, copies=config.copies, seed=seed, labels_csv=labels_csv, attribute=attribute)
 train, held_out = domain.train, domain.test
 class_names = [str(d) for d in range(10)] if data == EMBEDDED else [f"not {attribute}", attribute]
 n_classes = len(class_names)

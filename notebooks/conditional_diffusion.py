@@ -47,7 +47,7 @@ from IPython.display import Markdown, display
 from helpers.core.config import as_dict, prepare_run
 from helpers.data import EMBEDDED, load_domains, to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.gans.deliverable import conditional_record
+from helpers.diffusion.deliverable import conditional_record
 from helpers.diffusion.config import ConditionalDiffusionConfig
 from helpers.diffusion.experiment import (build_unet, checkpoint_path, digit_labels, generate, train_diffusion,
                                           training_fields)

@@ -44,10 +44,13 @@ from IPython.display import Markdown, display
 from helpers.core.config import as_dict, prepare_run
 from helpers.data import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.gans.deliverable import ddpm_record
+from helpers.diffusion.deliverable import ddpm_record
 from helpers.diffusion.config import DdpmConfig
-from helpers.dcgan_reference import dcgan_row, grade, load_images, real_floor
-from helpers.diffusion.experiment import build_unet, checkpoint_path, generate, resize, train_diffusion, training_fields
+from helpers.core.checkpoint import checkpoint_path
+from helpers.diffusion.experiment import build_unet, generate, resize, train_diffusion, training_fields
+from helpers.gans.data import load_gan_data
+from helpers.gans.experiment import dcgan_row
+from helpers.grading.measures import grade, real_floor
 from helpers.core.images import as_uint8
 from helpers.diffusion.analysis import ddpm_observations
 from helpers.grading.fid import inception_status
@@ -76,7 +79,7 @@ hyperparameters(config, profile=profile, device=str(device), data=data, seed=see
 
 # %%
 with timer.phase("data"):
-    domain = load_images(data, config.data_image_size, config.data_copies, seed)
+    domain = load_gan_data(data, size=config.data_image_size, copies=config.data_copies, seed=seed)
 train, held_out = domain.train, domain.test
 reference = to_float(held_out.images)
 with timer.phase("judge"):
@@ -138,26 +141,26 @@ save_figure(fig, out_dir, "samples")
 # ## DCGAN vs DDPM
 #
 # The DCGAN row comes from the GAN notebook when its `metrics.json` was made with the same profile, data and
-# seed; otherwise a DCGAN is trained here with the GAN notebook's settings. Every row is graded against the
+# seed; otherwise the GAN notebook's DCGAN (its profile's settings, built by the same helpers) is trained here. Every row is graded against the
 # same held-out images; **real** is real training images against them (the floor that finite samples of the
 # true distribution reach); **real-resampled** is the same real images taken down to the UNet's `image_size`
 # and back up, the floor of a perfect DDPM at that resolution.
 
 # %%
 with timer.phase("grading"):
-    table = {"ddpm": {**grade(graded, reference, judge, device=device, inception_weights=inception_weights),
-                      "seconds_per_100": 100 * graded_seconds / len(graded)}}
+    def graded_row(images):
+        return grade(images, reference, judge, device=device, inception_weights=inception_weights, with_diversity=True)
+
+    table = {"ddpm": {**graded_row(graded), "seconds_per_100": 100 * graded_seconds / len(graded)}}
     real = real_floor(train, config.eval_samples, seed)
-    table["real"] = grade(real, reference, judge, device=device, inception_weights=inception_weights)
+    table["real"] = graded_row(real)
     # what the UNet's resolution alone costs: the same real images down to image_size and back up
-    real_resampled = resize(resize(real, config.image_size), size).clamp(-1, 1)
-    table["real-resampled"] = grade(real_resampled, reference, judge, device=device, inception_weights=inception_weights)
+    table["real-resampled"] = graded_row(resize(resize(real, config.image_size), size).clamp(-1, 1))
 with timer.phase("dcgan"):
     table["dcgan"], dcgan_samples, dcgan_source = dcgan_row(
-        train, reference, judge, config=config, profile=profile, data=data, seed=seed, device=device,
-        gan_metrics=gan_metrics, inception_weights=inception_weights,
-        checkpoint=checkpoint_path(Path(out_dir) / "checkpoints", "dcgan", data=data, seed=seed, images=len(train),
-                                   size=size, width=config.dcgan_width, epochs=config.dcgan_epochs))
+        train, reference, judge, profile=profile, data=data, seed=seed, copies=config.data_copies,
+        eval_samples=config.eval_samples, device=device, gan_metrics=gan_metrics,
+        checkpoint_dir=Path(out_dir) / "checkpoints", inception_weights=inception_weights)
 table = {row: table[row] for row in ("ddpm", "dcgan", "real", "real-resampled")}
 print(f"DCGAN row: {dcgan_source}")
 print(f"{len(graded)} samples per model ({config.fid_sampler} for the DDPM), against {len(reference)} held-out images")

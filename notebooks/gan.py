@@ -50,8 +50,9 @@ from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.gans.config import GanConfig
 from helpers.grading.fid import inception_status
 from helpers.gans.data import load_gan_data
-from helpers.gans.experiment import (N_SHOWN, GanJob, best_method, diversity, gan_observations, grade, real_floor,
-                                     run_gans)
+from helpers.gans.experiment import N_SHOWN, GanJob, run_gans
+from helpers.grading.measures import diversity, grade, real_floor
+from helpers.gans.analysis import best_method, gan_observations
 from helpers.gans.methods import build_gan
 from helpers.grading.judge import judge_if_labelled
 from helpers.gans.mode_collapse import COLLAPSE_RUNS, collapse_gan
@@ -74,7 +75,7 @@ hyperparameters(config, profile=profile, device=str(device), data=data, seed=see
 
 # %%
 with timer.phase("data"):
-    domain = load_gan_data(data, config, seed)
+    domain = load_gan_data(data, size=config.image_size, copies=config.copies, seed=seed)
 train, held_out = domain.train, domain.test
 print(f"{domain.name}: {len(train)} training images, {len(held_out)} held-out, "
       f"{train.channels} channel(s) of {config.image_size}x{config.image_size}")
@@ -184,7 +185,7 @@ if judge is not None:
 with timer.phase("grading"):
     samples_table = {name: grade(run.samples, reference, judge, device=device, inception_weights=inception_weights)
                      for name, run in runs.items()}
-    samples_table["real"] = grade(real_floor(train, reference, config.eval_samples, seed), reference, judge,
+    samples_table["real"] = grade(real_floor(train, config.eval_samples, seed), reference, judge,
                                   device=device, inception_weights=inception_weights)
 columns = {"fid_classifier": "classifier FID (lower is better)", "recognised": "recognised",
            "between_digits": "between two digits", "fid_inception": "Inception FID"}

@@ -3,14 +3,14 @@ import pytest
 import torch
 
 from helpers.adaptation import adda
-from helpers.adaptation.adda import SOURCE, TARGET, AddaDiscriminator, adda_step
+from helpers.adaptation.adda import AddaDiscriminator, SOURCE, TARGET, adda_step
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import AddaConfig
 from helpers.adaptation.experiment import run_method
 from helpers.core.config import make_config
-from helpers.data import load_domains
-from helpers.core.evaluation import accuracy
 from helpers.core.digit_cnn import FeatureExtractor
+from helpers.core.evaluation import accuracy
+from helpers.data import load_domains
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ from helpers.adaptation.common import DomainPair, parse_pair, resolve_pairs
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import build_dann, dann_step
 from helpers.adaptation.experiment import METHODS, run_method
+from helpers.adaptation.networks import GradientReversal, grl_lambda
 from helpers.core.config import make_config
 from helpers.data import load_domains
 from helpers.data.batches import Batches, PairedBatches
-from helpers.adaptation.networks import GradientReversal, grl_lambda
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,14 @@ from PIL import Image
 from torch import nn
 
 from helpers.core.checkpoint import load_checkpoint, save_checkpoint
+from helpers.core.training import fit
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.deliverables.files import image_files, read_csv, read_image, staged_folder, write_csv
 from helpers.deliverables.problems import PROBLEMS, problem
 from helpers.deliverables.record import DeliverableError, deliverable, read_deliverable
 from helpers.deliverables.scores import csv_accuracy
-from helpers.predict import default_checkpoint, main as predict_main, predict
 from helpers.evaluate import main as evaluate_main
-from helpers.core.training import fit
+from helpers.predict import default_checkpoint, main as predict_main, predict
 
 
 def tiny_fit(checkpoint, epochs=1, record=None):

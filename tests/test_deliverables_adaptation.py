@@ -8,15 +8,15 @@ import torch.nn.functional as F
 
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import AddaConfig, DannConfig
+from helpers.adaptation.deliverable import pairs_entry, pairs_markdown, target_images
 from helpers.adaptation.experiment import MethodResult, run_method
 from helpers.core.config import make_config
+from helpers.core.evaluation import accuracy, apply
 from helpers.data import Domain, load_domains
 from helpers.data.course import load_split
-from helpers.adaptation.deliverable import pairs_entry, pairs_markdown, target_images
 from helpers.deliverables.files import save_image
 from helpers.deliverables.record import DeliverableError
 from helpers.evaluate import evaluate
-from helpers.core.evaluation import accuracy, apply
 from helpers.predict import main, predict
 
 CPU = torch.device("cpu")

@@ -7,24 +7,25 @@ import torch
 from PIL import Image
 
 from helpers.core.config import make_config
-from helpers.data import EMBEDDED, load_domains, to_float
-from helpers.dcgan_reference import grade as ddpm_grade
-from helpers.deliverables.files import save_image
-from helpers.gans.deliverable import conditional_record, ddpm_record, gan_record
-from helpers.deliverables.record import DeliverableError
-from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
-from helpers.diffusion.experiment import digit_labels, generate, resize, train_diffusion
 from helpers.core.images import as_uint8
+from helpers.core.runtime import derive_seed
+from helpers.data import EMBEDDED, load_domains, to_float
+from helpers.grading.measures import grade as ddpm_grade
+from helpers.deliverables.files import save_image
+from helpers.deliverables.record import DeliverableError
 from helpers.diffusion.analysis import for_judge, per_digit
+from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
+from helpers.diffusion.deliverable import conditional_record, ddpm_record
+from helpers.diffusion.experiment import digit_labels, generate, resize, train_diffusion
 from helpers.evaluate import evaluate
 from helpers.gans.config import GanConfig
 from helpers.gans.data import load_gan_data
-from helpers.gans.experiment import grade as gan_grade
+from helpers.gans.deliverable import gan_record
+from helpers.grading.measures import grade as gan_grade
 from helpers.gans.experiment import run_gan
 from helpers.gans.methods import build_gan
 from helpers.grading.judge import JUDGE_STEPS, judge_if_labelled, load_judge
 from helpers.predict import main, predict
-from helpers.core.runtime import derive_seed
 
 JUDGE_CACHE = Path("reports") / "_judge"  # where the notebooks (from the repository root) and evaluate find it
 
@@ -47,7 +48,7 @@ def workdir(tmp_path_factory):
 def digits(workdir):
     """The GAN and DDPM notebooks' data at 32x32 (smoke: one rendering per digit), its judge and reference."""
     config = make_config(GanConfig, "smoke", {"methods": ("dcgan",)})
-    domain = load_gan_data(EMBEDDED, config, 0)
+    domain = load_gan_data(EMBEDDED, size=config.image_size, copies=config.copies, seed=0)
     judge = judge_if_labelled(domain.train, domain.test, cache_dir=JUDGE_CACHE, device="cpu", seed=0, profile="smoke")
     return config, domain, judge, to_float(domain.test.images)
 

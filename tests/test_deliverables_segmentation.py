@@ -10,16 +10,14 @@ from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.core.config import make_config
 from helpers.data.scenes import SCENE_CLASSES
 from helpers.deliverables.record import DeliverableError, read_deliverable
-from helpers.segmentation.deliverable import evaluate_masks
-from helpers.evaluate import evaluate
-from helpers.evaluate import main as evaluate_main
-from helpers.predict import main as predict_main
-from helpers.predict import predict
+from helpers.evaluate import evaluate, main as evaluate_main
+from helpers.predict import main as predict_main, predict
 from helpers.segmentation.config import SegmentationConfig
 from helpers.segmentation.data import load_segmentation
+from helpers.segmentation.deliverable import evaluate_masks
+from helpers.segmentation.experiment import train_segmenter
 from helpers.segmentation.masks import LAND_COVER, palette_of, write_masks
 from helpers.segmentation.metrics import confusion_matrix, miou_table
-from helpers.segmentation.experiment import train_segmenter
 
 CPU = torch.device("cpu")
 LAND = palette_of(tuple(LAND_COVER))

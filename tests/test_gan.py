@@ -4,13 +4,13 @@ import torch
 from torch import nn
 
 from helpers.core.config import make_config
+from helpers.core.training import TrainingDiverged
 from helpers.data import ImageSet
 from helpers.data.batches import Batches
 from helpers.gans.config import GanConfig
 from helpers.gans.losses import clip_weights, gradient_penalty
 from helpers.gans.methods import build_gan, train_gan
 from helpers.gans.networks import Discriminator, Generator
-from helpers.core.training import TrainingDiverged
 
 
 def test_gradient_penalty_equals_the_hand_computed_value():

@@ -5,10 +5,9 @@ import math
 import nbformat
 import numpy as np
 import pytest
+from tests.conftest import NOTEBOOKS, ROOT
 
 from helpers.report.execute import execute_notebook
-
-from tests.conftest import NOTEBOOKS, ROOT
 # What each notebook's metrics.json must hold: table -> rows -> columns.
 PAIRS = {"digits-m->digits-s", "digits-m->digits-u", "digits-s->digits-m"}
 EXPECTED = {

@@ -1,6 +1,4 @@
 """Classification helpers: weights come only from the cache or a path; the schedule; feature snapshots."""
-from pathlib import Path
-
 import pytest
 import torch
 

@@ -1,8 +1,6 @@
 """python -m helpers.report results: the README's results table from metrics.json files."""
 import json
 
-import pytest
-
 from helpers.report.__main__ import main
 from helpers.report.results import key_figures, results_table
 

@@ -11,10 +11,10 @@ from helpers.data.course import DataLayoutError
 from helpers.data.scenes import SCENE_CLASSES, digit_scenes
 from helpers.segmentation.config import SegmentationConfig
 from helpers.segmentation.data import SegmentationData, SegmentationSet, read_rgb, satellite_data
+from helpers.segmentation.experiment import snapshot_epochs, train_segmenter
 from helpers.segmentation.masks import LAND_COVER, MaskColourError, index_to_rgb, palette_of, rgb_to_index, write_masks
 from helpers.segmentation.metrics import confusion_matrix, miou_table
 from helpers.segmentation.networks import build_model, dilated_resnet, imagenet_weights, weights_note
-from helpers.segmentation.experiment import snapshot_epochs, train_segmenter
 
 LAND = palette_of(tuple(LAND_COVER))
 

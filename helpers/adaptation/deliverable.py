@@ -21,14 +21,14 @@ from torch import nn
 from helpers.adaptation.common import digit_classifier
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import build_dann
+from helpers.core.evaluation import apply
+from helpers.core.images import list_images
 from helpers.data import COURSE_NAME, EMBEDDED
 from helpers.data.course import DataLayoutError, decode
 from helpers.data.images import ImageSet
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.core.images import list_images
 from helpers.deliverables.files import image_files, write_csv
-from helpers.deliverables.record import DeliverableError
-from helpers.core.evaluation import apply
+from helpers.deliverables.record import DeliverableError, load_weights
 
 HEADER = ("image_name", "label")
 
@@ -37,14 +37,6 @@ def backbone_config(settings: Mapping[str, Any]) -> DannConfig:
     """The notebook's configuration, as far as it shapes the network."""
     return DannConfig(image_size=settings["image_size"], widths=tuple(settings["widths"]),
                       padding=settings["padding"], hidden=settings["hidden"], input_norm=settings["input_norm"])
-
-
-def load_weights(module: nn.Module, state: Mapping[str, torch.Tensor], what: str) -> None:
-    try:
-        module.load_state_dict(state)
-    except RuntimeError as error:
-        raise DeliverableError(f"the checkpoint's {what} weights do not fit the network its record describes: "
-                               f"{str(error).splitlines()[0]}") from None
 
 
 def dann_model(record: Mapping[str, Any], weights: Mapping[str, Any]) -> nn.Module:

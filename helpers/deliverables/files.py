@@ -154,3 +154,11 @@ def read_csv(path: Path | str, columns: Sequence[str], *, parameter: str) -> lis
     if not rows:
         raise DeliverableError(f"{parameter} {path} has no rows")
     return rows
+
+
+def write_images(images: torch.Tensor, names: Sequence[str], output: Path, overwrite: bool) -> Path:
+    """uint8 images ``[N, C, H, W]`` as PNG files ``names`` in the folder ``output``, whole or not at all."""
+    with staged_folder(output, overwrite=overwrite) as stage:
+        for image, name in zip(images, names):
+            save_image(image, stage / name)
+    return Path(output)

@@ -30,7 +30,8 @@ class Problem:
         return getattr(importlib.import_module(module_name), name)
 
 
-GENERATIVE = "helpers.gans.deliverable"
+GANS = "helpers.gans.deliverable"
+DIFFUSION = "helpers.diffusion.deliverable"
 ADAPTATION = "helpers.adaptation.deliverable"
 REPRESENTATION = "helpers.representation.deliverable"
 SCORES = "helpers.deliverables.scores"
@@ -39,14 +40,14 @@ SEGMENTATION = "helpers.segmentation.deliverable"
 PROBLEMS: dict[str, Problem] = {p.name: p for p in [
     Problem("gan", "folder of N generated images 0000.png ... (--n, default 1000), at the model's size", "",
             "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
-            f"{GENERATIVE}:predict_gan", f"{GENERATIVE}:evaluate_images"),
+            f"{GANS}:predict_gan", f"{GANS}:evaluate_images"),
     Problem("ddpm", "folder of N generated images 0000.png ... (--n, default 1000), at the model's size", "",
             "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
-            f"{GENERATIVE}:predict_ddpm", f"{GENERATIVE}:evaluate_images"),
+            f"{DIFFUSION}:predict_ddpm", f"{GANS}:evaluate_images"),
     Problem("conditional_diffusion", "folder of --n images per digit (default 100) named <digit>_<idx:03d>.png", "",
             "label agreement of PRED's <digit>_<idx>.png images by the suite's digit classifier trained on "
             "TRUTH ('embedded' or a course digits folder)",
-            f"{GENERATIVE}:predict_conditional", f"{GENERATIVE}:evaluate_conditional"),
+            f"{DIFFUSION}:predict_conditional", f"{DIFFUSION}:evaluate_conditional"),
     Problem("dann", "CSV image_name,label for every image of the --input folder (target domain)",
             "folder of target-domain images", "accuracy of PRED against TRUTH (two image_name,label CSVs)",
             f"{ADAPTATION}:predict_dann", f"{SCORES}:evaluate_image_name", writes_csv=True),

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from helpers.core.checkpoint import load_checkpoint
 
 RECORD_VERSION = 1
@@ -62,3 +64,12 @@ def read_deliverable(path: Path | str, problem: str) -> tuple[dict[str, Any], di
     if missing:
         raise DeliverableError(f"--checkpoint {path} lacks the weights {missing} its record names")
     return dict(record), {key: state["modules"][key] for key in keys}
+
+
+def load_weights(module: torch.nn.Module, state: Mapping[str, Any], what: str) -> None:
+    """``module.load_state_dict(state)``; weights that do not fit give an error naming ``what``."""
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as error:
+        raise DeliverableError(f"the checkpoint's {what} weights do not fit the model its record describes "
+                               f"({str(error).splitlines()[0]})") from None

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from helpers.diffusion.process import parse_sampler
 from helpers.core.runtime import bfloat16_is_native
+from helpers.diffusion.process import parse_sampler
 
 SAMPLER_ROWS = ("ddpm-1000", "ddim-100", "ddim-50", "ddim-20")
 
@@ -49,10 +49,10 @@ class DdpmConfig(DiffusionConfig):
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(image_size=12, base_channels=8, channel_mults=(1, 2), attention_resolution=6, epochs=1,
-                      grid_sampler="ddim-20", data_copies=1, eval_samples=200, dcgan_width=8, dcgan_epochs=1),
+                      grid_sampler="ddim-20", data_copies=1, eval_samples=200),
         "cpu": dict(),
         "gpu": dict(image_size=32, base_channels=64, attention_resolution=8, epochs=100, fid_sampler="ddpm-1000",
-                    data_image_size=64, data_copies=8, dcgan_width=64, dcgan_epochs=60),
+                    data_image_size=64, data_copies=8),
     }
 
     epochs: int = field(default=15, metadata={"min": 1})
@@ -62,8 +62,6 @@ class DdpmConfig(DiffusionConfig):
     data_image_size: int = field(default=32, metadata={"choices": (8, 16, 32, 64, 128)})
     data_copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
     eval_samples: int = field(default=1000, metadata={"min": 10})  # generated images graded per model
-    dcgan_width: int = field(default=32, metadata={"min": 1})  # the reference DCGAN, when it is trained here
-    dcgan_epochs: int = field(default=12, metadata={"min": 1})
 
 
 @dataclass

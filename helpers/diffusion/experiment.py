@@ -16,15 +16,14 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-
 from helpers.core.config import as_dict
+from helpers.core.ema import WeightAverage
+from helpers.core.training import History, fit
 from helpers.data.batches import Batches
 from helpers.data.images import ImageSet
-from helpers.diffusion.process import Schedule, diffusion_loss, drop_labels, make_schedule, sample_steps
 from helpers.diffusion.config import DiffusionConfig
-from helpers.core.ema import WeightAverage
 from helpers.diffusion.networks import UNet
-from helpers.core.training import History, fit
+from helpers.diffusion.process import Schedule, diffusion_loss, drop_labels, make_schedule, sample_steps
 
 
 @dataclass
@@ -75,11 +74,6 @@ def build_unet(config: DiffusionConfig, channels: int, num_classes: int | None =
     return unet_from_settings(unet_settings(config, channels, num_classes))
 
 
-def ema_copy(model: UNet, decay: float) -> WeightAverage:
-    """The exponential moving average of ``model``'s weights (the copy that samples)."""
-    return WeightAverage(model, decay)
-
-
 def autocast_bf16(model: UNet, device: torch.device | str, enabled: bool = True):
     """``model`` as a noise model ``(x_t, t, labels) -> eps`` whose layers run under bfloat16 autocast (mixed
     precision: the weights and the sampler's arithmetic stay float32, eps comes back as float32)."""
@@ -114,7 +108,7 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
     device_type = torch.device(device).type
     torch.manual_seed(seed)
     model = build_unet(config, train.channels, num_classes if conditional else None).to(device)
-    ema = ema_copy(model, config.ema_decay)
+    ema = WeightAverage(model, config.ema_decay)  # the copy that samples
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
     schedule = make_schedule(config.T, config.schedule)
     batches = lambda: Batches(train, config.batch_size, device)  # noqa: E731

@@ -8,12 +8,12 @@ from helpers.data.faces import image_folder
 from helpers.data.images import Domain
 
 
-def load_gan_data(data: str, config, seed: int, *, labels_csv: str | None = None,
+def load_gan_data(data: str, *, size: int, copies: int, seed: int, labels_csv: str | None = None,
                   attribute: str | None = None) -> Domain:
-    """Training and held-out images at ``config.image_size``: all 1,797 embedded digits (``config.copies``
-    renderings each, split by handwritten sample), or every image of the folder ``data``."""
+    """Training and held-out images at ``size``: all 1,797 embedded digits (``copies`` renderings each, split by
+    handwritten sample), or every image of the folder ``data``. The DDPM notebook trains on these too."""
     if data == EMBEDDED:
         if attribute is not None:
             raise ValueError(f"attribute={attribute!r} needs a face folder as data=, not the embedded digits")
-        return embedded_domains(["digits"], seed=seed, size=config.image_size, copies=config.copies)["digits"]
-    return image_folder(Path(data), size=config.image_size, seed=seed, labels_csv=labels_csv, attribute=attribute)
+        return embedded_domains(["digits"], seed=seed, size=size, copies=copies)["digits"]
+    return image_folder(Path(data), size=size, seed=seed, labels_csv=labels_csv, attribute=attribute)

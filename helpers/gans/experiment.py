@@ -5,39 +5,27 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 
 import torch
 
 from helpers.core.checkpoint import checkpoint_path
+from helpers.core.config import make_config
 from helpers.core.images import as_uint8
-from helpers.data.batches import Batches
-from helpers.data.images import ImageSet, to_float
-from helpers.gans.deliverable import gan_record
-from helpers.gans.config import GanConfig
-from helpers.grading.fid import MissingWeightsError, classifier_fid, inception_fid
-from helpers.gans.methods import Gan, build_gan, train_gan
-from helpers.grading.judge import Judge, between_digits, class_entropy, recognised
 from helpers.core.runtime import derive_seed, seed_everything
 from helpers.core.training import History
+from helpers.data.batches import Batches
+from helpers.data.images import ImageSet, to_float
+from helpers.gans.config import GanConfig
+from helpers.gans.deliverable import gan_record
+from helpers.gans.methods import Gan, build_gan, sample, train_gan
+from helpers.grading.judge import Judge, recognised
+from helpers.grading.measures import grade
+from helpers.report.metrics import earlier_results
 
 N_SHOWN = 32  # samples shown per method, from one fixed noise batch
-
-
-@torch.no_grad()
-def sample(generator: torch.nn.Module, n: int, *, seed: int, labels: torch.Tensor | None = None,
-           batch_size: int = 500) -> torch.Tensor:
-    """``n`` images in [-1, 1] from noise fixed by ``seed`` (the same noise for every method), in
-    evaluation mode (batch norm uses its running statistics)."""
-    device = next(generator.parameters()).device
-    noise = torch.randn(n, generator.z_dim, generator=torch.Generator().manual_seed(seed)).to(device)
-    generator.eval()
-    chunks = []
-    for start in range(0, n, batch_size):
-        extra = () if labels is None else (labels[start:start + batch_size].to(device),)
-        chunks.append(generator(noise[start:start + batch_size], *extra).cpu())
-    return torch.cat(chunks)
 
 
 @dataclass
@@ -133,73 +121,27 @@ def _train_job(name: str, job: GanJob, train: ImageSet, config: GanConfig, *, se
                    progress=False).seconds
 
 
-def grade(samples: torch.Tensor, reference: torch.Tensor, judge: Judge | None, *, device: torch.device | str,
-          inception_weights: str | None = None) -> dict[str, float]:
-    """The FID table's columns for one row: classifier FID, recognised share and share between two digits
-    (with a judge), and the Inception FID when its weights are present (else the column is left out; the
-    notebook says why)."""
-    row: dict[str, float] = {}
-    if judge is not None:
-        row["fid_classifier"] = classifier_fid(judge, reference, samples)
-        row["recognised"] = recognised(judge, samples)
-        row["between_digits"] = between_digits(judge, samples)
-    try:
-        row["fid_inception"] = inception_fid(reference, samples, device, inception_weights)
-    except MissingWeightsError:
-        pass
-    return row
-
-
-def real_floor(train: ImageSet, reference: torch.Tensor, n: int, seed: int) -> torch.Tensor:
-    """``n`` real training images: graded against the held-out reference they give the FID floor that
-    finite samples of the true distribution reach."""
-    index = torch.randperm(len(train), generator=torch.Generator().manual_seed(derive_seed(seed, "floor")))[:n]
-    return to_float(train.images[index])
-
-
-def diversity(judge: Judge, samples: torch.Tensor) -> dict[str, float]:
-    """Mode-collapse measures: entropy of the predicted-digit histogram (log 10 = 2.30 is all ten equally
-    often, 0 is one digit) and the mean pairwise distance of the judge's features."""
-    features = torch.from_numpy(judge.features(samples[:500]))
-    return {"diversity": class_entropy(judge, samples), "feature_spread": torch.pdist(features).mean().item()}
-
-
-def best_method(table: Mapping[str, Mapping[str, float]]) -> str:
-    """The method the notebook names best (its deliverable): the lowest classifier FID, else the lowest
-    Inception FID (images without class labels), else the first method trained."""
-    methods = [m for m in table if m != "real"]
-    for column in ("fid_classifier", "fid_inception"):
-        if all(column in table[m] for m in methods):
-            return min(methods, key=lambda m: table[m][column])
-    return methods[0]
-
-
-def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping[str, Mapping[str, float]] | None,
-                     histories: Mapping[str, History]) -> str:
-    """Observations written from the measured numbers."""
-    methods = [m for m in table if m != "real"]
-    lines = []
-    if methods and "fid_classifier" in table[methods[0]]:
-        ranked = sorted(methods, key=lambda m: table[m]["fid_classifier"])
-        best, worst = best_method(table), ranked[-1]
-        floor = table["real"]["fid_classifier"]
-        lines.append(f"- **Best method: {best}**, classifier FID {table[best]['fid_classifier']:.2f} "
-                     f"({table[best]['fid_classifier'] / floor:.1f}x the real-vs-real floor of {floor:.2f}); "
-                     f"worst {worst} at {table[worst]['fid_classifier']:.2f}. Ranking: {' < '.join(ranked)}.")
-        lines.append("- **Recognisable samples** (judge confidence >= 0.9): " + ", ".join(
-            f"{m} {table[m]['recognised']:.0%}" for m in methods) + f"; real images {table['real']['recognised']:.0%}.")
-    for name, history in histories.items():
-        curve = history.get("recognised")
-        if curve and len(curve) >= 3:
-            drops = sum(1 for a, b in zip(curve, curve[1:]) if b < a - 0.1)
-            lines.append(f"- **{name} over training:** recognised share {curve[0]:.0%} after the first epoch, "
-                         f"{max(curve):.0%} at best, {curve[-1]:.0%} at the end"
-                         + (f"; it fell by more than 10 points {drops} time(s), a sign of unstable training." if drops
-                            else "; no drop of more than 10 points between epochs."))
-    if collapse:
-        c, m = collapse["collapsed"], collapse["mitigated"]
-        lines.append(f"- **Mode collapse:** the collapsing configuration's samples cover digit classes with entropy "
-                     f"{c['diversity']:.2f} nats (uniform over ten digits: 2.30); the mitigation reaches "
-                     f"{m['diversity']:.2f}, and the mean feature distance between samples goes from "
-                     f"{c['feature_spread']:.2f} to {m['feature_spread']:.2f}.")
-    return "\n".join(lines)
+def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, profile: str, data: str, seed: int,
+              copies: int, eval_samples: int, device: torch.device | str, gan_metrics: Path | str,
+              checkpoint_dir: Path | str, inception_weights: str | None = None
+              ) -> tuple[dict[str, float], torch.Tensor | None, str]:
+    """The DCGAN row of another notebook's comparison (the DDPM notebook's), its samples (None when reused) and where
+    it comes from: the gan notebook's row when its metrics.json was made with the same profile, data, seed, image
+    size and renderings; else the gan notebook's DCGAN (its profile's :class:`GanConfig`, built and trained as
+    :func:`run_gans` does) trained here, graded alike, with the diversity of the digits its samples show."""
+    size = train.images.shape[-1]
+    same = {"profile": profile, "data": data, "seed": seed, "image_size": size, "copies": copies}
+    row = earlier_results(gan_metrics, table="samples", row="dcgan", same=same)
+    if row is not None:
+        return dict(row), None, f"reused from {gan_metrics}"
+    config = make_config(GanConfig, profile, {"methods": ("dcgan",), "image_size": size, "copies": copies,
+                                              "eval_samples": eval_samples})
+    job = GanJob(partial(build_gan, "dcgan", config, train.channels, device), config.epochs, data)
+    run = run_gans({"dcgan": job}, train, config, device=device, seed=seed, checkpoint_dir=checkpoint_dir, judge=judge)
+    started = time.perf_counter()
+    sample(run["dcgan"].gan.sampler, config.eval_samples, seed=derive_seed(seed, "samples"))
+    samples = run["dcgan"].samples
+    row = {**grade(samples, reference, judge, device=device, inception_weights=inception_weights, with_diversity=True),
+           "seconds_per_100": 100 * (time.perf_counter() - started) / len(samples)}
+    return row, samples, (f"the gan notebook's DCGAN trained here ({config.epochs} epochs, width {config.width}; "
+                          f"no gan notebook metrics made alike at {gan_metrics})")

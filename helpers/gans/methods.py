@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from torch import nn
 
-from helpers.data.batches import Batches
 from helpers.core.ema import WeightAverage
+from helpers.core.training import History, fit
+from helpers.data.batches import Batches
 from helpers.gans import losses as losses
 from helpers.gans.config import GAN_METHODS, GanConfig
 from helpers.gans.networks import Discriminator, Generator, init_weights
-from helpers.core.training import History, fit
 
 
 def check_method(method: str) -> None:
@@ -101,15 +100,6 @@ class Gan:
         return out
 
 
-def ema_copy(generator: Generator, decay: float) -> WeightAverage | None:
-    """An exponential moving average of ``generator`` (its batch-norm statistics averaged too); None at decay 0.
-    Its decay warms up as min(decay, (1 + n) / (10 + n)) after n updates, so that the first epoch's average is
-    not held back by the untrained starting weights."""
-    if decay == 0:
-        return None
-    return WeightAverage(generator, decay, warmup=True, buffers=True)
-
-
 def build_gan(method: str, config: GanConfig, channels: int, device: torch.device | str) -> Gan:
     """Networks and optimizers of ``method`` with the settings of its paper, except where :class:`GanConfig`
     says why not (batch size, the generator's learning rate, WGAN-GP's critic steps, the weight average, the
@@ -121,7 +111,8 @@ def build_gan(method: str, config: GanConfig, channels: int, device: torch.devic
     discriminator = Discriminator(config.image_size, channels, config.width, norm, n_classes=code).to(device)
     generator.apply(init_weights)
     discriminator.apply(init_weights)
-    ema = ema_copy(generator, config.ema_decay)
+    # batch-norm statistics averaged too; the warm-up keeps the first epoch's average off the untrained weights
+    ema = WeightAverage(generator, config.ema_decay, warmup=True, buffers=True) if config.ema_decay else None
     info_weight = config.info_weight if code else 0.0
     if method == "wgan":
         return Gan(method, generator, discriminator,
@@ -157,3 +148,18 @@ def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | Non
                optimizers={"generator": gan.opt_g, "discriminator": gan.opt_d},
                checkpoint=checkpoint, seed=seed, on_epoch_end=on_epoch_end, deliverable=deliverable,
                progress=progress)
+
+
+@torch.no_grad()
+def sample(generator: torch.nn.Module, n: int, *, seed: int, labels: torch.Tensor | None = None,
+           batch_size: int = 500) -> torch.Tensor:
+    """``n`` images in [-1, 1] from noise fixed by ``seed`` (the same noise for every method), in
+    evaluation mode (batch norm uses its running statistics)."""
+    device = next(generator.parameters()).device
+    noise = torch.randn(n, generator.z_dim, generator=torch.Generator().manual_seed(seed)).to(device)
+    generator.eval()
+    chunks = []
+    for start in range(0, n, batch_size):
+        extra = () if labels is None else (labels[start:start + batch_size].to(device),)
+        chunks.append(generator(noise[start:start + batch_size], *extra).cpu())
+    return torch.cat(chunks)

@@ -30,7 +30,7 @@ from helpers.core.evaluation import apply
 from helpers.data.course import DataLayoutError, decode
 from helpers.data.images import Domain, ImageSet
 from helpers.deliverables.files import check_destination, image_files, read_csv, write_csv
-from helpers.deliverables.record import DeliverableError, deliverable
+from helpers.deliverables.record import DeliverableError, deliverable, load_weights
 from helpers.representation.config import ByolConfig, ClassificationConfig
 from helpers.representation.data import n_classes
 from helpers.representation.networks import finetuned_classifier, model_a, resnet18_small
@@ -54,11 +54,7 @@ def classifier(record: Mapping[str, Any], weights: Mapping[str, Any]) -> nn.Modu
         raise DeliverableError(f"the checkpoint's record names the builder {settings.get('builder')!r}; this suite "
                                f"knows {', '.join(BUILDERS)}")
     model = builder(**settings["arguments"])
-    try:
-        model.load_state_dict(weights[record["modules"]])
-    except RuntimeError as error:
-        raise DeliverableError(f"the checkpoint's weights do not fit the model its record describes "
-                               f"({settings['model']}): {str(error).splitlines()[0]}") from None
+    load_weights(model, weights[record["modules"]], settings["model"])
     return model.eval()
 
 

@@ -27,7 +27,7 @@ from helpers.core.images import is_image
 from helpers.data.images import to_float
 from helpers.data.scenes import SCENE_CLASSES
 from helpers.deliverables.files import read_image, staged_folder
-from helpers.deliverables.record import DeliverableError, deliverable
+from helpers.deliverables.record import DeliverableError, deliverable, load_weights
 from helpers.segmentation.data import SATELLITE_EXCLUDE, SegmentationData, resize_images
 from helpers.segmentation.masks import LAND_COVER, palette_of, write_masks
 from helpers.segmentation.metrics import confusion_matrix, miou_table
@@ -66,11 +66,7 @@ def rebuild_model(settings: dict[str, Any], state: dict[str, torch.Tensor]) -> n
     if name not in BUILDERS:
         raise DeliverableError(f"the checkpoint's record names model {name!r}; this suite builds {', '.join(BUILDERS)}")
     model = BUILDERS[name](len(settings["classes"]), **settings["builder"], pretrained=False)
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as error:
-        raise DeliverableError(f"the checkpoint's weights do not fit the {name} its record describes: "
-                               f"{str(error).splitlines()[0]}") from None
+    load_weights(model, state, name)
     if getattr(model, "aux_classifier", None) is not None:
         model.aux_classifier = None  # DeepLabV3's auxiliary head only helps training; "out" does not use it
     return model.eval()

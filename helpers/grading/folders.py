@@ -1,0 +1,49 @@
+"""Grading a folder of images as the notebooks grade their samples: the embedded real digits and the suite's digit
+classifier of them, as the notebooks render and cache them (seed 0, ``reports/_judge``), and a folder read whole."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+
+from helpers.data.embedded import embedded_domains
+from helpers.data.images import Domain
+from helpers.deliverables.files import image_files, read_images
+from helpers.deliverables.record import DeliverableError
+from helpers.grading.judge import load_judge
+
+
+JUDGE_SEED = 0  # the notebooks' default seed, which fixes the embedded split and the judge
+JUDGE_CACHE = Path("reports") / "_judge"  # where the notebooks cache the judge, from the repository root
+
+
+def note(message: str) -> None:
+    """What the grading used or left out, on stderr (stdout may carry ``--json``)."""
+    print(message, file=sys.stderr)
+
+
+def real_digits(name: str, size: int, copies: int) -> Domain:
+    """The embedded data set ``name`` as the notebooks render it at ``size`` with ``copies`` renderings (seed 0)."""
+    return embedded_domains([name], seed=JUDGE_SEED, size=size, copies=copies)[name]
+
+
+def notebook_judge(domain: Domain, profile: str, device: torch.device | str, reports: Path | str = "reports"):
+    """The suite's digit classifier of ``domain``, as the notebooks load it (trained once, then cached
+    under ``reports/_judge``)."""
+    cache = Path(reports) / JUDGE_CACHE.name
+    judge = load_judge(domain.train, cache_dir=cache, device=device, seed=JUDGE_SEED, profile=profile,
+                       held_out=domain.test)
+    note(f"digit classifier of {domain.train.name} ({profile} profile, {cache}): "
+         f"{judge.accuracy:.1%} on its held-out real images")
+    return judge
+
+
+def read_folder(folder: Path, parameter: str, *, mode: str | None = None, size: int | None = None,
+                pattern: str = "*") -> tuple[list[Path], torch.Tensor]:
+    files = image_files(folder, pattern=pattern, parameter=parameter)
+    images = read_images(files, mode=mode, size=size)
+    if images.shape[-1] != images.shape[-2]:
+        raise DeliverableError(f"{parameter} {folder}: the images are {images.shape[-1]}x{images.shape[-2]}; "
+                               f"square images expected")
+    return files, images
