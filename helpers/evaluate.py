@@ -6,7 +6,7 @@
     python -m helpers.evaluate gan out/ real_faces/                                 FID
 
 Each measure is the function the notebook reports with, so for the same model and data the numbers
-are the same (tests/test_deliverables*.py check it).
+are the same (tests/deliverables/ and each family's tests/<family>/test_deliverable.py check it).
 """
 from __future__ import annotations
 

@@ -46,7 +46,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.core.config import as_dict, prepare_run
-from helpers.data import EMBEDDED, to_float
+from helpers.data import EMBEDDED
+from helpers.core.images import to_float
 from helpers.gans.acgan import build_acgan, class_balanced_samples, run_acgan, same_noise_grid
 from helpers.gans.config import AcganConfig
 from helpers.gans.data import load_gan_data

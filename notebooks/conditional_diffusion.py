@@ -45,7 +45,8 @@ import torch
 from IPython.display import Markdown, display
 
 from helpers.core.config import as_dict, prepare_run
-from helpers.data import EMBEDDED, load_domains, to_float
+from helpers.data import EMBEDDED, load_domains
+from helpers.core.images import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.diffusion.deliverable import conditional_record
 from helpers.diffusion.config import ConditionalDiffusionConfig

@@ -42,7 +42,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.core.config import as_dict, prepare_run
-from helpers.data import to_float
+from helpers.core.images import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.diffusion.deliverable import ddpm_record
 from helpers.diffusion.config import DdpmConfig

@@ -45,7 +45,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.core.config import as_dict, prepare_run
-from helpers.data import to_float
+from helpers.core.images import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.gans.config import GanConfig
 from helpers.grading.fid import inception_status

@@ -7,7 +7,6 @@ import os
 import shutil
 
 import pytest
-
 from tests.conftest import NOTEBOOKS, ROOT
 
 CHROMIUM = os.environ.get("DLCV_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")

@@ -19,11 +19,11 @@ from helpers.adaptation.common import DomainPair, model_settings
 from helpers.adaptation.config import AddaConfig
 from helpers.adaptation.source_only import train_source_only
 from helpers.core.checkpoint import load_checkpoint, save_checkpoint
+from helpers.core.digit_cnn import DigitClassifier
+from helpers.core.evaluation import accuracy
+from helpers.core.training import History, fit
 from helpers.data.batches import PairedBatches
 from helpers.deliverables.record import deliverable
-from helpers.core.evaluation import accuracy
-from helpers.core.digit_cnn import DigitClassifier
-from helpers.core.training import History, fit
 
 SOURCE, TARGET = 1, 0
 

@@ -9,8 +9,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.adaptation.config import DannConfig
-from helpers.data import COURSE_DOMAINS, COURSE_NAME, EMBEDDED, EMBEDDED_DOMAINS, Domain, domain_names
 from helpers.core.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor
+from helpers.core.images import Domain
+from helpers.data import COURSE_DOMAINS, COURSE_NAME, EMBEDDED, EMBEDDED_DOMAINS, domain_names
 
 ARROW = "->"
 

@@ -13,12 +13,12 @@ import torch.nn.functional as F
 
 from helpers.adaptation.common import DomainPair, annealed_lr, feature_extractor, model_settings
 from helpers.adaptation.config import DannConfig
+from helpers.adaptation.networks import DANN, DomainClassifier, grl_lambda
+from helpers.core.digit_cnn import LabelPredictor
+from helpers.core.evaluation import accuracy
+from helpers.core.training import History, fit
 from helpers.data.batches import PairedBatches
 from helpers.deliverables.record import deliverable
-from helpers.core.evaluation import accuracy
-from helpers.core.digit_cnn import LabelPredictor
-from helpers.adaptation.networks import DANN, DomainClassifier, grl_lambda
-from helpers.core.training import History, fit
 
 
 def build_dann(config: DannConfig, channels: int) -> DANN:

@@ -22,10 +22,9 @@ from helpers.adaptation.common import digit_classifier
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import build_dann
 from helpers.core.evaluation import apply
-from helpers.core.images import list_images
+from helpers.core.images import ImageSet, list_images
 from helpers.data import COURSE_NAME, EMBEDDED
 from helpers.data.course import DataLayoutError, decode
-from helpers.data.images import ImageSet
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.deliverables.files import image_files, write_csv
 from helpers.deliverables.record import DeliverableError, load_weights

@@ -18,8 +18,8 @@ from helpers.adaptation.source_only import train_source_only, train_target_only
 from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import as_dict
 from helpers.core.evaluation import accuracy
-from helpers.report.metrics import earlier_results
 from helpers.core.training import History
+from helpers.report.metrics import earlier_results
 
 Method = Callable[..., tuple[nn.Module, History]]
 METHODS: dict[str, Method] = {

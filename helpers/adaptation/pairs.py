@@ -5,7 +5,8 @@ import pandas as pd
 
 from helpers.adaptation.common import ARROW, DomainPair, resolve_pairs
 from helpers.adaptation.config import DannConfig
-from helpers.data import Domain, load_domains
+from helpers.core.images import Domain
+from helpers.data import load_domains
 
 
 def load_pairs(config: DannConfig, data: str, seed: int) -> tuple[dict[str, Domain], dict[str, DomainPair]]:

@@ -7,10 +7,10 @@ import torch
 
 from helpers.adaptation.common import DomainPair, classification_step, digit_classifier
 from helpers.adaptation.config import DannConfig
-from helpers.data.batches import Batches
-from helpers.data.images import ImageSet
 from helpers.core.evaluation import accuracy
+from helpers.core.images import ImageSet
 from helpers.core.training import History, fit
+from helpers.data.batches import Batches
 
 
 def train_classifier(train: ImageSet, monitor: ImageSet, config: DannConfig, channels: int, *, name: str,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from helpers.data.images import ImageSet, to_float
+from helpers.core.images import ImageSet, to_float
 
 
 def module_device(fn: Callable | nn.Module) -> torch.device | None:

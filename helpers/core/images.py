@@ -1,6 +1,8 @@
-"""Image files and 8-bit images: the suffixes the suite reads, listing a folder's images, and samples to uint8."""
+"""Images in memory and on disk: image sets (uint8 tensors plus labels, batched without per-item decoding), their
+conversions to the models' range and back, the suffixes the suite reads and a folder's image files."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -21,3 +23,65 @@ def list_images(folder: Path | str, pattern: str = "*") -> list[Path]:
 def as_uint8(images: torch.Tensor) -> torch.Tensor:
     """Images in [-1, 1] (what the models produce) to uint8 [0, 255], as a PNG file holds them."""
     return ((images + 1) / 2).clamp(0, 1).mul(255).round().to(torch.uint8)
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """Images as uint8 ``[N, C, H, W]`` and integer labels ``[N]``; for embedded data, ``origin`` holds
+    the index of the scikit-learn base digit each image was rendered from."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    name: str
+    origin: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        if self.images.dtype != torch.uint8 or self.images.ndim != 4:
+            raise ValueError(f"{self.name}: images must be uint8 [N, C, H, W], got {self.images.dtype} {tuple(self.images.shape)}")
+        if len(self.images) != len(self.labels):
+            raise ValueError(f"{self.name}: {len(self.images)} images but {len(self.labels)} labels")
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def channels(self) -> int:
+        return self.images.shape[1]
+
+    def with_channels(self, channels: int) -> ImageSet:
+        """Gray to colour by repeating the channel (colour to gray by the mean), so domains can be paired."""
+        if channels == self.channels:
+            return self
+        if self.channels == 1:
+            images = self.images.repeat(1, channels, 1, 1)
+        elif channels == 1:
+            images = self.images.float().mean(1, keepdim=True).round().to(torch.uint8)
+        else:
+            raise ValueError(f"{self.name}: cannot turn {self.channels} channels into {channels}")
+        return ImageSet(images, self.labels, self.name, self.origin)
+
+    def subset(self, index: torch.Tensor) -> ImageSet:
+        origin = None if self.origin is None else self.origin[index]
+        return ImageSet(self.images[index], self.labels[index], self.name, origin)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A named domain with its fixed train and test splits."""
+
+    name: str
+    train: ImageSet
+    test: ImageSet
+
+    def with_channels(self, channels: int) -> Domain:
+        return Domain(self.name, self.train.with_channels(channels), self.test.with_channels(channels))
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [0, 255] to float in [-1, 1], the input range of every model in the suite."""
+    return images.float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """Float images in [0, 1] to uint8."""
+    return images.clamp(0, 1).mul(255).round().to(torch.uint8)

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from helpers.core.images import Domain
 from helpers.data.course import COURSE_DOMAINS, DataLayoutError, course_domain
 from helpers.data.embedded import EMBEDDED_DOMAINS, embedded_domains
-from helpers.data.images import Domain, ImageSet, to_float, to_uint8
 
 EMBEDDED = "embedded"
 # The course data set each embedded domain stands in for (docs/design.md).
 COURSE_NAME = {"digits-m": "mnistm", "digits-s": "svhn", "digits-u": "usps"}
 
-__all__ = ["COURSE_DOMAINS", "COURSE_NAME", "EMBEDDED", "EMBEDDED_DOMAINS", "DataLayoutError", "Domain",
-           "ImageSet", "course_domain", "domain_names", "load_domains", "to_float", "to_uint8"]
+__all__ = ["COURSE_DOMAINS", "COURSE_NAME", "EMBEDDED", "EMBEDDED_DOMAINS", "DataLayoutError", "course_domain",
+           "domain_names", "load_domains"]
 
 
 def domain_names(data: str, names: Sequence[str]) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import torch
 
-from helpers.data.images import ImageSet, to_float
+from helpers.core.images import ImageSet, to_float
 
 
 class Batches:

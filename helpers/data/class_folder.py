@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
+from helpers.core.images import Domain, ImageSet
 from helpers.data.course import DataLayoutError, decode
-from helpers.data.images import Domain, ImageSet
 
 FILE_NAME = re.compile(r"^(\d+)_(\d+)\.png$")
 SPLIT_FOLDERS = {"train": ("train_50", "train"), "test": ("val_50", "val")}

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
-from helpers.data.images import Domain, ImageSet
+from helpers.core.images import Domain, ImageSet
 
 COURSE_DOMAINS = ("mnistm", "svhn", "usps")
 SPLIT_FILES = {"train": "train.csv", "test": "val.csv"}

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torchvision.transforms.v2 import functional as TF
 
-from helpers.data.images import Domain, ImageSet, to_uint8
+from helpers.core.images import Domain, ImageSet, to_uint8
 from helpers.core.runtime import derive_seed
 
 EMBEDDED_DOMAINS = ("digits", "digits-m", "digits-s", "digits-u")

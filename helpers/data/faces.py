@@ -11,9 +11,8 @@ from pathlib import Path
 
 import torch
 
-from helpers.core.images import list_images
+from helpers.core.images import Domain, ImageSet, list_images
 from helpers.data.course import DataLayoutError, decode
-from helpers.data.images import Domain, ImageSet
 
 LAYOUT = """expected layout: a folder of images <data>/*.png (or .jpg), e.g. the course's 64x64 face crops;
   with an attribute, a CSV with a header image_name,<attribute>,... and values 0/1 (or -1/1)"""

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import torch
 
-from helpers.core.images import list_images
+from helpers.core.images import ImageSet, list_images
 from helpers.data.course import DataLayoutError, decode, read_csv_rows
-from helpers.data.images import ImageSet
 
 LAYOUT = """expected layout:
   <data>/mini/train/*.jpg                  (unlabeled pretraining images)

@@ -12,9 +12,9 @@ import functools
 
 import torch
 
-from helpers.data.embedded import base_digits, photo_backgrounds, render_digits, split_by_digit
-from helpers.data.images import to_uint8
+from helpers.core.images import to_uint8
 from helpers.core.runtime import derive_seed
+from helpers.data.embedded import base_digits, photo_backgrounds, render_digits, split_by_digit
 
 SCENE_CLASSES = ("background", *(str(d) for d in range(10)))
 STROKE_THRESHOLD = 0.5  # a pixel belongs to a digit where its rendered stroke is at least this bright

@@ -18,10 +18,9 @@ import torch
 
 from helpers.core.config import make_config, resolve_profile
 from helpers.core.ema import WeightAverage
-from helpers.core.images import as_uint8
+from helpers.core.images import Domain, as_uint8, to_float
 from helpers.data import EMBEDDED
 from helpers.data.course import DataLayoutError, course_domain
-from helpers.data.images import Domain, to_float
 from helpers.deliverables.files import write_images
 from helpers.deliverables.record import DeliverableError, deliverable, load_weights
 from helpers.diffusion.config import ConditionalDiffusionConfig

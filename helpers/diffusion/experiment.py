@@ -18,9 +18,9 @@ from tqdm.auto import tqdm
 
 from helpers.core.config import as_dict
 from helpers.core.ema import WeightAverage
+from helpers.core.images import ImageSet
 from helpers.core.training import History, fit
 from helpers.data.batches import Batches
-from helpers.data.images import ImageSet
 from helpers.diffusion.config import DiffusionConfig
 from helpers.diffusion.networks import UNet
 from helpers.diffusion.process import Schedule, diffusion_loss, drop_labels, make_schedule, sample_steps

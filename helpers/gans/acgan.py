@@ -9,10 +9,10 @@ import torch
 from torch.nn import functional as F
 
 from helpers.core.checkpoint import checkpoint_path
+from helpers.core.images import ImageSet
 from helpers.core.runtime import derive_seed
 from helpers.core.training import History, fit
 from helpers.data.batches import Batches
-from helpers.data.images import ImageSet
 from helpers.gans.config import AcganConfig
 from helpers.gans.losses import dcgan_d_loss, dcgan_g_loss
 from helpers.gans.methods import sample

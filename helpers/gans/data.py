@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers.core.images import Domain
 from helpers.data import EMBEDDED, embedded_domains
 from helpers.data.faces import image_folder
-from helpers.data.images import Domain
 
 
 def load_gan_data(data: str, *, size: int, copies: int, seed: int, labels_csv: str | None = None,

@@ -18,8 +18,8 @@ from typing import Any
 import torch
 
 from helpers.core.config import make_config, resolve_profile
-from helpers.core.images import as_uint8
-from helpers.data import EMBEDDED, to_float
+from helpers.core.images import as_uint8, to_float
+from helpers.data import EMBEDDED
 from helpers.deliverables.files import write_images
 from helpers.deliverables.record import DeliverableError, deliverable, load_weights
 from helpers.gans.config import GanConfig

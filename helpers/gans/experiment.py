@@ -13,11 +13,10 @@ import torch
 
 from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import make_config
-from helpers.core.images import as_uint8
+from helpers.core.images import ImageSet, as_uint8, to_float
 from helpers.core.runtime import derive_seed, seed_everything
 from helpers.core.training import History
 from helpers.data.batches import Batches
-from helpers.data.images import ImageSet, to_float
 from helpers.gans.config import GanConfig
 from helpers.gans.deliverable import gan_record
 from helpers.gans.methods import Gan, build_gan, sample, train_gan

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
+from helpers.core.images import Domain
 from helpers.data.embedded import embedded_domains
-from helpers.data.images import Domain
 from helpers.deliverables.files import image_files, read_images
 from helpers.deliverables.record import DeliverableError
 from helpers.grading.judge import load_judge

@@ -21,9 +21,9 @@ from torch.nn import functional as F
 from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.core.digit_cnn import FeatureExtractor
 from helpers.core.evaluation import apply
+from helpers.core.images import ImageSet
 from helpers.core.training import fit
 from helpers.data.batches import Batches
-from helpers.data.images import ImageSet
 
 FEATURES = 64
 JUDGE_VERSION = 2  # part of the cache key: bump it when the network or its training changes

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from helpers.core.images import ImageSet, to_float
 from helpers.core.runtime import derive_seed
-from helpers.data.images import ImageSet, to_float
 from helpers.grading.fid import MissingWeightsError, classifier_fid, inception_fid
 from helpers.grading.judge import Judge, between_digits, class_entropy, recognised
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import torch
 from torchvision.transforms import v2
 
-from helpers.data.images import ImageSet, to_float
+from helpers.core.images import ImageSet, to_float
 
 
 def byol_augmentation(size: int, *, crop_scale: float = 0.3, hflip: float = 0.0, grayscale: float = 0.2) -> v2.Compose:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import torch
 
+from helpers.core.images import Domain, ImageSet
 from helpers.core.runtime import derive_seed
 from helpers.data import EMBEDDED
 from helpers.data.class_folder import class_folder_domain
 from helpers.data.embedded import EMBEDDED_DOMAINS, embedded_domains
-from helpers.data.images import Domain, ImageSet
 from helpers.data.office import class_names, load_csv_folder, load_unlabeled_folder
 from helpers.representation.config import ByolConfig, ClassificationConfig
 

@@ -18,9 +18,9 @@ from torch import nn
 
 from helpers.core.checkpoint import checkpoint_path
 from helpers.core.evaluation import apply
+from helpers.core.images import Domain
 from helpers.core.runtime import derive_seed
 from helpers.core.training import History, fit
-from helpers.data.images import Domain
 from helpers.representation.augment import ViewPairs, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std, target_decay
 from helpers.representation.config import ByolConfig, ClassificationConfig

@@ -12,8 +12,8 @@ from torchvision.models.resnet import BasicBlock
 from torchvision.transforms.v2.functional import rgb_to_grayscale
 
 from helpers.core.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor, standardize
+from helpers.core.images import Domain
 from helpers.core.runtime import derive_seed
-from helpers.data.images import Domain
 from helpers.representation.config import ByolConfig, ClassificationConfig
 from helpers.representation.data import n_classes
 from helpers.representation.pretrained import Initialisation

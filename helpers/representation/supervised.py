@@ -14,9 +14,9 @@ from torch import nn
 
 from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.core.evaluation import accuracy, apply
+from helpers.core.images import ImageSet
 from helpers.core.training import History, fit
 from helpers.data.batches import Batches
-from helpers.data.images import ImageSet
 from helpers.representation.schedule import warmup_linear
 
 

@@ -6,12 +6,11 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 from matplotlib.patches import Patch
 
 from helpers.segmentation.data import SegmentationData
-from helpers.segmentation.masks import index_to_rgb, overlay
 from helpers.segmentation.experiment import SegmentationResult
+from helpers.segmentation.masks import index_to_rgb, overlay
 
 TITLES = {"fcn32s": "FCN32s", "deeplabv3": "DeepLabV3"}
 

@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
+from helpers.core.images import ImageSet
 from helpers.data import EMBEDDED
 from helpers.data.course import DataLayoutError
-from helpers.data.images import ImageSet
 from helpers.data.scenes import SCENE_CLASSES, digit_scenes
 from helpers.segmentation.masks import LAND_COVER, palette_of, rgb_to_index
 

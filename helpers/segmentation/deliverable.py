@@ -23,8 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from helpers.core.images import is_image
-from helpers.data.images import to_float
+from helpers.core.images import is_image, to_float
 from helpers.data.scenes import SCENE_CLASSES
 from helpers.deliverables.files import read_image, staged_folder
 from helpers.deliverables.record import DeliverableError, deliverable, load_weights
@@ -51,7 +50,7 @@ def segmentation_record(name: str, data: SegmentationData, config) -> dict[str, 
         "segmentation", modules="model", model=name, builder=builder_arguments(name, config),
         classes=list(data.classes), palette=data.palette.tolist(), exclude=list(data.exclude),
         image_size=list(data.train.images.shape[-2:]),  # images are resized to this (bilinear, antialiased)
-        normalisation="uint8 / 127.5 - 1 (helpers.data.images.to_float)")
+        normalisation="uint8 / 127.5 - 1 (helpers.core.images.to_float)")
 
 
 def better_result(results: Sequence[Any]) -> Any:

@@ -12,15 +12,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.core.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
-from helpers.data.batches import Batches
-from helpers.data.images import to_float
 from helpers.core.evaluation import check_device
-from helpers.segmentation.deliverable import segmentation_record
+from helpers.core.images import to_float
+from helpers.core.training import History, fit
+from helpers.data.batches import Batches
 from helpers.segmentation.config import SegmentationConfig
 from helpers.segmentation.data import SegmentationData, SegmentationSet
+from helpers.segmentation.deliverable import segmentation_record
 from helpers.segmentation.metrics import confusion_matrix, miou_table
 from helpers.segmentation.networks import build_model
-from helpers.core.training import History, fit
 
 
 @dataclass

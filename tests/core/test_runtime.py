@@ -10,7 +10,7 @@ import torch
 
 from helpers.core.runtime import PhaseTimer, derive_seed, environment, git_commit, seed_everything
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_same_seed_same_numbers():

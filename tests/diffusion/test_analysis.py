@@ -3,10 +3,10 @@ import torch
 
 from helpers.core.checkpoint import load_checkpoint
 from helpers.core.config import make_config
-from helpers.data.images import ImageSet
-from helpers.gans.experiment import dcgan_row
+from helpers.core.images import ImageSet
 from helpers.diffusion.analysis import conditional_observations, subset_per_digit
 from helpers.diffusion.config import DdpmConfig
+from helpers.gans.experiment import dcgan_row
 from helpers.report.metrics import write_metrics
 
 

@@ -12,7 +12,8 @@ from helpers.adaptation.deliverable import pairs_entry, pairs_markdown, target_i
 from helpers.adaptation.experiment import MethodResult, run_method
 from helpers.core.config import make_config
 from helpers.core.evaluation import accuracy, apply
-from helpers.data import Domain, load_domains
+from helpers.core.images import Domain
+from helpers.data import load_domains
 from helpers.data.course import load_split
 from helpers.deliverables.files import save_image
 from helpers.deliverables.record import DeliverableError

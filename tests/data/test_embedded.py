@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from helpers.data import EMBEDDED_DOMAINS, ImageSet, load_domains, to_float
+from helpers.core.images import ImageSet, to_float
+from helpers.data import EMBEDDED_DOMAINS, load_domains
 from helpers.data.embedded import embedded_domains, stratified_groups
 
 DA = ["digits-m", "digits-s", "digits-u"]

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from helpers.data.images import ImageSet
+from helpers.core.images import ImageSet
 from helpers.representation import pretrained
 from helpers.representation.augment import ViewPairs, augment_batch, byol_augmentation
 from helpers.representation.networks import model_a, penultimate, resnet18_small

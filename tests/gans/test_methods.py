@@ -4,8 +4,8 @@ import torch
 from torch import nn
 
 from helpers.core.config import make_config
+from helpers.core.images import ImageSet
 from helpers.core.training import TrainingDiverged
-from helpers.data import ImageSet
 from helpers.data.batches import Batches
 from helpers.gans.config import GanConfig
 from helpers.gans.losses import clip_weights, gradient_penalty

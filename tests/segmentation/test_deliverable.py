@@ -56,7 +56,7 @@ def test_predict_then_evaluate_gives_the_notebooks_miou(trained, tmp_path, model
 
 
 def test_on_the_course_layout_predict_then_evaluate_gives_the_notebooks_land_cover_miou(tmp_path):
-    from tests.test_segmentation import make_satellite_tree
+    from tests.segmentation.test_data import make_satellite_tree
 
     root = make_satellite_tree(tmp_path / "sat", count=6)  # 32x32 images: the models see them unresized
     config = make_config(SegmentationConfig, "smoke", {"image_size": 32, "epochs": 1, "batch_size": 4})

@@ -8,8 +8,8 @@ from torchvision.transforms.v2.functional import rgb_to_grayscale
 
 from helpers.core.config import make_config
 from helpers.core.digit_cnn import standardize
+from helpers.core.images import ImageSet
 from helpers.core.runtime import derive_seed
-from helpers.data.images import ImageSet
 from helpers.representation import experiment
 from helpers.representation.byol import BYOL, embedding_std, regression_loss, target_decay
 from helpers.representation.config import ByolConfig, PHOTO_RECIPE

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.data import embedded_domains, to_float
+from helpers.core.images import to_float
+from helpers.data import embedded_domains
 from helpers.grading.fid import MissingWeightsError, frechet_distance, inception_fid
 from helpers.grading.judge import between_digits, class_entropy, label_agreement, load_judge, recognised
 

@@ -7,10 +7,9 @@ import torch
 from PIL import Image
 
 from helpers.core.config import make_config
-from helpers.core.images import as_uint8
+from helpers.core.images import as_uint8, to_float
 from helpers.core.runtime import derive_seed
-from helpers.data import EMBEDDED, load_domains, to_float
-from helpers.grading.measures import grade as ddpm_grade
+from helpers.data import EMBEDDED, load_domains
 from helpers.deliverables.files import save_image
 from helpers.deliverables.record import DeliverableError
 from helpers.diffusion.analysis import for_judge, per_digit
@@ -21,10 +20,10 @@ from helpers.evaluate import evaluate
 from helpers.gans.config import GanConfig
 from helpers.gans.data import load_gan_data
 from helpers.gans.deliverable import gan_record
-from helpers.grading.measures import grade as gan_grade
 from helpers.gans.experiment import run_gan
 from helpers.gans.methods import build_gan
 from helpers.grading.judge import JUDGE_STEPS, judge_if_labelled, load_judge
+from helpers.grading.measures import grade as ddpm_grade, grade as gan_grade
 from helpers.predict import main, predict
 
 JUDGE_CACHE = Path("reports") / "_judge"  # where the notebooks (from the repository root) and evaluate find it
@@ -208,7 +207,7 @@ def test_conditional_refusals_bad_guidance_bad_names_bad_truth(workdir, conditio
 
 def test_a_face_gan_writes_colour_images_graded_without_the_digit_classifier(workdir):
     """data=<face folder>: the generator's colour images; against a folder of faces only Inception FID applies."""
-    from helpers.data import ImageSet
+    from helpers.core.images import ImageSet
 
     faces = ImageSet(torch.randint(0, 256, (16, 3, 32, 32), dtype=torch.uint8), torch.zeros(16, dtype=torch.long), "face")
     config = make_config(GanConfig, "smoke", {"methods": ("sngan",), "batch_size": 8})

@@ -7,7 +7,7 @@ from torch import nn
 
 from helpers.core.config import make_config
 from helpers.core.evaluation import accuracy, apply, check_device
-from helpers.data.images import ImageSet
+from helpers.core.images import ImageSet
 from helpers.diffusion.process import diffusion_loss, drop_labels, make_schedule, q_sample
 from helpers.representation.config import ByolConfig
 from helpers.representation.networks import random_backbone

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from helpers.core.config import make_config
-from helpers.data.images import ImageSet
+from helpers.core.images import ImageSet
 from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
 from helpers.diffusion.experiment import digit_labels, generate, per_digit_accuracy, resize, train_diffusion
 from helpers.diffusion.networks import UNet
