@@ -17,12 +17,13 @@ from pathlib import Path
 import torch
 
 from helpers.core.config import make_config
-from helpers.data import load_domains, to_float
-from helpers.diffusion.config import SAMPLER_ROWS, ConditionalDiffusionConfig
-from helpers.diffusion.experiment import checkpoint_path, digit_labels, generate, train_diffusion, training_fields
-from helpers.diffusion.analysis import grade_conditional
-from helpers.grading.judge import load_judge
+from helpers.core.images import to_float
 from helpers.core.runtime import derive_seed
+from helpers.data import load_domains
+from helpers.diffusion.analysis import grade_conditional
+from helpers.diffusion.config import ConditionalDiffusionConfig, SAMPLER_ROWS
+from helpers.diffusion.experiment import checkpoint_path, digit_labels, generate, train_diffusion, training_fields
+from helpers.grading.judge import load_judge
 
 ROOT = Path(__file__).resolve().parents[1]
 

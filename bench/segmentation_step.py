@@ -18,8 +18,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from helpers.core.config import make_config
 from helpers.segmentation.config import MODELS, SegmentationConfig
-from helpers.segmentation.networks import build_model
 from helpers.segmentation.experiment import segmentation_loss
+from helpers.segmentation.networks import build_model
 
 
 def main() -> None:

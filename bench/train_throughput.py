@@ -23,14 +23,15 @@ import torch.nn.functional as F
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import build_dann, dann_step
+from helpers.adaptation.networks import grl_lambda
 from helpers.core.config import make_config
-from helpers.data import load_domains, to_float
+from helpers.core.images import to_float
+from helpers.core.training import fit
+from helpers.data import load_domains
 from helpers.data.batches import Batches, PairedBatches
 from helpers.gans import losses as gan_losses
 from helpers.gans.config import GanConfig
 from helpers.gans.methods import build_gan
-from helpers.adaptation.networks import grl_lambda
-from helpers.core.training import fit
 
 
 class FirstSteps:

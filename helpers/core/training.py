@@ -61,13 +61,16 @@ def fit(
     schedulers: Mapping[str, Any] | None = None,
     checkpoint: Path | str | None = None,
     seed: int = 0,
+    on_epoch_start: Callable[[int], None] | None = None,
     on_epoch_end: Callable[[int], Mapping[str, float] | None] | None = None,
     deliverable: Mapping[str, Any] | None = None,
     progress: bool = True,
     read_every: int = READ_EVERY,
 ) -> History:
     """Train for ``epochs`` epochs and return the history: each loss's mean per epoch (over the steps
-    that returned it), plus what ``on_epoch_end(epoch)`` returns. With ``checkpoint`` the state is
+    that returned it), plus what ``on_epoch_end(epoch)`` returns. ``on_epoch_start(epoch)`` runs before an
+    epoch's first step, the first epoch of a resumed run included: a method sets there what follows from the
+    step index (the epoch's first step is ``epoch * len(batches())``). With ``checkpoint`` the state is
     saved atomically after every epoch and an existing checkpoint is resumed (a finished one returns
     its history at once). ``deliverable`` (:func:`helpers.deliverables.record.deliverable`) is stored in
     the checkpoint so that ``python -m helpers.predict`` can rebuild the model from it alone. ``progress=False``
@@ -96,6 +99,8 @@ def fit(
         seed_everything(derive_seed(seed, name, epoch))
         for module in modules.values():
             module.train()
+        if on_epoch_start is not None:
+            on_epoch_start(epoch)
         epoch_batches = batches()
         # Each loss's sum stays on the device (float64, summed in step order) and is read every ``read_every``
         # steps and at the epoch's end: reading a GPU tensor on the host waits for the GPU, so a read every

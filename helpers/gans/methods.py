@@ -38,7 +38,7 @@ class Gan:
     info_weight: float = 0.0  # InfoGAN's term; needs a generator with a code and a discriminator with its head
     ema: WeightAverage | None = None  # moving average of the generator's weights, updated after each of its steps
     bf16: bool = False  # forward passes under bfloat16 autocast (GanConfig.bf16); weights and losses stay float32
-    steps: int = field(default=0, init=False)
+    steps: int = field(default=0, init=False)  # training steps so far: train_gan sets it to the step index each epoch
 
     @property
     def sampler(self) -> Generator:
@@ -144,10 +144,16 @@ def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | Non
     modules = {"generator": gan.generator, "discriminator": gan.discriminator}
     if gan.ema is not None:
         modules["ema"] = gan.ema
+
+    def start_epoch(epoch: int) -> None:
+        # The step count (which steps train the generator under n_critic) is the step index, so that a run
+        # resumed from epoch ``epoch`` takes the generator steps an uninterrupted run takes.
+        gan.steps = epoch * len(batches)
+
     return fit(gan.step, lambda: batches, name=gan.method, epochs=epochs, modules=modules,
                optimizers={"generator": gan.opt_g, "discriminator": gan.opt_d},
-               checkpoint=checkpoint, seed=seed, on_epoch_end=on_epoch_end, deliverable=deliverable,
-               progress=progress)
+               checkpoint=checkpoint, seed=seed, on_epoch_start=start_epoch, on_epoch_end=on_epoch_end,
+               deliverable=deliverable, progress=progress)
 
 
 @torch.no_grad()

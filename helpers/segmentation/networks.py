@@ -2,12 +2,14 @@
 2017) from torchvision.models.segmentation, with its auxiliary classifier.
 
 The ``reference`` backbones are the course's: torchvision's VGG16 and ResNet50, with ImageNet weights when
-their files are in the torch cache (never downloaded). The ``narrow`` backbones keep the layouts (VGG16's
+their files are in the torch cache (never downloaded; read with ``weights_only=True``, so a file that holds
+more than tensors is refused instead of unpickled). The ``narrow`` backbones keep the layouts (VGG16's
 2-2-3-3-3 convolutions with five poolings; ResNet50's stem and four stages of Bottleneck blocks, stages 3-4
 dilated instead of strided) with fewer channels, for a CPU.
 """
 from __future__ import annotations
 
+import pickle
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,10 +33,34 @@ def weights_file(model: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(IMAGENET_WEIGHTS[model].url).name
 
 
-def imagenet_weights(model: str, wanted: bool):
-    """The torchvision weights enum when wanted and its file is already in the torch cache, else None
-    (torchvision then never downloads: with the file present it reads it from the cache)."""
-    return IMAGENET_WEIGHTS[model] if wanted and weights_file(model).is_file() else None
+def missing_weights_message(model: str) -> str:
+    weights, path = IMAGENET_WEIGHTS[model], weights_file(model)
+    builder = {"fcn32s": "vgg16", "deeplabv3": "resnet50"}[model]
+    return (f"ImageNet weights for {model}'s {builder} backbone not found: {path}\n"
+            f"Put the file {path.name} in the torch cache folder {path.parent} (on a machine with network: "
+            f"python -c \"import torchvision; torchvision.models.{builder}(weights='IMAGENET1K_V1')\", or download "
+            f"{weights.url}), or pass imagenet=False to train from scratch.")
+
+
+def imagenet_state_dict(model: str) -> dict[str, torch.Tensor]:
+    """The ImageNet weights of ``model``'s reference backbone from the torch cache (:func:`weights_file`), read
+    with ``torch.load(weights_only=True)``: tensors and plain containers only, so a file that would run code
+    when unpickled is refused (torchvision's own loader, ``torch.hub.load_state_dict_from_url``, unpickles
+    anything). Nothing is downloaded."""
+    path = weights_file(model)
+    if not path.is_file():
+        raise FileNotFoundError(missing_weights_message(model))
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, ValueError) as error:
+        raise RuntimeError(f"ImageNet weights file {path} is damaged or holds more than tensors ({error}); delete it "
+                           f"and put torchvision's {path.name} there ({IMAGENET_WEIGHTS[model].url})") from None
+
+
+def imagenet_weights(model: str, wanted: bool) -> dict[str, torch.Tensor] | None:
+    """The ImageNet state dict of ``model``'s reference backbone when wanted and its file is in the torch cache,
+    else None (trained from scratch; :func:`weights_note` says so)."""
+    return imagenet_state_dict(model) if wanted and weights_file(model).is_file() else None
 
 
 class FCN32s(nn.Module):
@@ -61,7 +87,11 @@ def fcn32s(n_classes: int, *, backbone: str, widths: Sequence[int] = (), hidden:
     """FCN32s on torchvision's VGG16 (``reference``) or on VGG16's layout with ``widths`` per block and batch
     normalisation (``narrow``, trained from scratch)."""
     if backbone == "reference":
-        return FCN32s(vgg16(weights=imagenet_weights("fcn32s", pretrained)).features, 512, n_classes, hidden)
+        state = imagenet_weights("fcn32s", pretrained)
+        vgg = vgg16(init_weights=state is None)  # as vgg16(weights=...) builds it: no initialisation to overwrite
+        if state is not None:
+            vgg.load_state_dict(state)
+        return FCN32s(vgg.features, 512, n_classes, hidden)
     w1, w2, w3, w4, w5 = widths
     layout = [w1, w1, "M", w2, w2, "M", w3, w3, w3, "M", w4, w4, w4, "M", w5, w5, w5, "M"]
     return FCN32s(make_layers(layout, batch_norm=True), w5, n_classes, hidden)
@@ -107,8 +137,11 @@ def deeplabv3(n_classes: int, *, backbone: str, widths: Sequence[int] = (), bloc
     if backbone == "reference":
         if output_stride != 8:
             raise ValueError(f"output_stride={output_stride}: the reference ResNet50 backbone has output stride 8")
-        return deeplabv3_resnet50(weights=None, weights_backbone=imagenet_weights("deeplabv3", pretrained),
-                                  num_classes=n_classes, aux_loss=True)
+        state = imagenet_weights("deeplabv3", pretrained)
+        model = deeplabv3_resnet50(weights=None, weights_backbone=None, num_classes=n_classes, aux_loss=True)
+        if state is not None:  # ResNet50's layers up to layer4; its classifier (fc) is not part of the backbone
+            model.backbone.load_state_dict({k: v for k, v in state.items() if not k.startswith("fc.")})
+        return model
     body = IntermediateLayerGetter(dilated_resnet(widths, blocks, output_stride), return_layers={"layer4": "out", "layer3": "aux"})
     out = widths[3] * Bottleneck.expansion
     return DeepLabV3(body, deeplab_head(out, n_classes, rates, aspp_channels), FCNHead(widths[2] * Bottleneck.expansion, n_classes))

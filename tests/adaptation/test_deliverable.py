@@ -10,6 +10,7 @@ from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import AddaConfig, DannConfig
 from helpers.adaptation.deliverable import pairs_entry, pairs_markdown, target_images
 from helpers.adaptation.experiment import MethodResult, run_method
+from helpers.core.checkpoint import load_checkpoint
 from helpers.core.config import make_config
 from helpers.core.evaluation import accuracy, apply
 from helpers.core.images import Domain
@@ -97,7 +98,7 @@ def test_predicted_csv_gives_the_notebooks_accuracy(method, trained, pair, targe
 
 
 def test_adda_deliverable_is_the_target_encoder_with_the_source_classifier(trained):
-    state = torch.load(trained["adda"].checkpoint, weights_only=True)
+    state = load_checkpoint(trained["adda"].checkpoint)
     record = state["deliverable"]
     assert record["problem"] == "adda" and record["modules"] == ["target_encoder", "label_predictor"]
     assert record["settings"]["target"] == "digits-u" and record["settings"]["channels"] == 3
@@ -106,7 +107,7 @@ def test_adda_deliverable_is_the_target_encoder_with_the_source_classifier(train
     assert all(torch.equal(state["modules"]["label_predictor"][k], v)
                for k, v in model.label_predictor.state_dict().items())
     # Source-only (and target-only, dann-em) checkpoints are not deliverables.
-    assert "deliverable" not in torch.load(trained["source-only"].checkpoint, weights_only=True)
+    assert "deliverable" not in load_checkpoint(trained["source-only"].checkpoint)
 
 
 def test_images_of_another_size_are_resized_as_the_course_loader_does(trained, domains, pair, tmp_path):
@@ -192,7 +193,7 @@ def test_an_adda_checkpoint_from_before_records_becomes_a_deliverable_when_the_n
                                                                                              tmp_path):
     first = trained["adda"]
     old = tmp_path / first.checkpoint.name  # a copy, made as the suite wrote it before records
-    state = torch.load(first.checkpoint, weights_only=True)
+    state = load_checkpoint(first.checkpoint)
     del state["deliverable"], state["modules"]["label_predictor"]
     torch.save(state, old)
     with pytest.raises(DeliverableError, match="carries no prediction record"):
@@ -202,5 +203,5 @@ def test_an_adda_checkpoint_from_before_records_becomes_a_deliverable_when_the_n
     again = run_method("adda", pair, config, data="embedded", seed=0, device=CPU, checkpoint_dir=tmp_path,
                        source_model=trained["source-only"].model)  # finished: loads, does not train
     assert again.checkpoint == old and again.accuracy == first.accuracy and again.history == first.history
-    state = torch.load(old, weights_only=True)
+    state = load_checkpoint(old)
     assert state["deliverable"]["problem"] == "adda" and "label_predictor" in state["modules"]

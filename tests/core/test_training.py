@@ -1,6 +1,8 @@
-"""The shared training loop: history, atomic checkpoints, resume after a kill, NaN detection."""
+"""The shared training loop: history, atomic checkpoints, resume after a kill (at an epoch's end, and mid-epoch
+for wgan, ADDA, BYOL and segmentation: tests/killed_run.py), NaN detection."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -8,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tests import killed_run
 
 from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.core.training import TrainingDiverged, fit
@@ -188,3 +191,52 @@ def test_killed_dann_run_resumes_and_finishes_like_an_uninterrupted_one(tmp_path
     uninterrupted = run_child(tmp_path / "fresh")
     assert resumed.returncode == 0 and uninterrupted.returncode == 0, resumed.stderr + uninterrupted.stderr
     assert json.loads(resumed.stdout) == json.loads(uninterrupted.stdout)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+PAUSE_AT = {"wgan": 10, "adda": 14, "byol": 7, "segmentation": 7}  # a step of epoch 2: 7, 10, 5 and 5 steps an epoch
+
+
+def start_run(method, folder, pause_at=0):
+    """tests/killed_run.py in a process of its own; with ``pause_at`` it stops after that step until killed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TQDM_DISABLE": "1", "PAUSE_AT_STEP": str(pause_at)}
+    return subprocess.Popen([sys.executable, "-m", "tests.killed_run", method, str(folder)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def assert_same(resumed, uninterrupted, where="result"):
+    """Equal to the bit: tensors by torch.equal, everything else by ==."""
+    if isinstance(uninterrupted, dict):
+        assert resumed.keys() == uninterrupted.keys(), where
+        for key in uninterrupted:
+            assert_same(resumed[key], uninterrupted[key], f"{where}[{key!r}]")
+    elif isinstance(uninterrupted, torch.Tensor):
+        equal = torch.equal(resumed, uninterrupted)
+        assert equal, where
+    else:
+        assert resumed == uninterrupted, where
+
+
+@pytest.mark.parametrize("method", PAUSE_AT)
+def test_a_run_killed_mid_epoch_resumes_and_finishes_like_an_uninterrupted_one(method, tmp_path):
+    killed = start_run(method, tmp_path / "resumed", pause_at=PAUSE_AT[method])
+    try:
+        killed_run.main(method, tmp_path / "uninterrupted")  # here, while the other process trains to its pause
+        line = killed.stdout.readline().split()
+        assert line[:1] == ["paused"], killed.communicate(timeout=120)[1]
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.communicate(timeout=60)
+    finally:
+        if killed.poll() is None:
+            killed.kill()
+    assert killed.returncode == -signal.SIGKILL
+    checkpoint, steps_per_epoch = Path(line[1]), int(line[2])
+    assert load_checkpoint(checkpoint)["epoch"] == 1  # epoch 1 saved, and the kill came in the middle of epoch 2
+    assert 0 < PAUSE_AT[method] - steps_per_epoch < steps_per_epoch
+    assert not (tmp_path / "resumed" / "result.pt").exists()
+
+    resumed = start_run(method, tmp_path / "resumed")
+    _, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    assert_same(load_checkpoint(tmp_path / "resumed" / "result.pt"),
+                load_checkpoint(tmp_path / "uninterrupted" / "result.pt"))

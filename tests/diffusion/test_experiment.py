@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+from helpers.core.checkpoint import load_checkpoint
 from helpers.core.config import make_config
 from helpers.core.images import ImageSet
 from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
@@ -51,7 +52,7 @@ def test_a_checkpoint_saved_mid_training_resumes_to_the_same_weights(tmp_path, m
     monkeypatch.setattr(experiment, "diffusion_loss", killed_in_epoch_two)
     with pytest.raises(KeyboardInterrupt):
         train_diffusion(config, data, conditional=True, name="run", seed=3, checkpoint=tmp_path / "b.pt")
-    assert torch.load(tmp_path / "b.pt", weights_only=True)["epoch"] == 1
+    assert load_checkpoint(tmp_path / "b.pt")["epoch"] == 1
     monkeypatch.setattr(experiment, "diffusion_loss", real_loss)
     resumed = train_diffusion(config, data, conditional=True, name="run", seed=3, checkpoint=tmp_path / "b.pt")
     assert resumed.history == straight.history and len(resumed.history["loss"]) == 2

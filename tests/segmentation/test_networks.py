@@ -1,12 +1,17 @@
 """helpers/segmentation/networks.py: the models and where their ImageNet weights come from."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import torch
+from torchvision.models import resnet50
 
 from helpers.core.config import make_config
 from helpers.segmentation.config import SegmentationConfig
-from helpers.segmentation.networks import build_model, dilated_resnet, imagenet_weights, weights_note
+from helpers.segmentation.networks import (build_model, dilated_resnet, imagenet_state_dict, imagenet_weights,
+                                           weights_note)
 
 
 def test_the_narrow_models_segment_at_full_resolution_and_deeplab_has_its_aux_head():
@@ -29,7 +34,39 @@ def test_imagenet_weights_only_from_the_torch_cache(tmp_path, monkeypatch):
     assert imagenet_weights("fcn32s", True) is None
     assert "not found at" in weights_note(reference) and str(tmp_path) in weights_note(reference)
     (tmp_path / "checkpoints").mkdir()
-    (tmp_path / "checkpoints" / "vgg16-397923af.pth").touch()
-    assert imagenet_weights("fcn32s", True) is not None and imagenet_weights("fcn32s", False) is None
+    torch.save({"features.0.bias": torch.ones(2)}, tmp_path / "checkpoints" / "vgg16-397923af.pth")
+    assert torch.equal(imagenet_weights("fcn32s", True)["features.0.bias"], torch.ones(2))
+    assert imagenet_weights("fcn32s", False) is None
     assert "VGG16: ImageNet" in weights_note(reference)
     assert "from scratch" in weights_note(make_config(SegmentationConfig, "cpu"))
+    missing = r"resnet50-0676ba61\.pth\n.*torchvision\.models\.resnet50\(weights='IMAGENET1K_V1'\).*imagenet=False"
+    with pytest.raises(FileNotFoundError, match=missing):  # the file, where it goes, what to run instead
+        imagenet_state_dict("deeplabv3")
+
+
+class Payload:
+    """Unpickling it opens (creates) a file: what a weights file can do to a loader that unpickles anything."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return open, (str(self.marker), "w")
+
+
+def test_imagenet_weights_load_as_tensors_only_and_a_file_with_more_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    reference = make_config(SegmentationConfig, "gpu")
+    path = tmp_path / "checkpoints" / "resnet50-0676ba61.pth"
+    path.parent.mkdir()
+    torch.manual_seed(0)
+    state = resnet50().state_dict()
+    torch.save(state, path)
+    model = build_model("deeplabv3", 11, reference)
+    assert all(torch.equal(v, state[k]) for k, v in model.backbone.state_dict().items())
+
+    marker = tmp_path / "payload-ran"
+    torch.save({**state, "payload": Payload(marker)}, path)
+    with pytest.raises(RuntimeError, match=f"{re.escape(str(path))}.*holds more than tensors"):
+        build_model("deeplabv3", 11, reference)
+    assert not marker.exists()
