@@ -55,7 +55,7 @@ from helpers.core.evaluation import apply
 from helpers.core.plots import embedding_grid, image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
-from helpers.representation.analysis import embed, embedding_panels
+from helpers.representation.analysis import embed, embedding_panels, settings_figure
 from helpers.representation.augment import augment_batch, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std
 from helpers.representation.config import PHOTO_RECIPE, ByolConfig
@@ -175,6 +175,9 @@ with timer.phase("fine-tuning"):
     results = {s: finetune(s, backbones, byol_data, config, seed=seed, device=device, out_dir=out_dir, data_name=data)
                for s in config.settings}
 accuracy = {s: {"validation": round(r.accuracy, 4)} for s, r in results.items()}
+fig = settings_figure({s: r.accuracy for s, r in results.items()}, {s: SETTINGS[s][1] for s in results},
+                      n=len(byol_data.val), chance=1 / len(byol_data.classes))
+save_figure(fig, out_dir, "settings")
 pd.DataFrame([{"setting": s, "backbone initialisation": SETTINGS[s][0], "fine-tuning": "frozen backbone" if SETTINGS[s][1] else "full",
                "validation accuracy": r.accuracy} for s, r in results.items()]).set_index("setting").style.format(
     {"validation accuracy": "{:.1%}"})

@@ -50,8 +50,8 @@ from helpers.core.images import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.diffusion.deliverable import conditional_record
 from helpers.diffusion.config import ConditionalDiffusionConfig
-from helpers.diffusion.experiment import (build_unet, checkpoint_path, digit_labels, generate, train_diffusion,
-                                          training_fields)
+from helpers.diffusion.experiment import build_unet, digit_labels, generate, train_diffusion, training_fields
+from helpers.core.checkpoint import checkpoint_path
 from helpers.core.images import as_uint8
 from helpers.diffusion.analysis import (conditional_observations, for_judge, grade_conditional,
                                         per_digit as per_digit_table, reverse_figure, subset_per_digit, sweep_figure)

@@ -45,8 +45,8 @@ from helpers.segmentation.deliverable import better_result
 from helpers.core.plots import loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
-from helpers.segmentation.analysis import (examples_figure, miou_curves, miou_frame, miou_results, observations,
-                                           predictions_figure)
+from helpers.segmentation.analysis import (confusion_figure, examples_figure, miou_curves, miou_frame, miou_results,
+                                           observations, predictions_figure)
 from helpers.segmentation.config import MODELS, SegmentationConfig
 from helpers.segmentation.data import load_segmentation
 from helpers.segmentation.masks import write_masks
@@ -134,6 +134,8 @@ fig = loss_curves({r.name: r.history for r in results}, keys=["train loss", "val
 save_figure(fig, out_dir, "loss_curves")
 fig = miou_curves(results)
 save_figure(fig, out_dir, "miou_curves")
+fig = confusion_figure(results, dataset.classes)
+save_figure(fig, out_dir, "confusion")
 
 # %% [markdown]
 # ## Predicted masks

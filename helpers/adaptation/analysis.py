@@ -6,12 +6,14 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import torch
 
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.experiment import MethodResult
 from helpers.core.embedding import tsne
 from helpers.core.evaluation import apply
+from helpers.core.plots import line_panels
 
 DIGITS = [str(d) for d in range(10)]
 
@@ -26,19 +28,11 @@ def accuracy_table(results: Sequence[MethodResult]) -> dict[str, dict[str, float
 
 def accuracy_curves(results: Sequence[MethodResult], pairs: Sequence[str]) -> plt.Figure:
     """Target test accuracy after each epoch, one panel per pair, one line per method."""
-    fig, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.0), squeeze=False)
-    for ax, pair in zip(axes.flat, pairs):
-        for result in (r for r in results if r.pair == pair):
-            curve = result.history.get("target accuracy", [])
-            ax.plot(range(1, len(curve) + 1), curve, marker=".", label=result.method)
-        ax.set_title(pair, fontsize=9)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("target test accuracy")
-        ax.set_ylim(0, 1)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    frame = pd.DataFrame([(r.pair, r.method, epoch, value) for r in results if r.pair in pairs
+                          for epoch, value in enumerate(r.history.get("target accuracy", []), start=1)],
+                         columns=["pair", "method", "epoch", "target test accuracy"])
+    return line_panels(frame, panel="pair", line="method", y="target test accuracy", ncols=len(pairs),
+                       ylabel="target test accuracy", ylim=(0, 1))
 
 
 def sample_indices(n: int, k: int, seed: int) -> torch.Tensor:

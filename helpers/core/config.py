@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 import torch
 
+from helpers.core.runtime import pick_device, seed_everything
+
 PROFILES = ("smoke", "cpu", "gpu")
 PROFILE_CHOICES = ("auto", *PROFILES)
 PROFILE_ENV = "DLCV_PROFILE"
@@ -128,8 +130,6 @@ def as_dict(config: Any) -> dict[str, Any]:
 def prepare_run(cls: type[C], profile: str, overrides: Mapping[str, Any], seed: int) -> tuple[str, C, torch.device]:
     """What every notebook does first: resolve the profile, build the validated configuration, pick the
     device and seed everything. Returns (profile, config, device)."""
-    from helpers.core.runtime import pick_device, seed_everything
-
     profile = resolve_profile(profile)
     config = make_config(cls, profile, overrides)
     seed_everything(seed)

@@ -1,4 +1,4 @@
-"""Figures of the report: loss curves, embeddings coloured by class or domain, image grids.
+"""Figures of the report: curves and embeddings from long-form tables with seaborn, image grids with torchvision.
 
 Every function returns a matplotlib Figure; :func:`save_figure` writes it atomically under
 ``out_dir/figures`` and the notebook shows it inline.
@@ -6,11 +6,13 @@ Every function returns a matplotlib Figure; :func:`save_figure` writes it atomic
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+import seaborn as sns
 import torch
 import torchvision
 
@@ -29,49 +31,78 @@ def save_figure(fig: plt.Figure, out_dir: Path | str, name: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def history_frame(histories: Mapping[str, History], keys: Sequence[str] | None = None) -> pd.DataFrame:
+    """Loss histories in long form: one row per (run, measure, epoch) with its value."""
+    rows = [(name, key, epoch, value) for name, history in histories.items() for key in (keys or history)
+            if key in history for epoch, value in enumerate(history[key], start=1)]
+    return pd.DataFrame(rows, columns=["run", "measure", "epoch", "value"])
+
+
+def line_panels(frame: pd.DataFrame, *, panel: str, line: str, x: str = "epoch", y: str = "value", ncols: int = 3,
+                ylabel: str = "", ylim: tuple[float, float] | None = None, limited: Callable[[str], bool] = bool,
+                title: str | None = None) -> plt.Figure:
+    """A long-form ``frame`` as line plots: one panel per value of column ``panel``, one line per value of ``line``
+    (seaborn's relplot). ``ylim`` applies to the panels whose name ``limited`` accepts."""
+    panels = list(dict.fromkeys(frame[panel]))
+    if not panels:
+        fig, ax = plt.subplots(figsize=(4.2, 1.0))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "nothing recorded", ha="center", va="center")
+        return fig
+    ncols = min(ncols, len(panels))
+    grid = sns.relplot(frame, x=x, y=y, hue=line, col=panel, col_order=panels, col_wrap=ncols if len(panels) > 1 else None,
+                       kind="line", marker="o", markersize=4, height=3.0, aspect=1.4,
+                       facet_kws={"sharey": False, "sharex": False, "legend_out": False})
+    grid.set_titles("{col_name}", size=9)
+    grid.set_axis_labels(x, ylabel)
+    for name, ax in zip(panels, grid.axes.flat):
+        ax.grid(alpha=0.3)
+        if ylim is not None and limited(name):
+            ax.set_ylim(*ylim)
+    if grid.legend is not None:
+        grid.legend.set_title(None)
+    if title:
+        grid.figure.suptitle(title)
+    grid.figure.tight_layout()
+    return grid.figure
+
+
 def loss_curves(histories: Mapping[str, History], keys: Sequence[str] | None = None, *,
                 ncols: int = 3, title: str | None = None) -> plt.Figure:
     """One panel per run, one line per history key, over epochs."""
-    n = len(histories)
-    ncols = min(ncols, n)
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
-    for ax, (name, history) in zip(axes.flat, histories.items()):
-        for key in keys or history:
-            if key in history:
-                ax.plot(range(1, len(history[key]) + 1), history[key], label=key)
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    for ax in axes.flat[n:]:
+    return line_panels(history_frame(histories, keys), panel="run", line="measure", ncols=ncols, title=title)
+
+
+def embedding_grid(panels: Sequence[tuple[np.ndarray, np.ndarray, Sequence[str], str]], ncols: int) -> plt.Figure:
+    """2-D embeddings, one panel each, points coloured by label (seaborn's scatterplot); each panel is
+    (points ``[N, 2]``, integer labels ``[N]``, the label names, title)."""
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, 3.8 * nrows), squeeze=False)
+    for ax, (points, labels, names, title) in zip(axes.flat, panels):
+        frame = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "label": np.asarray(names)[labels]})
+        sns.scatterplot(frame, x="x", y="y", hue="label", hue_order=list(names), ax=ax, s=6, linewidth=0, alpha=0.8,
+                        palette="tab10" if len(names) <= 10 else "tab20")
+        ax.set(title=title, xlabel="", ylabel="", xticks=[], yticks=[])
+        ax.title.set_fontsize(9)
+        ax.legend(fontsize=6, markerscale=2, loc="best", ncol=2 if len(names) > 5 else 1)
+    for ax in axes.flat[len(panels):]:
         ax.axis("off")
-    if title:
-        fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def scatter(ax: plt.Axes, points: np.ndarray, labels: np.ndarray, names: Sequence[str], title: str) -> None:
-    """2-D points coloured by integer label, with a legend of ``names``."""
-    cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
-    for index, name in enumerate(names):
-        chosen = labels == index
-        ax.scatter(points[chosen, 0], points[chosen, 1], s=4, color=cmap(index % cmap.N), label=name, alpha=0.8)
-    ax.set_title(title, fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def embedding_grid(panels: Sequence[tuple[np.ndarray, np.ndarray, Sequence[str], str]], ncols: int) -> plt.Figure:
-    """Several :func:`scatter` panels; each panel is (points, labels, label names, title)."""
-    nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, 3.8 * nrows), squeeze=False)
-    for ax, (points, labels, names, title) in zip(axes.flat, panels):
-        scatter(ax, points, labels, names, title)
-        ax.legend(fontsize=6, markerscale=3, loc="best", ncol=2 if len(names) > 5 else 1)
-    for ax in axes.flat[len(panels):]:
-        ax.axis("off")
+def confusion_heatmaps(confusions: Mapping[str, torch.Tensor], classes: Sequence[str]) -> plt.Figure:
+    """One heatmap per model of a confusion matrix ``[true, predicted]``, each row divided by its total (the share
+    of a true class predicted as each class; the diagonal is per-class recall)."""
+    fig, axes = plt.subplots(1, len(confusions), figsize=(0.45 * len(classes) * len(confusions) + 2.0, 0.45 * len(classes) + 1.2),
+                             squeeze=False)
+    for ax, (name, confusion) in zip(axes.flat, confusions.items()):
+        counts = confusion.double()
+        shares = (counts / counts.sum(1, keepdim=True).clamp(min=1)).numpy()
+        frame = pd.DataFrame(shares, index=pd.Index(classes, name="true"), columns=pd.Index(classes, name="predicted"))
+        sns.heatmap(frame, ax=ax, vmin=0, vmax=1, cmap="Blues", annot=len(classes) <= 12, fmt=".2f",
+                    annot_kws={"fontsize": 6}, cbar=False, square=True)
+        ax.set_title(name, fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 import torch
 
 from helpers.core.images import as_uint8
@@ -42,21 +44,24 @@ def subset_per_digit(images: torch.Tensor, labels: torch.Tensor, k: int) -> tupl
 
 
 def sweep_figure(guidance: Table, sampling: Table, counts: Mapping[str, int]) -> plt.Figure:
-    """Accuracy and classifier FID against the guidance scale; accuracy and seconds per 100 images per sampler."""
+    """Accuracy and classifier FID against the guidance scale; seconds per 100 images (bars) and accuracy (dots)
+    per sampler."""
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
-    ws = list(guidance)
-    axes[0].plot([float(w) for w in ws], [guidance[w]["accuracy"] for w in ws], "o-")
-    axes[0].set(xlabel="guidance scale w", ylabel="classifier accuracy", title="accuracy vs guidance")
-    axes[1].plot([float(w) for w in ws], [guidance[w]["fid_classifier"] for w in ws], "o-", color="tab:red")
-    axes[1].set(xlabel="guidance scale w", ylabel="classifier FID", title="FID vs guidance (lower is better)")
-    names = list(sampling)
+    sweep = pd.DataFrame([(float(w), row["accuracy"], row["fid_classifier"]) for w, row in guidance.items()],
+                         columns=["guidance scale w", "classifier accuracy", "classifier FID"])
+    sns.lineplot(sweep, x="guidance scale w", y="classifier accuracy", marker="o", ax=axes[0])
+    axes[0].set_title("accuracy vs guidance")
+    sns.lineplot(sweep, x="guidance scale w", y="classifier FID", marker="o", color="tab:red", ax=axes[1])
+    axes[1].set_title("FID vs guidance (lower is better)")
+    samplers = pd.DataFrame([(f"{name}\n({counts[name]} imgs)", row["seconds_per_100"], row["accuracy"])
+                             for name, row in sampling.items()], columns=["sampler", "seconds per 100 images", "accuracy"])
     ax = axes[2]
-    ax.bar(range(len(names)), [sampling[n]["seconds_per_100"] for n in names], color="tab:gray")
+    sns.barplot(samplers, x="sampler", y="seconds per 100 images", color="tab:gray", ax=ax)
     ax.set_yscale("log")
-    ax.set_xticks(range(len(names)), [f"{n}\n({counts[n]} imgs)" for n in names], fontsize=8)
-    ax.set(ylabel="seconds per 100 images (log)", title="samplers: time (bars), accuracy (dots)")
+    ax.set(xlabel="", ylabel="seconds per 100 images (log)", title="samplers: time (bars), accuracy (dots)")
+    ax.tick_params(axis="x", labelsize=8)
     twin = ax.twinx()
-    twin.plot(range(len(names)), [sampling[n]["accuracy"] for n in names], "o", color="tab:blue")
+    twin.plot(range(len(samplers)), samplers["accuracy"], "o", color="tab:blue")
     twin.set_ylim(0, 1.05)
     twin.set_ylabel("accuracy", color="tab:blue")
     for a in axes[:2]:

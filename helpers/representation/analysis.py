@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+import seaborn as sns
 import torch
 
 from helpers.core.embedding import knn_accuracy, pca, tsne
+from helpers.core.plots import history_frame, line_panels
 from helpers.core.training import History
 
 
@@ -52,19 +55,28 @@ def embedding_panels(embeddings: Sequence[Embedded], names: Sequence[str], *, wi
 
 
 def curves(histories: Mapping[str, History], keys: Sequence[str], *, ylabel: str, ylim: tuple[float, float] | None = None) -> plt.Figure:
-    """One panel per key, one line per run: e.g. validation accuracy of models A and B over epochs."""
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.4 * len(keys), 3.0), squeeze=False)
-    for ax, key in zip(axes.flat, keys):
-        for name, history in histories.items():
-            if key in history:
-                ax.plot(range(1, len(history[key]) + 1), history[key], marker=".", label=name)
-        ax.set_title(key, fontsize=9)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(ylabel if "accuracy" in key else key)
-        if ylim and "accuracy" in key:
-            ax.set_ylim(*ylim)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+    """One panel per key, one line per run: e.g. validation accuracy of models A and B over epochs (the accuracy
+    panels labelled ``ylabel`` and held to ``ylim``)."""
+    fig = line_panels(history_frame(histories, keys), panel="measure", line="run", ylim=ylim, ncols=len(keys),
+                      limited=lambda key: "accuracy" in key)
+    for ax in fig.axes:
+        ax.set_ylabel(ylabel if "accuracy" in ax.get_title() else ax.get_title())
+    return fig
+
+
+def settings_figure(accuracies: Mapping[str, float], frozen: Mapping[str, bool], *, n: int, chance: float) -> plt.Figure:
+    """Validation accuracy of each setting as a bar, coloured by fine-tuning (full or frozen backbone), with one
+    binomial standard error (``n`` validation images) and the chance level."""
+    frame = pd.DataFrame([(s, "frozen backbone" if frozen[s] else "full", a) for s, a in accuracies.items()],
+                         columns=["setting", "fine-tuning", "validation accuracy"])
+    fig, ax = plt.subplots(figsize=(1.0 * len(frame) + 2.0, 3.0))
+    sns.barplot(frame, x="setting", y="validation accuracy", hue="fine-tuning", dodge=False, ax=ax,
+                hue_order=["full", "frozen backbone"])
+    errors = np.sqrt(frame["validation accuracy"] * (1 - frame["validation accuracy"]) / max(n, 1))
+    ax.errorbar(range(len(frame)), frame["validation accuracy"], yerr=errors, fmt="none", ecolor="black", capsize=3)
+    ax.axhline(chance, color="gray", linestyle="--", linewidth=1, label="chance")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
+from helpers.core.plots import confusion_heatmaps, line_panels
 from helpers.segmentation.data import SegmentationData
 from helpers.segmentation.experiment import SegmentationResult
 from helpers.segmentation.masks import index_to_rgb, overlay
@@ -84,17 +85,16 @@ def predictions_figure(data: SegmentationData, results: Sequence[SegmentationRes
 
 def miou_curves(results: Sequence[SegmentationResult]) -> plt.Figure:
     """Validation mIoU after each epoch, one line per model."""
-    fig, ax = plt.subplots(figsize=(4.2, 3.0))
-    for r in results:
-        curve = r.history.get("val mIoU", [])
-        ax.plot(range(1, len(curve) + 1), curve, marker=".", label=TITLES.get(r.name, r.name))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("validation mIoU")
-    ax.set_ylim(0, 1)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    frame = pd.DataFrame([("validation mIoU", TITLES.get(r.name, r.name), epoch, value) for r in results
+                          for epoch, value in enumerate(r.history.get("val mIoU", []), start=1)],
+                         columns=["panel", "model", "epoch", "validation mIoU"])
+    return line_panels(frame, panel="panel", line="model", y="validation mIoU", ylabel="validation mIoU", ylim=(0, 1))
+
+
+def confusion_figure(results: Sequence[SegmentationResult], classes: Sequence[str]) -> plt.Figure:
+    """Each model's validation confusion matrix, rows normalised: which classes it takes for which."""
+    return confusion_heatmaps({TITLES.get(r.name, r.name): r.confusion for r in results if r.confusion is not None},
+                              classes)
 
 
 def observations(table: Mapping[str, Mapping[str, float | None]], results: Sequence[SegmentationResult], *,

@@ -31,6 +31,7 @@ class SegmentationResult:
     miou: dict[str, float | None]   # per class and "mean", on the validation split
     snapshots: dict[int, torch.Tensor]  # epoch (1-based) -> predicted masks of the watched images
     checkpoint: Path | None = None  # where the trained model is (with its record for helpers.predict)
+    confusion: torch.Tensor | None = None  # [true class, predicted class] pixel counts on the validation split
 
 
 def segmentation_loss(outputs: dict[str, torch.Tensor], masks: torch.Tensor, aux_weight: float) -> torch.Tensor:
@@ -111,4 +112,4 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
                   seed=seed, on_epoch_end=on_epoch_end, deliverable=segmentation_record(name, data, config))
     _, confusion = evaluate(model, data.validation, n_classes, device)
     return SegmentationResult(name, model, history, miou_table(confusion, data.classes, data.exclude), snapshots,
-                              checkpoint)
+                              checkpoint, confusion)

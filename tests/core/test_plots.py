@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from helpers.core.embedding import knn_accuracy, pca, tsne
-from helpers.core.plots import embedding_grid, image_grid, loss_curves, save_figure
+from helpers.core.plots import confusion_heatmaps, embedding_grid, history_frame, image_grid, loss_curves, save_figure
 
 
 def blobs(n=300, seed=0):
@@ -56,3 +56,37 @@ def test_a_figure_write_that_fails_halfway_leaves_the_old_file_and_no_temporary(
     plt.close(fig)
     assert (tmp_path / "figures" / "curves.png").read_bytes() == old
     assert [p.name for p in (tmp_path / "figures").iterdir()] == ["curves.png"]
+
+
+def test_curves_draw_one_panel_per_run_and_one_line_per_measure_from_a_long_form_table():
+    histories = {"a": {"loss": [3.0, 2.0, 1.0], "acc": [0.1, 0.5, 0.9]}, "b": {"loss": [2.0, 1.0]}}
+    frame = history_frame(histories)
+    assert list(frame.columns) == ["run", "measure", "epoch", "value"] and len(frame) == 8
+    assert frame.query("run == 'b'")["epoch"].tolist() == [1, 2]
+    fig = loss_curves(histories)
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    drawn = {ax.get_title(): sorted(tuple(line.get_ydata()) for line in ax.lines if len(line.get_ydata()))
+             for ax in fig.axes}
+    assert drawn == {"a": [(0.1, 0.5, 0.9), (3.0, 2.0, 1.0)], "b": [(2.0, 1.0)]}
+    plt.close(fig)
+    nothing = loss_curves({"a": {}})  # a run that recorded nothing: a figure that says so, not an error
+    assert "nothing recorded" in [t.get_text() for t in nothing.axes[0].texts]
+    plt.close(nothing)
+
+
+def test_embedding_panels_colour_points_by_label_name():
+    points, labels = np.arange(12.0).reshape(6, 2), np.array([0, 1, 2, 0, 1, 2])
+    fig = embedding_grid([(points, labels, ["x", "y", "z"], "t")], ncols=1)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["x", "y", "z"]
+    colours = ax.collections[0].get_facecolors()
+    assert np.allclose(colours[0], colours[3]) and not np.allclose(colours[0], colours[1])
+    plt.close(fig)
+
+
+def test_confusion_heatmaps_show_each_true_class_as_shares_of_its_pixels():
+    confusion = torch.tensor([[3, 1], [0, 4]])
+    fig = confusion_heatmaps({"model": confusion}, ["a", "b"])
+    shares = fig.axes[0].collections[0].get_array().reshape(2, 2)
+    assert np.allclose(shares, [[0.75, 0.25], [0.0, 1.0]])
+    plt.close(fig)
