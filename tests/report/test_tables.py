@@ -24,3 +24,12 @@ def test_the_table_says_when_the_batch_was_clamped_and_lists_runs_that_differ():
                                  budget(config, "steps", 1800, label="b->a")))
     assert table["batch_size"] == "a->b: 24 (clamped from 64: 24 training images); b->a: 64"
     assert table["epochs"] == "a->b: 616 (1 batch an epoch: 616 steps); b->a: 22 (28 batches an epoch: 616 steps)"
+
+
+def test_unlabelled_runs_that_share_a_batch_size_are_listed_by_their_steps_field():
+    """BYOL's fine-tuning (30 labelled images) and supervised backbone (676) share batch_size 32."""
+    from helpers.representation.config import ByolConfig
+
+    config = make_config(ByolConfig, "cpu")
+    table = rows(hyperparameters(config, budget(config, "finetune_steps", 30), budget(config, "supervised_steps", 676)))
+    assert table["batch_size"] == "finetune_steps: 30 (clamped from 32: 30 training images); supervised_steps: 32"
