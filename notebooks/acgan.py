@@ -45,7 +45,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.core.config import as_dict, prepare_run
+from helpers.core.config import as_dict, budget, prepare_run
 from helpers.data import EMBEDDED
 from helpers.core.images import to_float
 from helpers.gans.acgan import build_acgan, class_balanced_samples, run_acgan, same_noise_grid
@@ -61,7 +61,6 @@ profile, config, device = prepare_run(AcganConfig, profile, {"epochs": epochs, "
 if data != EMBEDDED and attribute is None:
     raise ValueError("data= is a face folder: ACGAN needs class labels, so give attribute= (e.g. 'Smiling') "
                      "and labels_csv= (e.g. hw2_data/face/train.csv)")
-hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed, attribute=attribute)
 
 # %%
 with timer.phase("data"):
@@ -70,6 +69,13 @@ train, held_out = domain.train, domain.test
 class_names = [str(d) for d in range(10)] if data == EMBEDDED else [f"not {attribute}", attribute]
 n_classes = len(class_names)
 print(f"{domain.name}: {len(train)} training images, {len(held_out)} held-out; classes: {', '.join(class_names)}")
+
+# %% [markdown]
+# The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
+
+# %%
+hyperparameters(config, budget(config, "steps", len(train)), profile=profile, device=str(device), data=data, seed=seed,
+                attribute=attribute)
 
 # %% [markdown]
 # ## Model

@@ -46,7 +46,7 @@ from helpers.adaptation.adda import AddaDiscriminator
 from helpers.adaptation.analysis import accuracy_curves, accuracy_table, observations, tsne_panels
 from helpers.adaptation.common import feature_extractor
 from helpers.adaptation.config import AddaConfig
-from helpers.adaptation.experiment import earlier_dann_row, run_method
+from helpers.adaptation.experiment import earlier_dann_row, run_budgets, run_method
 from helpers.adaptation.pairs import domain_table, load_pairs
 from helpers.core.config import as_dict, prepare_run
 from helpers.adaptation.deliverable import pairs_entry, pairs_markdown
@@ -57,7 +57,6 @@ from helpers.report.tables import hyperparameters
 overrides = {"epochs": epochs, "adapt_epochs": adapt_epochs, "batch_size": batch_size,
              "pairs": tuple(pairs) if pairs else None}
 profile, config, device = prepare_run(AddaConfig, profile, overrides, seed)
-hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 
 # %% [markdown]
 # ## Data
@@ -69,6 +68,13 @@ pair_names = list(pairs_by_name)
 display(domain_table(domains))
 fig = image_grid({name: d.train.images[:16] for name, d in domains.items()})
 save_figure(fig, out_dir, "domains")
+
+# %% [markdown]
+# The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
+
+# %%
+hyperparameters(config, *run_budgets(config, pairs_by_name.values(), adapt=True), profile=profile, device=str(device),
+                data=data, seed=seed)
 
 # %% [markdown]
 # ## Models

@@ -48,7 +48,7 @@ import math
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.core.config import as_dict, prepare_run
+from helpers.core.config import as_dict, budget, prepare_run
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.representation.deliverable import best_model
 from helpers.core.evaluation import apply
@@ -67,7 +67,6 @@ overrides = {"pretrain_epochs": pretrain_epochs, "finetune_epochs": finetune_epo
              "settings": tuple(settings) if settings else None,
              **(PHOTO_RECIPE if data != "embedded" else {})}  # the defaults are for digits; photos get the paper's recipe
 profile, config, device = prepare_run(ByolConfig, profile, overrides, seed)
-hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 
 # %% [markdown]
 # ## Data
@@ -85,6 +84,16 @@ rows = [("pretraining (unlabeled)", byol_data.unlabeled), ("supervised backbone"
 display(pd.DataFrame([{"set": name, "images": len(s) if s is not None else 0,
                        "source": byol_data.sources[name.split(" (")[0] if name != "pretraining (unlabeled)" else name]}
                       for name, s in rows]).set_index("set"))
+
+# %% [markdown]
+# The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
+
+# %%
+budgets = [budget(config, "pretrain_steps", len(byol_data.unlabeled)),
+           budget(config, "finetune_steps", len(byol_data.labelled))]
+if byol_data.supervised is not None:
+    budgets.append(budget(config, "supervised_steps", len(byol_data.supervised)))
+hyperparameters(config, *budgets, profile=profile, device=str(device), data=data, seed=seed)
 
 # %% [markdown]
 # ## Augmentation

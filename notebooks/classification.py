@@ -42,7 +42,7 @@ import math
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.core.config import as_dict, prepare_run
+from helpers.core.config import as_dict, budget, prepare_run
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.representation.deliverable import best_model
 from helpers.core.plots import embedding_grid, image_grid, save_figure
@@ -59,7 +59,6 @@ from helpers.representation.schedule import warmup_linear_factor
 overrides = {"epochs_a": epochs_a, "epochs_b": epochs_b, "batch_size": batch_size, "pretrained": pretrained}
 profile, config, device = prepare_run(ClassificationConfig, profile, overrides, seed)
 init = resolve_pretrained(config.pretrained)  # a missing file asked for stops here, naming it
-hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed, model_b_initialisation=init.description)
 
 # %% [markdown]
 # ## Data
@@ -77,6 +76,14 @@ display(pd.DataFrame([{"data": domain.name, "training images": len(domain.train)
                      ).set_index("data"))
 fig = image_grid({f"class {c}": domain.train.images[domain.train.labels == c][:16] for c in range(min(len(classes), 4))})
 save_figure(fig, out_dir, "samples")
+
+# %% [markdown]
+# The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
+
+# %%
+budget_a, budget_b = budget(config, "steps_a", len(domain.train)), budget(config, "steps_b", len(domain.train))
+hyperparameters(config, budget_a, budget_b, profile=profile, device=str(device), data=data, seed=seed,
+                model_b_initialisation=init.description)
 
 # %% [markdown]
 # ## Models
@@ -106,7 +113,7 @@ print(build_model_b(config, domain, init))
 import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(5, 2.6))
-for name, epochs, lr in (("model A", config.epochs_a, config.lr_a), ("model B", config.epochs_b, config.lr_b)):
+for name, epochs, lr in (("model A", budget_a.epochs, config.lr_a), ("model B", budget_b.epochs, config.lr_b)):
     warmup = min(config.warmup_epochs, epochs - 1)
     rates = learning_rates(lambda e: warmup_linear_factor(e, warmup, epochs), epochs, lr)
     ax.plot(range(1, epochs + 1), rates, marker=".", label=name)
@@ -135,9 +142,9 @@ with timer.phase("model B"):
 accuracy = {"model-a": {"validation": round(a.accuracy, 4)}, "model-b": {"validation": round(b.accuracy, 4)}}
 table = pd.DataFrame([
     {"model": "model-a", "architecture": "CNN from scratch", "initialisation": "random",
-     "epochs": config.epochs_a, "validation accuracy": a.accuracy},
+     "epochs": budget_a.epochs, "validation accuracy": a.accuracy},
     {"model": "model-b", "architecture": "ResNet18 (small-image stem)", "initialisation": init.description,
-     "epochs": config.epochs_b, "validation accuracy": b.accuracy},
+     "epochs": budget_b.epochs, "validation accuracy": b.accuracy},
 ]).set_index("model")
 table.style.format({"validation accuracy": "{:.1%}"})
 
@@ -179,8 +186,8 @@ better = {"model-a": "model A", "model-b": "model B"}[chosen]
 trend = ("separate the classes more as training goes on" if last.knn > first.knn + 0.01 else
          "separate the classes no better at the end than after the first epoch")
 display(Markdown(f'''
-- Model A (from scratch) reaches **{a.accuracy:.1%}** validation accuracy after {config.epochs_a} epochs; model B
-  (ResNet18, {init.description}) reaches **{b.accuracy:.1%}** after {config.epochs_b}: {better} is ahead by
+- Model A (from scratch) reaches **{a.accuracy:.1%}** validation accuracy after {budget_a.epochs} epochs; model B
+  (ResNet18, {init.description}) reaches **{b.accuracy:.1%}** after {budget_b.epochs}: {better} is ahead by
   {abs(a.accuracy - b.accuracy) * 100:.1f} points on this data and budget.
 - Model A's features {trend}: the 5-NN accuracy of the 2-D t-SNE embedding is {first.knn:.1%} at the
   {first.title}, {middle.knn:.1%} at the {middle.title} and {last.knn:.1%} at the {last.title}.

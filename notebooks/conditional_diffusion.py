@@ -44,7 +44,7 @@ import pandas as pd
 import torch
 from IPython.display import Markdown, display
 
-from helpers.core.config import as_dict, prepare_run
+from helpers.core.config import as_dict, budget, prepare_run
 from helpers.data import EMBEDDED, load_domains
 from helpers.core.images import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
@@ -64,7 +64,6 @@ from helpers.core.runtime import derive_seed
 
 overrides = {"epochs": epochs, "batch_size": batch_size, "w": w, "sampler": sampler, "per_digit": per_digit}
 profile, config, device = prepare_run(ConditionalDiffusionConfig, profile, overrides, seed)
-hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 
 # %% [markdown]
 # ## Data and the digit classifier
@@ -90,6 +89,12 @@ print(f"{name}: {len(train)} training images, {len(held_out)} held-out; the clas
       f"{judge.accuracy:.1%} of the held-out images right")
 fig = image_grid({"real training images": train.images[:16]})
 save_figure(fig, out_dir, "real")
+
+# %% [markdown]
+# The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
+
+# %%
+hyperparameters(config, budget(config, "steps", len(train)), profile=profile, device=str(device), data=data, seed=seed)
 
 # %% [markdown]
 # ## The UNet

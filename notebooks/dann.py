@@ -42,7 +42,7 @@ from IPython.display import Markdown, display
 from helpers.adaptation.analysis import accuracy_curves, accuracy_table, observations, tsne_panels
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import build_dann
-from helpers.adaptation.experiment import run_method
+from helpers.adaptation.experiment import run_budgets, run_method
 from helpers.adaptation.pairs import domain_table, load_pairs
 from helpers.core.config import as_dict, prepare_run
 from helpers.adaptation.deliverable import pairs_entry, pairs_markdown
@@ -52,7 +52,6 @@ from helpers.report.tables import hyperparameters
 
 overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "pairs": tuple(pairs) if pairs else None}
 profile, config, device = prepare_run(DannConfig, profile, overrides, seed)
-hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 
 # %% [markdown]
 # ## Data
@@ -69,6 +68,13 @@ pair_names = list(pairs_by_name)
 display(domain_table(domains))
 fig = image_grid({name: d.train.images[:16] for name, d in domains.items()})
 save_figure(fig, out_dir, "domains")
+
+# %% [markdown]
+# The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
+
+# %%
+hyperparameters(config, *run_budgets(config, pairs_by_name.values()), profile=profile, device=str(device),
+                data=data, seed=seed)
 
 # %% [markdown]
 # ## Models

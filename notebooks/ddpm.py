@@ -41,7 +41,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.core.config import as_dict, prepare_run
+from helpers.core.config import as_dict, budget, prepare_run
 from helpers.core.images import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.diffusion.deliverable import ddpm_record
@@ -64,7 +64,6 @@ from helpers.core.runtime import derive_seed
 overrides = {"epochs": epochs, "batch_size": batch_size}
 profile, config, device = prepare_run(DdpmConfig, profile, overrides, seed)
 gan_metrics = gan_metrics or str(Path(out_dir).parent / "gan" / "metrics.json")
-hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 
 # %% [markdown]
 # ## Data and grading
@@ -87,6 +86,12 @@ with timer.phase("judge"):
                               profile=profile)
 print(inception_status(inception_weights))
 print(f"{domain.name}: {len(train)} training images, {len(held_out)} held-out")
+
+# %% [markdown]
+# The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
+
+# %%
+hyperparameters(config, budget(config, "steps", len(train)), profile=profile, device=str(device), data=data, seed=seed)
 
 # %% [markdown]
 # ## The UNet

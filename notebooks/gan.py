@@ -16,7 +16,7 @@
 # # GANs: DCGAN, WGAN, WGAN-GP and SNGAN, and mode collapse
 #
 # *DLCV HW2 P1, HW3 P1-P2; ML2020 HW11.* Four ways to train the same generator on the same images for the
-# same number of epochs: **DCGAN** (Radford et al., 2016; binary cross-entropy, Adam), **WGAN** (Arjovsky et
+# same number of steps: **DCGAN** (Radford et al., 2016; binary cross-entropy, Adam), **WGAN** (Arjovsky et
 # al., 2017; a critic without sigmoid, weight clipping, RMSProp), **WGAN-GP** (Gulrajani et al., 2017; a
 # gradient penalty instead of clipping, layer norm instead of batch norm in the critic) and **SNGAN** (Miyato
 # et al., 2018; spectral norm on every discriminator layer, hinge loss). Which gives the best digits, by how
@@ -44,7 +44,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.core.config import as_dict, prepare_run
+from helpers.core.config import as_dict, budget, prepare_run
 from helpers.core.images import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.gans.config import GanConfig
@@ -63,7 +63,6 @@ from helpers.report.tables import hyperparameters
 overrides = {"methods": tuple(methods) if methods else None, "epochs": epochs, "batch_size": batch_size,
              "latent_code": latent_code}
 profile, config, device = prepare_run(GanConfig, profile, overrides, seed)
-hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed)
 
 # %% [markdown]
 # ## Data
@@ -81,6 +80,13 @@ print(f"{domain.name}: {len(train)} training images, {len(held_out)} held-out, "
       f"{train.channels} channel(s) of {config.image_size}x{config.image_size}")
 fig = sample_grids({"real training images": train.images[:N_SHOWN]})
 save_figure(fig, out_dir, "real")
+
+# %% [markdown]
+# The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
+
+# %%
+methods_budget, collapse_budget = budget(config, "steps", len(train)), config.collapse_budget(len(train))
+hyperparameters(config, methods_budget, collapse_budget, profile=profile, device=str(device), data=data, seed=seed)
 
 # %% [markdown]
 # ## How the samples are graded
@@ -127,7 +133,7 @@ for method in config.methods:
 # %% [markdown]
 # ## Training
 #
-# The budget is the same for every method: the same number of epochs over the same images, one batch of real
+# The budget is the same for every method: the same number of steps over the same images, one batch of real
 # images per discriminator (critic) step. WGAN takes `n_critic` = 5 critic steps per generator step, as in its
 # paper; WGAN-GP `wgan_gp_n_critic` (its paper: 5; here 1, because five left its generator too few updates
 # in this budget). Four departures from the papers, measured in the cpu profile and listed in the table of
@@ -146,10 +152,10 @@ for method in config.methods:
 # losses and sampling stay float32.
 
 # %%
-jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), config.epochs, data)
+jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), methods_budget.epochs, data)
         for method in config.methods}
 if judge is not None:  # the two runs of the mode-collapse experiment (its section below) train alongside
-    jobs |= {name: GanJob(partial(collapse_gan, name, config, train.channels, device), config.collapse_budget, data)
+    jobs |= {name: GanJob(partial(collapse_gan, name, config, train.channels, device), collapse_budget.epochs, data)
              for name in COLLAPSE_RUNS}
 with timer.phase("training"):
     trained = run_gans(jobs, train, config, device=device, seed=seed, checkpoint_dir=Path(out_dir) / "checkpoints",

@@ -39,7 +39,7 @@ timer = PhaseTimer()  # the notebook's own time, imports included (timings.total
 import pandas as pd
 from IPython.display import Markdown, display
 
-from helpers.core.config import as_dict, prepare_run
+from helpers.core.config import as_dict, budget, prepare_run
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.segmentation.deliverable import better_result
 from helpers.core.plots import loss_curves, save_figure
@@ -55,7 +55,6 @@ from helpers.segmentation.experiment import predict, train_segmenter
 
 overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "backbone": backbone}
 profile, config, device = prepare_run(SegmentationConfig, profile, overrides, seed)
-hyperparameters(config, profile=profile, device=str(device), data=data, seed=seed, imagenet_weights=weights_note(config))
 
 # %% [markdown]
 # ## Data
@@ -73,6 +72,13 @@ display(pd.DataFrame({"images": [len(dataset.train), len(dataset.validation)],
 print(f"classes: {', '.join(dataset.classes)}; left out of mIoU: {', '.join(dataset.exclude) or 'none'}")
 fig = examples_figure(dataset)
 save_figure(fig, out_dir, "examples")
+
+# %% [markdown]
+# The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
+
+# %%
+hyperparameters(config, budget(config, "steps", len(dataset.train)), profile=profile, device=str(device), data=data,
+                seed=seed, imagenet_weights=weights_note(config))
 
 # %% [markdown]
 # ## Models

@@ -107,12 +107,13 @@ def train_adda(pair: DomainPair, config: AddaConfig, *, name: str, checkpoint: P
     betas = (0.5, 0.999)
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=config.adapt_lr, betas=betas)
     t_optimizer = torch.optim.Adam(target_encoder.parameters(), lr=config.adapt_lr, betas=betas)
-    batches = PairedBatches(pair.source.train, pair.target.train, config.batch_size, device)
+    length = pair.budget(config, "adapt_steps")
+    batches = PairedBatches(pair.source.train, pair.target.train, length.batch_size, device)
     # The deliverable is the target encoder with the source classifier: both go into the checkpoint.
     keep_label_predictor(checkpoint, label_predictor)
     record = deliverable("adda", modules=["target_encoder", "label_predictor"], **model_settings(config, pair))
     history = fit(adda_step(source_encoder, target_encoder, discriminator, d_optimizer, t_optimizer),
-                  lambda: batches, name=name, epochs=config.adapt_epochs,
+                  lambda: batches, name=name, epochs=length.epochs,
                   modules={"target_encoder": target_encoder, "discriminator": discriminator,
                            "label_predictor": label_predictor},
                   optimizers={"discriminator": d_optimizer, "target_encoder": t_optimizer},

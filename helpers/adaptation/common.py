@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.adaptation.config import DannConfig
+from helpers.core.config import Budget, budget
 from helpers.core.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor
 from helpers.core.images import Domain
 from helpers.data import COURSE_DOMAINS, COURSE_NAME, EMBEDDED, EMBEDDED_DOMAINS, domain_names
@@ -43,6 +44,11 @@ class DomainPair:
     @property
     def name(self) -> str:
         return f"{self.source.name}{ARROW}{self.target.name}"
+
+    def budget(self, config: DannConfig, steps_field: str = "steps") -> Budget:
+        """The budget of a training on this pair's paired batches: an epoch is a pass over the source, and the batch
+        fits the smaller of the two training sets."""
+        return budget(config, steps_field, len(self.source.train), batch_limit=len(self.target.train), label=self.name)
 
     @classmethod
     def of(cls, source: Domain, target: Domain) -> DomainPair:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from helpers.core.config import steps_field
+
 EMBEDDED_PAIRS = ("digits-m->digits-s", "digits-m->digits-u", "digits-s->digits-m")
 
 
@@ -12,9 +14,9 @@ class DannConfig:
     """Defaults of the DANN notebook; ``PROFILES`` overrides per profile."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
-        "smoke": dict(epochs=1, copies=1, widths=(8, 16), hidden=32, tsne_points=150),
+        "smoke": dict(steps=7, copies=1, widths=(8, 16), hidden=32, tsne_points=150),
         "cpu": dict(),
-        "gpu": dict(epochs=40, copies=6, widths=(64, 128, 256), padding=2, hidden=1024, batch_size=128),
+        "gpu": dict(steps=840, copies=6, widths=(64, 128, 256), padding=2, hidden=1024, batch_size=128),
     }
 
     pairs: tuple[str, ...] = EMBEDDED_PAIRS
@@ -23,7 +25,9 @@ class DannConfig:
     widths: tuple[int, ...] = field(default=(16, 64), metadata={"min": 1, "each": True})
     padding: int = field(default=0, metadata={"min": 0})
     hidden: int = field(default=100, metadata={"min": 1})
-    epochs: int = field(default=22, metadata={"min": 1})
+    # optimizer steps of each training (source-only, DANN, target-only): 22 epochs of the embedded pairs
+    steps: int = steps_field(616)
+    epochs: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     batch_size: int = field(default=64, metadata={"min": 2})
     lr: float = field(default=2e-3, metadata={"min": 0.0})
     weight_decay: float = field(default=5e-4, metadata={"min": 0.0})
@@ -40,12 +44,13 @@ class AddaConfig(DannConfig):
     of ADDA and the entropy weight of DANN + entropy minimisation."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
-        "smoke": {**DannConfig.PROFILES["smoke"], "adapt_epochs": 1, "discriminator_hidden": 32},
+        "smoke": {**DannConfig.PROFILES["smoke"], "adapt_steps": 7, "discriminator_hidden": 32},
         "cpu": {**DannConfig.PROFILES["cpu"]},
-        "gpu": {**DannConfig.PROFILES["gpu"], "adapt_epochs": 30},
+        "gpu": {**DannConfig.PROFILES["gpu"], "adapt_steps": 630},
     }
 
-    adapt_epochs: int = field(default=10, metadata={"min": 1})
+    adapt_steps: int = steps_field(280, epochs="adapt_epochs")  # 10 epochs of the embedded pairs
+    adapt_epochs: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     # Adam with beta1 = 0.5 as in the paper; 1e-4 (half the paper's 2e-4) keeps ADDA >= source-only on all three
     # embedded pairs (2e-4: digits-s->digits-m fell 1 point below source-only).
     adapt_lr: float = field(default=1e-4, metadata={"min": 0.0})

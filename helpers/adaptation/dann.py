@@ -70,10 +70,11 @@ def train_dann(pair: DomainPair, config: DannConfig, *, name: str, checkpoint: P
     # accuracy with it.
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay,
                                  betas=(0.5, 0.999))
-    batches = PairedBatches(pair.source.train, pair.target.train, config.batch_size, device)
+    length = pair.budget(config)
+    batches = PairedBatches(pair.source.train, pair.target.train, length.batch_size, device)
     # DANN is the course's deliverable; DANN + entropy minimisation (the ADDA notebook's extra row) is not.
     record = deliverable("dann", modules="model", **model_settings(config, pair)) if entropy_weight == 0 else None
-    history = fit(dann_step(model, optimizer, config, entropy_weight), lambda: batches, name=name, epochs=config.epochs,
+    history = fit(dann_step(model, optimizer, config, entropy_weight), lambda: batches, name=name, epochs=length.epochs,
                   modules={"model": model}, optimizers={"adam": optimizer}, checkpoint=checkpoint, seed=seed,
                   on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, pair.target.test, device)},
                   deliverable=record)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from helpers.adaptation.dann import train_dann
 from helpers.adaptation.dann_em import train_dann_em
 from helpers.adaptation.source_only import train_source_only, train_target_only
 from helpers.core.checkpoint import checkpoint_path
-from helpers.core.config import as_dict
+from helpers.core.config import Budget, as_dict, budget
 from helpers.core.evaluation import accuracy
 from helpers.core.training import History
 from helpers.report.metrics import earlier_results
@@ -54,6 +54,19 @@ def run_method(method: str, pair: DomainPair, config: DannConfig, *, data: str, 
     model, history = METHODS[method](pair, config, name=name, checkpoint=checkpoint, seed=seed, device=device,
                                      **options)
     return MethodResult(method, pair.name, model, history, accuracy(model, pair.target.test, device), checkpoint)
+
+
+def run_budgets(config: DannConfig, pairs: Iterable[DomainPair], *, adapt: bool = False) -> list[Budget]:
+    """Every run's budget on these pairs, for the hyperparameter table: the paired methods' (DANN's), source-only's
+    and target-only's (each over its own training set) and, with ``adapt``, ADDA's adaptation stage."""
+    budgets = []
+    for pair in pairs:
+        budgets += [pair.budget(config),
+                    budget(config, "steps", len(pair.source.train), label=f"{pair.name} (source-only)"),
+                    budget(config, "steps", len(pair.target.train), label=f"{pair.name} (target-only)")]
+        if adapt:
+            budgets.append(pair.budget(config, "adapt_steps"))
+    return budgets
 
 
 def earlier_dann_row(metrics_path: Path | str, config: DannConfig, *, profile: str, data: str, seed: int,

@@ -7,6 +7,7 @@ import torch
 
 from helpers.adaptation.common import DomainPair, classification_step, digit_classifier
 from helpers.adaptation.config import DannConfig
+from helpers.core.config import budget
 from helpers.core.evaluation import accuracy
 from helpers.core.images import ImageSet
 from helpers.core.training import History, fit
@@ -19,9 +20,10 @@ def train_classifier(train: ImageSet, monitor: ImageSet, config: DannConfig, cha
     torch.manual_seed(seed)
     model = digit_classifier(config, channels).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    batches = Batches(train, config.batch_size, device)
+    length = budget(config, "steps", len(train))
+    batches = Batches(train, length.batch_size, device)
     history = fit(classification_step(model, optimizer, config.lr), lambda: batches, name=name,
-                  epochs=config.epochs, modules={"model": model}, optimizers={"adam": optimizer},
+                  epochs=length.epochs, modules={"model": model}, optimizers={"adam": optimizer},
                   checkpoint=checkpoint, seed=seed,
                   on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, monitor, device)})
     return model, history

@@ -7,15 +7,21 @@ Types come from the field annotations: a value of another type is converted only
 else refused with a ValueError naming the field, the value and the type (``epochs=2.5``).
 Range checks live in field metadata: ``field(default=..., metadata={"min": 1})`` or
 ``metadata={"choices": (...)}``.
+
+A training's length is a budget of optimizer steps (:func:`steps_field`), so that a profile costs about the same on
+500 images or 50,000; :func:`budget` turns it into epochs on the data at hand (at least one), clamps the batch to
+the data's size, and lets an explicit ``epochs`` field (None unless set) override the steps.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import types
 import typing
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
@@ -114,6 +120,8 @@ def validate(config: Any) -> None:
         value = getattr(config, f.name)
         items = value if isinstance(value, (tuple, list)) and f.metadata.get("each") else [value]
         for item in items:
+            if item is None:  # an optional field left unset (an epochs override)
+                continue
             if "choices" in f.metadata and item not in f.metadata["choices"]:
                 raise ValueError(f"{f.name}={item!r} is not valid; valid choices: {', '.join(map(str, f.metadata['choices']))}")
             if "min" in f.metadata and not item >= f.metadata["min"]:
@@ -134,3 +142,63 @@ def prepare_run(cls: type[C], profile: str, overrides: Mapping[str, Any], seed: 
     config = make_config(cls, profile, overrides)
     seed_everything(seed)
     return profile, config, pick_device(profile)
+
+
+def steps_field(default: int, *, epochs: str = "epochs", batch: str = "batch_size") -> Any:
+    """A dataclass field holding a training's budget: ``default`` optimizer steps (batches trained on). ``epochs``
+    names the field that overrides it when set (``int | None``, default None); ``batch`` names its batch size."""
+    return dataclasses.field(default=default, metadata={"min": 1, "epochs": epochs, "batch": batch})
+
+
+def epochs_for(steps: int, images: int, batch_size: int) -> int:
+    """Epochs of ``images // batch_size`` batches (the last partial batch dropped) that make at least ``steps``
+    optimizer steps; at least 1."""
+    return max(1, math.ceil(steps / max(1, images // batch_size)))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long one training runs on its data (:func:`budget`): ``epochs`` passes over ``images`` images in batches of
+    ``batch_size`` (the configured ``asked_batch``, clamped to the data's size)."""
+
+    steps_field: str
+    epochs_field: str
+    batch_field: str
+    steps: int  # the configured budget
+    epochs: int  # what the training runs
+    batch_size: int
+    asked_batch: int
+    images: int  # in the set the batch is clamped to (the smaller of two in paired batches)
+    batches: int  # per epoch
+    override: bool  # ``epochs`` set explicitly: the steps are ignored
+    label: str = ""  # which run, where a notebook's runs differ (a domain pair)
+
+    def describe(self) -> dict[str, str]:
+        """The hyperparameter table's text for the budget's fields: the epochs with the steps they make, and the
+        batch size with a note when it was clamped."""
+        why = "set explicitly; " if self.override else ""
+        batches = f"{self.batches} batch{'es' if self.batches > 1 else ''} an epoch"
+        clamped = ""
+        if self.batch_size < self.asked_batch:
+            clamped = f" (clamped from {self.asked_batch}: {self.images} training images)"
+        return {self.epochs_field: f"{self.epochs} ({why}{batches}: {self.epochs * self.batches} steps)",
+                self.batch_field: f"{self.batch_size}{clamped}"}
+
+
+def budget(config: Any, steps_field: str, images: int, *, batch_limit: int | None = None, label: str = "") -> Budget:
+    """The budget of the training whose steps are ``config.<steps_field>`` (a :func:`steps_field`) over ``images``
+    training images: the batch clamped to the data (and to ``batch_limit``, the size of a second set it draws from),
+    the epochs from the steps, unless the config's epochs field is set."""
+    meta = next(f.metadata for f in dataclasses.fields(config) if f.name == steps_field)
+    epochs_field, batch_field = meta["epochs"], meta["batch"]
+    asked = getattr(config, batch_field)
+    smallest = min(images, batch_limit) if batch_limit is not None else images
+    if smallest < 1:
+        raise ValueError(f"{steps_field}: no training images")
+    batch_size = min(asked, smallest)
+    batches = max(1, images // batch_size)
+    override = getattr(config, epochs_field)
+    steps = getattr(config, steps_field)
+    epochs = override if override is not None else epochs_for(steps, images, batch_size)
+    return Budget(steps_field, epochs_field, batch_field, steps, epochs, batch_size, asked, smallest, batches,
+                  override is not None, label)

@@ -38,7 +38,8 @@ def read_csv_rows(csv_path: Path, image_dir: Path, name_column: str, layout: str
     if not image_dir.is_dir():
         raise DataLayoutError(f"missing image folder {image_dir}\n{layout}")
     rows = []
-    with csv_path.open(newline="") as handle:
+    # utf-8-sig: a byte-order mark (as Excel writes UTF-8 CSVs) is not part of the first column's name
+    with csv_path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or not {name_column, "label"} <= set(reader.fieldnames):
             raise DataLayoutError(f"{csv_path}: header must have the columns {name_column},label, "

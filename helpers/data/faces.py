@@ -34,7 +34,8 @@ def read_attribute(csv_path: Path | str, attribute: str) -> dict[str, int]:
     if not csv_path.is_file():
         raise DataLayoutError(f"missing attribute file {csv_path}\n{LAYOUT}")
     values: dict[str, int] = {}
-    with csv_path.open(newline="") as handle:
+    # utf-8-sig: a byte-order mark (as Excel writes UTF-8 CSVs) is not part of the first column's name
+    with csv_path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
         if "image_name" not in columns or attribute not in columns:

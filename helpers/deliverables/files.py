@@ -144,7 +144,8 @@ def read_csv(path: Path | str, columns: Sequence[str], *, parameter: str) -> lis
     path = Path(path)
     if not path.is_file():
         raise DeliverableError(f"{parameter} {path}: no such file")
-    with path.open(newline="") as handle:
+    # utf-8-sig: a byte-order mark (as Excel writes UTF-8 CSVs) is not part of the first column's name
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or not set(columns) <= {name.strip() for name in reader.fieldnames}:
             raise DeliverableError(f"{parameter} {path}: header must contain {','.join(columns)}, "

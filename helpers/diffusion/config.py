@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from helpers.core.config import steps_field
 from helpers.core.runtime import bfloat16_is_native
 from helpers.diffusion.process import parse_sampler
 
@@ -26,7 +27,8 @@ class DiffusionConfig:
     attention_resolution: int = field(default=4, metadata={"min": 1})  # self-attention at sizes <= this
     T: int = field(default=1000, metadata={"min": 2})
     schedule: str = field(default="linear", metadata={"choices": ("linear", "cosine")})
-    epochs: int = field(default=30, metadata={"min": 1})
+    steps: int = steps_field(1890)  # optimizer steps (30 epochs of the embedded digits)
+    epochs: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     batch_size: int = field(default=64, metadata={"min": 2})
     lr: float = field(default=2e-3, metadata={"min": 0.0})
     warmup_steps: int = field(default=100, metadata={"min": 0})
@@ -48,14 +50,14 @@ class DdpmConfig(DiffusionConfig):
     classifier on the same held-out images."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
-        "smoke": dict(image_size=12, base_channels=8, channel_mults=(1, 2), attention_resolution=6, epochs=1,
+        "smoke": dict(image_size=12, base_channels=8, channel_mults=(1, 2), attention_resolution=6, steps=21,
                       grid_sampler="ddim-20", data_copies=1, eval_samples=200),
         "cpu": dict(),
-        "gpu": dict(image_size=32, base_channels=64, attention_resolution=8, epochs=100, fid_sampler="ddpm-1000",
+        "gpu": dict(image_size=32, base_channels=64, attention_resolution=8, steps=16800, fid_sampler="ddpm-1000",
                     data_image_size=64, data_copies=8),
     }
 
-    epochs: int = field(default=15, metadata={"min": 1})
+    steps: int = steps_field(945)  # 15 epochs of the embedded digits
     grid_sampler: str = "ddpm-1000"  # the 16 samples shown
     fid_sampler: str = "ddim-50"  # the eval_samples images that FID and diversity are measured on
     # The GAN notebook's data and grading (its GanConfig values per profile), so that its DCGAN row is comparable:
@@ -70,15 +72,15 @@ class ConditionalDiffusionConfig(DiffusionConfig):
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(image_size=12, judge_size=12, base_channels=8, channel_mults=(1, 2), attention_resolution=6,
-                      epochs=1, copies=1, per_digit=4, sweep_per_digit=2, ddpm_per_digit=1),
+                      steps=21, copies=1, per_digit=4, sweep_per_digit=2, ddpm_per_digit=1),
         "cpu": dict(),
-        "gpu": dict(image_size=28, judge_size=28, base_channels=64, attention_resolution=7, epochs=100, copies=6,
+        "gpu": dict(image_size=28, judge_size=28, base_channels=64, attention_resolution=7, steps=12600, copies=6,
                     sweep_per_digit=100, ddpm_per_digit=100, sample_batch=500),  # a GPU wants large batches
     }
 
-    # 40 epochs (2,520 steps): with bf16 autocast they cost less than the 30 float32 epochs did, and 30 -> 40
-    # epochs took DDIM-50 accuracy at w = 2 from 88% to 91% and classifier FID from 17.6 to 8.5 (300 samples).
-    epochs: int = field(default=40, metadata={"min": 1})
+    # 2,520 steps (40 epochs of the embedded digits): with bf16 autocast they cost less than the 30 float32 epochs
+    # did, and 30 -> 40 epochs took DDIM-50 accuracy at w = 2 from 88% to 91% and classifier FID from 17.6 to 8.5.
+    steps: int = steps_field(2520)
     judge_size: int = field(default=16, metadata={"min": 8})  # the data's size, at which the classifier grades
     copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
     p_uncond: float = field(default=0.1, metadata={"min": 0.0, "max": 1.0})  # label dropped in training

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from helpers.core.config import as_dict
+from helpers.core.config import as_dict, budget
 from helpers.core.ema import WeightAverage
 from helpers.core.images import ImageSet
 from helpers.core.training import History, fit
@@ -111,8 +111,9 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
     ema = WeightAverage(model, config.ema_decay)  # the copy that samples
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
     schedule = make_schedule(config.T, config.schedule)
-    batches = lambda: Batches(train, config.batch_size, device)  # noqa: E731
-    total_steps = config.epochs * len(batches())
+    length = budget(config, "steps", len(train))
+    batches = lambda: Batches(train, length.batch_size, device)  # noqa: E731
+    total_steps = length.epochs * len(batches())
 
     def step(batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
         x, y = batch
@@ -131,7 +132,7 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
         return {"loss": loss.detach()}
 
     start = time.perf_counter()
-    history = fit(step, batches, name=name, epochs=config.epochs, modules={"unet": model, "ema": ema},
+    history = fit(step, batches, name=name, epochs=length.epochs, modules={"unet": model, "ema": ema},
                   optimizers={"adamw": optimizer}, checkpoint=checkpoint, seed=seed, deliverable=deliverable)
     return TrainedDiffusion(model, ema, schedule, history, time.perf_counter() - start, bf16)
 

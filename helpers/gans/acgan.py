@@ -9,6 +9,7 @@ import torch
 from torch.nn import functional as F
 
 from helpers.core.checkpoint import checkpoint_path
+from helpers.core.config import budget
 from helpers.core.images import ImageSet
 from helpers.core.runtime import derive_seed
 from helpers.core.training import History, fit
@@ -82,8 +83,9 @@ def run_acgan(acgan: Acgan, train: ImageSet, config: AcganConfig, *, device: tor
     """Train with the shared loop (checkpoint each epoch, resume); the loss history and the checkpoint."""
     checkpoint = checkpoint_path(checkpoint_dir, "acgan", config=config, seed=seed, data=train.name, n=len(train),
                                  classes=acgan.n_classes)
-    batches = Batches(train, config.batch_size, device)
-    history = fit(acgan.step, lambda: batches, name="acgan", epochs=config.epochs,
+    length = budget(config, "steps", len(train))
+    batches = Batches(train, length.batch_size, device)
+    history = fit(acgan.step, lambda: batches, name="acgan", epochs=length.epochs,
                   modules={"generator": acgan.generator, "discriminator": acgan.discriminator},
                   optimizers={"generator": acgan.opt_g, "discriminator": acgan.opt_d},
                   checkpoint=checkpoint, seed=derive_seed(seed, "acgan"))

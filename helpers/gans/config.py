@@ -1,9 +1,11 @@
 """Configuration of the GAN notebooks, with a profile per machine."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from helpers.core.config import Budget, budget, steps_field
 from helpers.core.runtime import bfloat16_is_native
 
 GAN_METHODS = ("dcgan", "wgan", "wgan-gp", "sngan")
@@ -11,18 +13,17 @@ GAN_METHODS = ("dcgan", "wgan", "wgan-gp", "sngan")
 
 @dataclass
 class GanConfig:
-    """Defaults of the GAN notebook. Every method trains for the same number of epochs over the same
-    images (the budget: the discriminator or critic sees each real image once per epoch, one batch per
-    step; WGAN updates the generator once every ``n_critic`` critic steps as in its paper, WGAN-GP once
-    every ``wgan_gp_n_critic``)."""
+    """Defaults of the GAN notebook. Every method trains for the same number of steps over the same
+    images (the budget: the discriminator or critic sees one batch of real images per step; WGAN updates the
+    generator once every ``n_critic`` critic steps as in its paper, WGAN-GP once every ``wgan_gp_n_critic``)."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
-        "smoke": dict(epochs=1, copies=1, width=8, eval_samples=200, collapse_epochs=1),
+        "smoke": dict(steps=84, copies=1, width=8, eval_samples=200, collapse_steps=84),
         "cpu": dict(),
         # A GPU's cost per image falls with the batch size: the papers' batch 64 there. One GPU: one process. The
         # papers' z alone, so that the DCGAN generator is the reference printout (Linear(100 -> 8192), 4 ConvTranspose).
-        "gpu": dict(image_size=64, width=64, epochs=60, copies=8, batch_size=64, eval_samples=1000, collapse_epochs=60,
-                    processes=1, latent_code=0),
+        "gpu": dict(image_size=64, width=64, steps=10080, copies=8, batch_size=64, eval_samples=1000,
+                    collapse_steps=10080, processes=1, latent_code=0),
     }
 
     methods: tuple[str, ...] = field(default=GAN_METHODS, metadata={"choices": GAN_METHODS, "each": True})
@@ -30,7 +31,9 @@ class GanConfig:
     width: int = field(default=32, metadata={"min": 1})  # channels of the generator's last / critic's first layer
     z_dim: int = field(default=100, metadata={"min": 1})
     copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
-    epochs: int = field(default=17, metadata={"min": 1})  # sized to the notebook's time budget (docs/tuning.md)
+    # 17 epochs of the embedded digits, sized to the notebook's time budget (docs/tuning.md)
+    steps: int = steps_field(4284)
+    epochs: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     batch_size: int = field(default=16, metadata={"min": 2})  # the papers' 64: a CPU gets 4x the updates at 1.4x the cost
     # The discriminator's (critic's) rates; with Adam the generator's is g_lr_ratio times larger (TTUR, Heusel et al.
     # 2017, the faster side swapped). WGAN keeps its paper's RMSProp rates.
@@ -53,7 +56,8 @@ class GanConfig:
     eval_samples: int = field(default=1000, metadata={"min": 10})   # generated images graded per method
     # Mode collapse: the saturating minimax loss against a spectrally normalised discriminator that learns
     # collapse_d_lr_ratio times faster; the mitigation swaps in the WGAN-GP objective (helpers/gans/mode_collapse.py).
-    collapse_epochs: int = field(default=3, metadata={"min": 1})  # capped at ``epochs`` (see collapse_budget)
+    collapse_steps: int = steps_field(756, epochs="collapse_epochs")  # 3 epochs; capped (see collapse_budget)
+    collapse_epochs: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     collapse_d_lr_ratio: float = field(default=5.0, metadata={"min": 0.0})
     # Forward passes under bfloat16 autocast (weights, optimisers, losses, the average and sampling stay float32):
     # on only where bfloat16 is native, about 1.25x faster there for the same quality.
@@ -61,11 +65,12 @@ class GanConfig:
     # On a CPU the runs train this many at a time, each with its share of the threads (gan_experiment.run_gans).
     processes: int = field(default=2, metadata={"min": 1})
 
-    @property
-    def collapse_budget(self) -> int:
-        """Epochs of each mode-collapse run: ``collapse_epochs``, but never more than the methods' ``epochs``, so
-        that a shorter run (``epochs=5`` on a GPU) shortens these two as well."""
-        return min(self.collapse_epochs, self.epochs)
+    def collapse_budget(self, images: int) -> Budget:
+        """The budget of each mode-collapse run on ``images`` training images: ``collapse_steps`` (or
+        ``collapse_epochs``), but never more epochs than the methods', so that a shorter run (``epochs=5`` on a GPU)
+        shortens these two as well."""
+        collapse, methods = budget(self, "collapse_steps", images), budget(self, "steps", images)
+        return collapse if collapse.epochs <= methods.epochs else dataclasses.replace(collapse, epochs=methods.epochs)
 
 
 @dataclass
@@ -74,16 +79,17 @@ class AcganConfig:
     conditioned on the class, the discriminator with an auxiliary classifier head."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
-        "smoke": dict(epochs=1, copies=1, width=8, per_class=20),
+        "smoke": dict(steps=21, copies=1, width=8, per_class=20),
         "cpu": dict(),
-        "gpu": dict(image_size=64, width=64, epochs=60, copies=8, per_class=100),
+        "gpu": dict(image_size=64, width=64, steps=10080, copies=8, per_class=100),
     }
 
     image_size: int = field(default=32, metadata={"choices": (8, 16, 32, 64, 128)})
     width: int = field(default=32, metadata={"min": 1})
     z_dim: int = field(default=100, metadata={"min": 1})
     copies: int = field(default=3, metadata={"min": 1})
-    epochs: int = field(default=25, metadata={"min": 1})
+    steps: int = steps_field(1575)  # 25 epochs of the embedded digits
+    epochs: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     batch_size: int = field(default=64, metadata={"min": 2})
     lr: float = field(default=2e-4, metadata={"min": 0.0})           # Adam(0.5, 0.999) for both networks
     aux_weight: float = field(default=1.0, metadata={"min": 0.0})    # weight of the auxiliary class loss

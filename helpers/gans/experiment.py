@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from helpers.core.checkpoint import checkpoint_path
-from helpers.core.config import make_config
+from helpers.core.config import budget, make_config
 from helpers.core.images import ImageSet, as_uint8, to_float
 from helpers.core.runtime import derive_seed, seed_everything
 from helpers.core.training import History
@@ -50,7 +50,8 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
     samples are 8-bit, as PNG files hold them, so ``helpers.evaluate`` on files that ``helpers.predict``
     wrote gives the same numbers. ``deliverable`` is the checkpoint's record for ``helpers.predict``."""
     name = name or method
-    epochs = epochs or config.epochs
+    length = budget(config, "steps", len(train))
+    epochs = epochs or length.epochs
     gan = gan or build_gan(method, config, train.channels, device)
     checkpoint = checkpoint_path(checkpoint_dir, name, config=config, epochs=epochs, seed=seed, data=train.name,
                                  n=len(train), print=str(gan.generator) + str(gan.discriminator))
@@ -62,7 +63,7 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
         return {"recognised": recognised(judge, sample(gan.sampler, 256, seed=probe_seed))}
 
     started = time.perf_counter()
-    history = train_gan(gan, Batches(train, config.batch_size, device), epochs=epochs, checkpoint=checkpoint,
+    history = train_gan(gan, Batches(train, length.batch_size, device), epochs=epochs, checkpoint=checkpoint,
                         seed=derive_seed(seed, name), on_epoch_end=probe, deliverable=deliverable, progress=progress)
     samples = to_float(as_uint8(sample(gan.sampler, config.eval_samples, seed=derive_seed(seed, "samples"))))
     return GanRun(name, gan, history, as_uint8(samples[:N_SHOWN]), samples, time.perf_counter() - started, checkpoint)
@@ -135,12 +136,13 @@ def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, 
         return dict(row), None, f"reused from {gan_metrics}"
     config = make_config(GanConfig, profile, {"methods": ("dcgan",), "image_size": size, "copies": copies,
                                               "eval_samples": eval_samples})
-    job = GanJob(partial(build_gan, "dcgan", config, train.channels, device), config.epochs, data)
+    epochs = budget(config, "steps", len(train)).epochs
+    job = GanJob(partial(build_gan, "dcgan", config, train.channels, device), epochs, data)
     run = run_gans({"dcgan": job}, train, config, device=device, seed=seed, checkpoint_dir=checkpoint_dir, judge=judge)
     started = time.perf_counter()
     sample(run["dcgan"].gan.sampler, config.eval_samples, seed=derive_seed(seed, "samples"))
     samples = run["dcgan"].samples
     row = {**grade(samples, reference, judge, device=device, inception_weights=inception_weights, with_diversity=True),
            "seconds_per_100": 100 * (time.perf_counter() - started) / len(samples)}
-    return row, samples, (f"the gan notebook's DCGAN trained here ({config.epochs} epochs, width {config.width}; "
+    return row, samples, (f"the gan notebook's DCGAN trained here ({epochs} epochs, width {config.width}; "
                           f"no gan notebook metrics made alike at {gan_metrics})")

@@ -26,7 +26,7 @@ class Reference:
 
 
 def load_references(path: Path | str = REFERENCES) -> list[Reference]:
-    with open(path, newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         return [Reference(r["notebook"], r["table"], r["row"], r["column"], float(r["reference"]), r["source"])
                 for r in csv.DictReader(handle)]
 

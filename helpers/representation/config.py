@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from helpers.core.config import steps_field
+
 # "auto": ImageNet weights when the file is in the torch cache, else from scratch (said in the table);
 # "imagenet": the file must be there; "none": from scratch; anything else: the path of a weights file.
 PRETRAINED_CHOICES = ("auto", "imagenet", "none")
@@ -18,9 +20,9 @@ class ClassificationConfig:
     """Model A (a CNN from scratch) and model B (ResNet18 adapted to small images) on one labelled set."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
-        "smoke": dict(copies=1, train_limit=192, epochs_a=3, epochs_b=1, widths=(8, 16), hidden=32, tsne_points=100),
+        "smoke": dict(copies=1, train_limit=192, steps_a=9, steps_b=3, widths=(8, 16), hidden=32, tsne_points=100),
         "cpu": dict(),
-        "gpu": dict(image_size=32, copies=4, epochs_a=30, epochs_b=20, widths=(64, 128), hidden=256,
+        "gpu": dict(image_size=32, copies=4, steps_a=1260, steps_b=840, widths=(64, 128), hidden=256,
                     stem="cifar", batch_size=128, tsne_points=2500),
     }
 
@@ -31,12 +33,14 @@ class ClassificationConfig:
     # model A: the suite's digit CNN, conv widths and the hidden width of its classifier (the features shown)
     widths: tuple[int, ...] = field(default=(32, 64), metadata={"min": 1, "each": True})
     hidden: int = field(default=128, metadata={"min": 2})
-    epochs_a: int = field(default=8, metadata={"min": 1})
+    steps_a: int = steps_field(672, epochs="epochs_a")  # 8 epochs of the embedded digits
+    epochs_a: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     lr_a: float = field(default=2e-3, metadata={"min": 0.0})
     # model B: torchvision ResNet18; "maxpool" keeps the stem's max-pool (4x cheaper), "cifar" drops it
     stem: str = field(default="maxpool", metadata={"choices": ("maxpool", "cifar")})
     pretrained: str = "auto"
-    epochs_b: int = field(default=2, metadata={"min": 1})
+    steps_b: int = steps_field(168, epochs="epochs_b")  # 2 epochs of the embedded digits
+    epochs_b: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     lr_b: float = field(default=1e-3, metadata={"min": 0.0})
     batch_size: int = field(default=64, metadata={"min": 2})
     weight_decay: float = field(default=5e-4, metadata={"min": 0.0})
@@ -49,11 +53,11 @@ class ByolConfig:
     """BYOL pretraining of a ResNet18 backbone, a supervised backbone, and the five fine-tuning settings."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
-        "smoke": dict(copies=1, limit=64, width=8, pretrain_epochs=1, supervised_epochs=1, finetune_epochs=2,
+        "smoke": dict(copies=1, limit=64, width=8, pretrain_steps=2, supervised_steps=2, finetune_steps=2,
                       pretrain_batch_size=32, hidden=64, projection=32, tsne_points=100),
         "cpu": dict(),
-        "gpu": dict(image_size=32, copies=4, width=64, pretrain_epochs=100, pretrain_batch_size=256,
-                    supervised_epochs=30, finetune_epochs=100, hidden=4096, projection=256, tau=0.996,
+        "gpu": dict(image_size=32, copies=4, width=64, pretrain_steps=2100, pretrain_batch_size=256,
+                    supervised_steps=1260, finetune_steps=400, hidden=4096, projection=256, tau=0.996,
                     tsne_points=2500),
     }
 
@@ -70,7 +74,9 @@ class ByolConfig:
     # ResNet18's layout with this many channels in its first stage (64: torchvision's own).
     width: int = field(default=16, metadata={"min": 1})
     limit: int = field(default=0, metadata={"min": 0})  # at most this many pretraining images (0: all)
-    pretrain_epochs: int = field(default=24, metadata={"min": 1})
+    # 24 epochs of the embedded digits
+    pretrain_steps: int = steps_field(1008, epochs="pretrain_epochs", batch="pretrain_batch_size")
+    pretrain_epochs: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     pretrain_batch_size: int = field(default=64, metadata={"min": 4})
     pretrain_lr: float = field(default=2e-3, metadata={"min": 0.0})
     hidden: int = field(default=512, metadata={"min": 2})  # projector and predictor MLPs
@@ -83,9 +89,11 @@ class ByolConfig:
     crop_scale: float = field(default=0.7, metadata={"min": 0.05, "max": 1.0})  # smallest random crop area
     grayscale: float = field(default=1.0, metadata={"min": 0.0, "max": 1.0})  # probability of a gray view
     hflip: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})  # digits: a flip changes the class
-    supervised_epochs: int = field(default=6, metadata={"min": 1})
+    supervised_steps: int = steps_field(126, epochs="supervised_epochs")  # 6 epochs of the embedded digits
+    supervised_epochs: int | None = field(default=None, metadata={"min": 1})  # set: epochs instead of the steps
     label_fraction: float = field(default=0.1, metadata={"min": 0.001, "max": 1.0})
-    finetune_epochs: int = field(default=60, metadata={"min": 1})
+    finetune_steps: int = steps_field(120, epochs="finetune_epochs")  # 60 epochs of the 69 embedded labels
+    finetune_epochs: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     finetune_lr: float = field(default=1e-3, metadata={"min": 0.0})
     # settings D and E train a linear classifier alone: at finetune_lr it was still underfitting the 69 labelled
     # images after 60 epochs (setting D 80% training accuracy, E 30%); 10x fits them

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from helpers.core.checkpoint import checkpoint_path
+from helpers.core.config import budget
 from helpers.core.evaluation import apply
 from helpers.core.images import Domain
 from helpers.core.runtime import derive_seed
@@ -39,11 +40,12 @@ def train_model_a(config: ClassificationConfig, domain: Domain, *, data: str, se
     and last epoch."""
     torch.manual_seed(derive_seed(seed, "model-a"))
     model = build_model_a(config, domain)
-    return train_supervised(model, domain.train, domain.test, name="model-a", epochs=config.epochs_a, lr=config.lr_a,
+    length = budget(config, "steps_a", len(domain.train))
+    return train_supervised(model, domain.train, domain.test, name="model-a", epochs=length.epochs, lr=config.lr_a,
                             weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
-                            batch_size=config.batch_size, device=device, seed=seed,
+                            batch_size=length.batch_size, device=device, seed=seed,
                             checkpoint=checkpoint_path(Path(out_dir, "checkpoints"), "model-a", config=config, data=data, seed=seed),
-                            features=penultimate(model), snapshots=snapshot_epochs(config.epochs_a),
+                            features=penultimate(model), snapshots=snapshot_epochs(length.epochs),
                             deliverable=classification_record("model-a", "model_a", model_a_arguments(config, domain),
                                                           config, domain))
 
@@ -53,9 +55,10 @@ def train_model_b(config: ClassificationConfig, domain: Domain, init: Initialisa
     """Model B: ResNet18 for small images, from ``init`` (ImageNet weights or random)."""
     torch.manual_seed(derive_seed(seed, "model-b"))
     model = build_model_b(config, domain, init)
-    return train_supervised(model, domain.train, domain.test, name="model-b", epochs=config.epochs_b, lr=config.lr_b,
+    length = budget(config, "steps_b", len(domain.train))
+    return train_supervised(model, domain.train, domain.test, name="model-b", epochs=length.epochs, lr=config.lr_b,
                             weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
-                            batch_size=config.batch_size, device=device, seed=seed,
+                            batch_size=length.batch_size, device=device, seed=seed,
                             checkpoint=checkpoint_path(Path(out_dir, "checkpoints"), "model-b", config=config, data=data, seed=seed,
                                                        init=str(init.weights)),
                             deliverable=classification_record("model-b", "resnet18_small", model_b_arguments(config, domain),
@@ -78,8 +81,9 @@ def pretrain_byol(data: ByolData, config: ByolConfig, *, seed: int, device: torc
     byol = BYOL(random_backbone(config, seed), feature_width(config.width), config.hidden, config.projection).to(device)
     optimizer = torch.optim.Adam([*byol.online.parameters(), *byol.predictor.parameters()], lr=config.pretrain_lr,
                                  weight_decay=config.weight_decay)
-    scheduler = warmup_linear(optimizer, config.warmup_epochs, config.pretrain_epochs)
-    views = ViewPairs(data.unlabeled, config.pretrain_batch_size,
+    length = budget(config, "pretrain_steps", len(data.unlabeled))
+    scheduler = warmup_linear(optimizer, config.warmup_epochs, length.epochs)
+    views = ViewPairs(data.unlabeled, length.batch_size,
                       byol_augmentation(config.image_size, crop_scale=config.crop_scale, hflip=config.hflip,
                                         grayscale=config.grayscale), device)
 
@@ -91,7 +95,7 @@ def pretrain_byol(data: ByolData, config: ByolConfig, *, seed: int, device: torc
         byol.update_target(target_decay(config.tau, progress))
         return {"byol loss": loss.detach()}
 
-    history = fit(step, lambda: views, name="BYOL pretraining", epochs=config.pretrain_epochs,
+    history = fit(step, lambda: views, name="BYOL pretraining", epochs=length.epochs,
                   modules={"byol": byol}, optimizers={"adam": optimizer}, schedulers={"lr": scheduler},
                   checkpoint=checkpoint_path(Path(out_dir, "checkpoints"), "byol", config=config, data=data_name, seed=seed), seed=seed,
                   on_epoch_end=lambda epoch: {"embedding std": embedding_std(apply(byol.online, data.val, device))})
@@ -103,9 +107,10 @@ def pretrain_supervised(data: ByolData, config: ByolConfig, *, seed: int, device
     """The supervised backbone: ResNet18 and a linear classifier trained on the labelled pretraining set."""
     n_classes = int(data.supervised.labels.max()) + 1
     model = Finetuned(random_backbone(config, seed), feature_width(config.width), n_classes, frozen=False)
+    length = budget(config, "supervised_steps", len(data.supervised))
     return train_supervised(model, data.supervised, data.supervised_val, name="supervised pretraining",
-                            epochs=config.supervised_epochs, lr=config.finetune_lr, weight_decay=config.weight_decay,
-                            warmup_epochs=config.warmup_epochs, batch_size=config.batch_size, device=device,
+                            epochs=length.epochs, lr=config.finetune_lr, weight_decay=config.weight_decay,
+                            warmup_epochs=config.warmup_epochs, batch_size=length.batch_size, device=device,
                             seed=seed, checkpoint=checkpoint_path(Path(out_dir, "checkpoints"), "supervised", config=config, data=data_name, seed=seed))
 
 
@@ -121,9 +126,10 @@ def finetune(setting: str, backbones: dict[str, nn.Module], data: ByolData, conf
     torch.manual_seed(derive_seed(seed, "classifier", setting))
     model = Finetuned(copy.deepcopy(backbones[source]), feature_width(config.width), len(data.classes), frozen)
     trainable = [p for p in model.parameters() if p.requires_grad]
+    length = budget(config, "finetune_steps", len(data.labelled))
     # a linear classifier alone learns with a larger rate (linear evaluation); the full network with the smaller
-    return train_supervised(model, data.labelled, data.val, name=f"setting {setting}", epochs=config.finetune_epochs,
+    return train_supervised(model, data.labelled, data.val, name=f"setting {setting}", epochs=length.epochs,
                             lr=config.frozen_lr if frozen else config.finetune_lr, weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
-                            batch_size=config.batch_size, device=device, seed=seed, parameters=trainable, monitor=False,
+                            batch_size=length.batch_size, device=device, seed=seed, parameters=trainable, monitor=False,
                             checkpoint=checkpoint_path(Path(out_dir, "checkpoints"), f"setting-{setting}", config=config, data=data_name, seed=seed),
                             deliverable=byol_record(setting, config, data.classes))

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from helpers.core.config import steps_field
+
 MODELS = ("fcn32s", "deeplabv3")
 
 
@@ -16,12 +18,12 @@ class SegmentationConfig:
     their files are in the torch cache)."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
-        "smoke": dict(train_scenes=48, val_scenes=16, epochs=2, batch_size=8, fcn_widths=(4, 8, 8, 16, 16),
+        "smoke": dict(train_scenes=48, val_scenes=16, steps=12, batch_size=8, fcn_widths=(4, 8, 8, 16, 16),
                       fcn_hidden=32, deeplab_widths=(4, 8, 8, 16), aspp_channels=16, image_size=64),
         "cpu": dict(),
         # The course's models; canvases twice as large, so that output stride 8 keeps a 16x16 map.
         "gpu": dict(backbone="reference", output_stride=8, canvas_size=128, digit_size=64, train_scenes=8000,
-                    val_scenes=1000, epochs=30, batch_size=16, lr=1e-4, fcn_hidden=4096, atrous_rates=(12, 24, 36),
+                    val_scenes=1000, steps=15000, batch_size=16, lr=1e-4, fcn_hidden=4096, atrous_rates=(12, 24, 36),
                     aspp_channels=256, image_size=512),
     }
 
@@ -45,7 +47,8 @@ class SegmentationConfig:
     atrous_rates: tuple[int, ...] = field(default=(2, 4, 6), metadata={"min": 1, "each": True})
     aspp_channels: int = field(default=32, metadata={"min": 1})
     # training
-    epochs: int = field(default=10, metadata={"min": 1})
+    steps: int = steps_field(460)  # 10 epochs of the embedded scenes
+    epochs: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     batch_size: int = field(default=32, metadata={"min": 2})
     lr: float = field(default=3e-3, metadata={"min": 0.0})
     weight_decay: float = field(default=1e-4, metadata={"min": 0.0})

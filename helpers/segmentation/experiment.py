@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from helpers.core.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+from helpers.core.config import budget
 from helpers.core.evaluation import check_device
 from helpers.core.images import to_float
 from helpers.core.training import History, fit
@@ -80,8 +81,9 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
     torch.manual_seed(seed)
     model = build_model(name, n_classes, config).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
-    batches = Batches(data.train.as_image_set(), config.batch_size, device)
+    length = budget(config, "steps", len(data.train))
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=length.epochs)
+    batches = Batches(data.train.as_image_set(), length.batch_size, device)
     watched = data.validation.images[list(watch)]
 
     checkpoint, snapshot_file, snapshots = None, None, {}
@@ -101,13 +103,13 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
 
     def on_epoch_end(epoch: int) -> dict[str, float]:
         val_loss, confusion = evaluate(model, data.validation, n_classes, device)
-        if epoch + 1 in snapshot_epochs(config.epochs):
+        if epoch + 1 in snapshot_epochs(length.epochs):
             snapshots[epoch + 1] = predict(model, watched, device)
             if snapshot_file is not None:
                 save_checkpoint(snapshots, snapshot_file)
         return {"val loss": val_loss, "val mIoU": miou_table(confusion, data.classes, data.exclude)["mean"] or 0.0}
 
-    history = fit(step, lambda: batches, name=name, epochs=config.epochs, modules={"model": model},
+    history = fit(step, lambda: batches, name=name, epochs=length.epochs, modules={"model": model},
                   optimizers={"adam": optimizer}, schedulers={"cosine": schedule}, checkpoint=checkpoint,
                   seed=seed, on_epoch_end=on_epoch_end, deliverable=segmentation_record(name, data, config))
     _, confusion = evaluate(model, data.validation, n_classes, device)

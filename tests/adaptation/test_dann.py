@@ -101,3 +101,19 @@ def test_every_profile_builds_a_working_network(profile):
     images = torch.zeros(2, 3, config.image_size, config.image_size)
     assert model(images).shape == (2, 10)
     assert model.domain_classifier(model.feature_extractor(images)).shape == (2, 2)
+
+
+@pytest.mark.parametrize("method", ["source-only", "dann", "adda", "target-only"])
+def test_sets_smaller_than_a_batch_train_in_clamped_batches(pair, method):
+    """A target of 20 training images and batch 64: every method trains (paired batches of 20 for DANN and ADDA)."""
+    from helpers.adaptation.config import AddaConfig
+    from helpers.core.config import budget
+    from helpers.core.images import Domain, ImageSet
+
+    def first(s, n):
+        return ImageSet(s.images[:n], s.labels[:n], s.name)
+    small = DomainPair.of(pair.source, Domain(pair.target.name, first(pair.target.train, 20), pair.target.test))
+    config = make_config(AddaConfig, "smoke", {"steps": 2, "adapt_steps": 2, "batch_size": 64})
+    assert (small.budget(config).batch_size, budget(config, "steps", 20).batch_size) == (20, 20)
+    result = run_method(method, small, config, data="embedded", seed=0, device=torch.device("cpu"))
+    assert 0.0 <= result.accuracy <= 1.0

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from helpers.adaptation.config import DannConfig
-from helpers.core.config import as_dict, make_config, resolve_profile
+from helpers.adaptation.config import AddaConfig, DannConfig
+from helpers.core.config import as_dict, budget, epochs_for, make_config, resolve_profile
 
 
 def test_auto_is_cpu_without_cuda_and_gpu_with_it(no_profile_env, monkeypatch):
@@ -33,7 +33,7 @@ def test_unknown_profile_from_environment_names_the_variable(monkeypatch):
 def test_profile_values_then_overrides():
     smoke = make_config(DannConfig, "smoke")
     cpu = make_config(DannConfig, "cpu")
-    assert smoke.epochs < cpu.epochs
+    assert smoke.steps < cpu.steps and smoke.epochs is None
     assert make_config(DannConfig, "smoke", {"epochs": 7, "lr": None}).epochs == 7
     assert make_config(DannConfig, "smoke", {"lr": None}).lr == smoke.lr
 
@@ -50,8 +50,9 @@ def test_out_of_range_values_name_the_field(field, value):
         make_config(DannConfig, "cpu", {field: value})
 
 
-@pytest.mark.parametrize("field, value, expected", [("epochs", 2.5, "int"), ("epochs", "2.5", "int"),
-                                                     ("epochs", True, "int"), ("lr", "fast", "float"),
+@pytest.mark.parametrize("field, value, expected", [("steps", 2.5, "int"), ("steps", "2.5", "int"),
+                                                     ("steps", True, "int"), ("epochs", 2.5, r"int \| None"),
+                                                     ("lr", "fast", "float"),
                                                      ("widths", "16,64", r"tuple\[int, \.\.\.\]"),
                                                      ("widths", [16, "wide"], "int"), ("input_norm", 1, "str")])
 def test_a_value_of_the_wrong_type_names_the_field_the_value_and_the_type(field, value, expected):
@@ -98,3 +99,31 @@ def test_prepare_run_resolves_builds_seeds_and_picks_the_device(monkeypatch):
     prepare_run(DannConfig, "auto", {}, seed=4)
     assert profile == "smoke" and config.epochs == 3 and device.type == "cpu"
     assert torch.equal(first, torch.rand(3))  # seeded the same way both times
+
+
+def test_a_budget_in_steps_gives_epochs_that_follow_the_data_size():
+    """cpu DANN: 616 steps of batch 64 are 22 epochs of the embedded pairs' 1,800 images, 3 of 18,000, 88 of 500."""
+    config = make_config(DannConfig, "cpu")
+    assert (config.steps, config.epochs, config.batch_size) == (616, None, 64)
+    assert [budget(config, "steps", n).epochs for n in (1800, 18000, 500)] == [22, 3, 88]
+    assert epochs_for(616, 1800, 64) == 22 and epochs_for(5, 100_000, 64) == 1  # at least one epoch
+    long = budget(config, "steps", 18000)
+    assert (long.batches, long.override, long.batch_size) == (281, False, 64)
+
+
+def test_an_explicit_epochs_override_wins_over_the_steps():
+    config = make_config(DannConfig, "cpu", {"epochs": 5})
+    assert [budget(config, "steps", n).epochs for n in (500, 1800, 18000)] == [5, 5, 5]
+    assert budget(config, "steps", 1800).override
+    adda = make_config(AddaConfig, "cpu", {"adapt_epochs": 2})  # each budget has its own override
+    assert (budget(adda, "adapt_steps", 1800).epochs, budget(adda, "steps", 1800).epochs) == (2, 22)
+
+
+def test_the_batch_is_clamped_to_the_data_and_the_budget_says_so():
+    config = make_config(DannConfig, "cpu")
+    small = budget(config, "steps", 24)
+    assert (small.batch_size, small.batches, small.epochs) == (24, 1, 616)
+    assert small.describe()["batch_size"] == "24 (clamped from 64: 24 training images)"
+    paired = budget(config, "steps", 1800, batch_limit=30)  # paired batches: the target holds 30 images
+    assert (paired.batch_size, paired.batches) == (30, 60)
+    assert budget(config, "steps", 1800).describe()["batch_size"] == "64"

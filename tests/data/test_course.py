@@ -99,3 +99,29 @@ def test_csv_with_the_office_header_is_refused_naming_the_columns(tmp_path):
     with pytest.raises(DataLayoutError, match=r"train\.csv: header must have the columns image_name,label, "
                                               r"got \['filename', 'label'\]"):
         course_domain(tmp_path, "mnistm")
+
+
+def as_excel_saves_it(path):
+    """Rewrite a CSV as Excel's "CSV UTF-8" does: a byte-order mark first and CRLF line ends."""
+    path.write_bytes("\ufeff".encode() + path.read_text().replace("\n", "\r\n").encode())
+
+
+def test_csvs_with_a_byte_order_mark_and_crlf_line_ends_load(tmp_path):
+    """The digits' train.csv/val.csv, Office-Home's and the faces' attribute CSV, saved by Excel."""
+    from helpers.data.faces import read_attribute
+    from helpers.data.office import read_rows
+
+    domain = make_domain(tmp_path)
+    for split in ("train", "val"):
+        as_excel_saves_it(domain / f"{split}.csv")
+    assert (domain / "train.csv").read_bytes().startswith(b"\xef\xbb\xbfimage_name,label\r\n")
+    loaded = load_domains(str(tmp_path), ["mnistm"], size=28)["mnistm"]
+    assert loaded.train.labels.tolist() == [0, 1, 2, 3] and loaded.test.labels.tolist() == [4, 5]
+    (tmp_path / "office").mkdir()
+    Image.new("RGB", (4, 4)).save(tmp_path / "office" / "a.jpg")
+    (tmp_path / "office.csv").write_text("id,filename,label\n0,a.jpg,Couch\n")
+    as_excel_saves_it(tmp_path / "office.csv")
+    assert [(p.name, label) for p, label in read_rows(tmp_path / "office.csv", tmp_path / "office")] == [("a.jpg", "Couch")]
+    (tmp_path / "faces.csv").write_text("image_name,Smiling\n00000.png,1\n00001.png,-1\n")
+    as_excel_saves_it(tmp_path / "faces.csv")
+    assert read_attribute(tmp_path / "faces.csv", "Smiling") == {"00000.png": 1, "00001.png": 0}

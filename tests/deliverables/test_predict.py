@@ -261,3 +261,13 @@ def test_the_notebooks_example_command_names_the_checkpoint_and_the_make_form(tm
     assert entry["evaluate"] == "python -m helpers.evaluate dann pred.csv svhn/val.csv"
     text = predict_markdown(entry)
     assert entry["command"] in text and entry["make"] in text and entry["evaluate"] in text
+
+
+def test_prediction_and_truth_csvs_saved_by_excel_are_read(tmp_path):
+    """A byte-order mark and CRLF line ends (Excel's "CSV UTF-8"): the header and the rows read as without them."""
+    truth = write_labels(tmp_path / "truth.csv", "image_name", [("a", 1), ("b", 2)])
+    truth.write_bytes("\ufeff".encode() + truth.read_text().replace("\n", "\r\n").encode())
+    assert read_csv(truth, ["image_name", "label"], parameter="TRUTH") == [{"image_name": "a", "label": "1"},
+                                                                           {"image_name": "b", "label": "2"}]
+    pred = write_labels(tmp_path / "pred.csv", "image_name", [("a", 1), ("b", 3)])
+    assert csv_accuracy(pred, truth, key="image_name")["accuracy"] == 0.5

@@ -140,3 +140,9 @@ def test_bf16_is_on_by_default_only_where_bfloat16_is_native(monkeypatch):
     monkeypatch.setattr(diffusion_config, "bfloat16_is_native", lambda: True)
     assert diffusion_config.ConditionalDiffusionConfig().bf16 is True
     assert diffusion_config.ConditionalDiffusionConfig(bf16=False).bf16 is False  # an explicit choice wins
+
+
+def test_a_training_set_smaller_than_a_batch_trains_in_one_clamped_batch():
+    """5 images, batch 8: the UNet trains on batches of all 5, one step an epoch (2 steps: 2 epochs)."""
+    trained = train_diffusion(tiny_config(steps=2), tiny_set(n=5), conditional=True, name="five")
+    assert len(trained.history["loss"]) == 2

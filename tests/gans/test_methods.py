@@ -289,6 +289,25 @@ def test_the_gpu_profile_prints_the_reference_dcgan_generator():
 
 def test_mode_collapse_runs_are_capped_by_the_methods_epochs():
     """A short gpu-profile run (epochs=5) must not keep the profile's 60 epochs for the two mode-collapse runs."""
-    assert make_config(GanConfig, "gpu", {"epochs": 5}).collapse_budget == 5
-    assert make_config(GanConfig, "gpu").collapse_budget == 60
-    assert make_config(GanConfig, "cpu").collapse_budget == make_config(GanConfig, "cpu").collapse_epochs == 3
+    images = 168 * 64  # the gpu profile's embedded digits: 168 batches of 64
+    assert make_config(GanConfig, "gpu", {"epochs": 5}).collapse_budget(images).epochs == 5
+    assert make_config(GanConfig, "gpu").collapse_budget(images).epochs == 60
+    assert make_config(GanConfig, "cpu").collapse_budget(252 * 16).epochs == 3  # 756 steps of 252 batches
+
+
+def test_a_training_set_smaller_than_a_batch_trains_in_one_clamped_batch(tmp_path):
+    """6 images, batch 16: each GAN (and ACGAN) trains on batches of all 6, one step an epoch."""
+    from helpers.core.config import budget
+    from helpers.gans.acgan import build_acgan, run_acgan
+    from helpers.gans.config import AcganConfig
+    from helpers.gans.experiment import run_gan
+
+    train = ImageSet(torch.randint(0, 256, (6, 1, 16, 16), dtype=torch.uint8), torch.arange(6) % 2, "six")
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "steps": 2, "eval_samples": 10, "batch_size": 16})
+    assert budget(config, "steps", len(train)).batch_size == 6
+    run = run_gan("dcgan", train, config, device="cpu", seed=0, checkpoint_dir=tmp_path, progress=False)
+    assert len(run.history["d_loss"]) == 2  # 2 steps: 2 epochs of one batch
+    acgan_config = make_config(AcganConfig, "smoke", {"image_size": 16, "steps": 2, "batch_size": 16})
+    history, _ = run_acgan(build_acgan(acgan_config, 1, 2, "cpu"), train, acgan_config, device="cpu", seed=0,
+                           checkpoint_dir=tmp_path)
+    assert len(history["d_loss"]) == 2

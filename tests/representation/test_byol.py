@@ -149,3 +149,17 @@ def test_a_gray_backbone_reads_the_luminance_only(gray):
     with torch.no_grad():
         same = torch.allclose(backbone(colour), backbone(luminance), atol=1e-5)
     assert same == gray
+
+
+def test_pretraining_and_fine_tuning_on_sets_smaller_than_a_batch(tmp_path):
+    """10 images, batches of 32: BYOL pretrains on views of all 10 and the settings fine-tune on all 10."""
+    from helpers.representation.experiment import pretrain_byol, pretrain_supervised
+
+    data = small_data(n=10)
+    config = ByolConfig(width=4, hidden=16, projection=8, pretrain_steps=2, supervised_steps=1, finetune_steps=1,
+                        pretrain_batch_size=32, batch_size=32, warmup_epochs=0, tsne_points=20)
+    byol, history = pretrain_byol(data, config, seed=0, device=torch.device("cpu"), out_dir=tmp_path, data_name="ten")
+    assert len(history["byol loss"]) == 2  # 2 steps: 2 epochs of one batch of 10
+    supervised = pretrain_supervised(data, config, seed=0, device=torch.device("cpu"), out_dir=tmp_path,
+                                     data_name="ten")
+    assert 0.0 <= supervised.accuracy <= 1.0

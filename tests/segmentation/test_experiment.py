@@ -56,3 +56,11 @@ def test_observations_are_written_from_the_numbers():
     assert "best class background (0.900), worst 2 (0.000)" in text
     assert "1 of 3 classes (2) have IoU 0" in text and text.count("have IoU 0") == 1
     assert list(miou_frame(table).index) == ["background", "0", "1", "2", "mean"]
+
+
+def test_a_training_set_smaller_than_a_batch_trains_in_one_clamped_batch():
+    """16 scenes, batch 32 (the cpu profile's): the model trains on batches of all 16 (the course's 24 satellite
+    images stopped here before)."""
+    config = make_config(SegmentationConfig, "smoke", {"steps": 2, "batch_size": 32})
+    run = train_segmenter("fcn32s", tiny_data(), config, watch=[0], seed=0, device=torch.device("cpu"))
+    assert len(run.history["train loss"]) == 2
