@@ -143,13 +143,13 @@ save_figure(fig, out_dir, "loss_curves")
 #
 # Source and target test images through ADDA's encoders (source images through the source encoder, target
 # images through the target encoder, as the method classifies them) and through DANN + entropy
-# minimisation's feature extractor; coloured by digit class and by domain.
+# minimisation's feature extractor; the colour is the digit class, the marker the domain.
 
 # %%
 with timer.phase("t-SNE"):
     panels = [panel for r in results if r.method in ("adda", "dann-em")
               for panel in tsne_panels(r, pairs_by_name[r.pair], points=config.tsne_points, seed=seed, device=device)]
-fig = embedding_grid(panels, ncols=4)
+fig = embedding_grid(panels, ncols=min(3, len(panels)))
 save_figure(fig, out_dir, "tsne_adapted")
 
 # %% [markdown]

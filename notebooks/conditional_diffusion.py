@@ -54,7 +54,8 @@ from helpers.diffusion.experiment import build_unet, digit_labels, generate, tra
 from helpers.core.checkpoint import checkpoint_path
 from helpers.core.images import as_uint8
 from helpers.diffusion.analysis import (conditional_observations, for_judge, grade_conditional,
-                                        per_digit as per_digit_table, reverse_figure, subset_per_digit, sweep_figure)
+                                        per_digit as per_digit_table, per_digit_figure, reverse_figure,
+                                        subset_per_digit, sweep_figure)
 from helpers.grading.judge import label_agreement, load_judge
 from helpers.diffusion.networks import count_parameters
 from helpers.core.plots import image_grid, loss_curves, save_figure
@@ -161,8 +162,8 @@ with timer.phase("grading"):
     digits = per_digit_table(judge, images, labels)
     real_digits = per_digit_table(judge, reference, held_out.labels)
 print(f"{config.per_digit} samples per digit, {config.sampler}, w = {config.w:g}; {len(held_out)} real held-out images")
-pd.DataFrame({"generated": {d: v["accuracy"] for d, v in digits.items()},
-              "real held-out": {d: v["accuracy"] for d, v in real_digits.items()}}).T.style.format("{:.1%}")
+fig = per_digit_figure({"generated": digits, "real held-out": real_digits})
+save_figure(fig, out_dir, "per_digit")
 
 # %%
 predict = predict_entry("conditional_diffusion", checkpoint, output="output/conditional",

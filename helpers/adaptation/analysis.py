@@ -40,8 +40,8 @@ def sample_indices(n: int, k: int, seed: int) -> torch.Tensor:
 
 
 def tsne_panels(result: MethodResult, pair: DomainPair, *, points: int, seed: int, device: torch.device) -> list:
-    """t-SNE of the feature extractor's output on source + target test images (``points`` in all),
-    as two panels: coloured by digit class and by domain."""
+    """t-SNE of the feature extractor's output on source + target test images (``points`` in all), as one
+    panel: coloured by digit class, the marker by domain (aligned domains mix within each class's cluster)."""
     source = pair.source.test.subset(sample_indices(len(pair.source.test), points // 2, seed))
     target = pair.target.test.subset(sample_indices(len(pair.target.test), points - points // 2, seed + 1))
     # Each domain through the encoder the method classifies it with (ADDA keeps a separate source encoder).
@@ -52,8 +52,7 @@ def tsne_panels(result: MethodResult, pair: DomainPair, *, points: int, seed: in
     classes = np.concatenate([source.labels.numpy(), target.labels.numpy()])
     domains = np.concatenate([np.zeros(len(source), int), np.ones(len(target), int)])
     title = f"{result.method}, {pair.name}"
-    return [(embedded, classes, DIGITS, f"{title}: by class"),
-            (embedded, domains, [f"source {pair.source.name}", f"target {pair.target.name}"], f"{title}: by domain")]
+    return [(embedded, classes, DIGITS, title, domains, [f"source {pair.source.name}", f"target {pair.target.name}"])]
 
 
 def observations(table: Mapping[str, Mapping[str, float]], method: str, pairs: Sequence[str]) -> str:

@@ -73,15 +73,21 @@ def loss_curves(histories: Mapping[str, History], keys: Sequence[str] | None = N
     return line_panels(history_frame(histories, keys), panel="run", line="measure", ncols=ncols, title=title)
 
 
-def embedding_grid(panels: Sequence[tuple[np.ndarray, np.ndarray, Sequence[str], str]], ncols: int) -> plt.Figure:
+def embedding_grid(panels: Sequence[tuple], ncols: int) -> plt.Figure:
     """2-D embeddings, one panel each, points coloured by label (seaborn's scatterplot); each panel is
-    (points ``[N, 2]``, integer labels ``[N]``, the label names, title)."""
+    (points ``[N, 2]``, integer labels ``[N]``, the label names, title), optionally followed by a second labelling
+    drawn as the marker (integer labels ``[N]``, their names), e.g. the domain of each point."""
     nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, 3.8 * nrows), squeeze=False)
-    for ax, (points, labels, names, title) in zip(axes.flat, panels):
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols + (1.2 if any(len(p) > 4 for p in panels) else 0),
+                                                    3.8 * nrows), squeeze=False)
+    for ax, (points, labels, names, title, *style) in zip(axes.flat, panels):
         frame = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "label": np.asarray(names)[labels]})
-        sns.scatterplot(frame, x="x", y="y", hue="label", hue_order=list(names), ax=ax, s=6, linewidth=0, alpha=0.8,
-                        palette="tab10" if len(names) <= 10 else "tab20")
+        marker = {}
+        if style:
+            frame["marker"] = np.asarray(style[1])[style[0]]
+            marker = {"style": "marker", "style_order": list(style[1]), "markers": ["o", "X", "s", "^"][:len(style[1])]}
+        sns.scatterplot(frame, x="x", y="y", hue="label", hue_order=list(names), ax=ax, s=10 if style else 6,
+                        linewidth=0, alpha=0.8, palette="tab10" if len(names) <= 10 else "tab20", **marker)
         ax.set(title=title, xlabel="", ylabel="", xticks=[], yticks=[])
         ax.title.set_fontsize(9)
         ax.legend(fontsize=6, markerscale=2, loc="best", ncol=2 if len(names) > 5 else 1)

@@ -43,6 +43,18 @@ def subset_per_digit(images: torch.Tensor, labels: torch.Tensor, k: int) -> tupl
     return images[index], labels[index]
 
 
+def per_digit_figure(rows: Mapping[str, Table]) -> plt.Figure:
+    """Per-digit accuracy as a heatmap: one row per table (e.g. generated, real held-out), one column per digit and
+    the overall share last."""
+    frame = pd.DataFrame({name: {d: v["accuracy"] for d, v in table.items()} for name, table in rows.items()}).T
+    fig, ax = plt.subplots(figsize=(0.55 * frame.shape[1] + 1.8, 0.45 * len(frame) + 1.0))
+    sns.heatmap(frame, ax=ax, vmin=0, vmax=1, cmap="RdYlGn", annot=True, fmt=".0%", annot_kws={"fontsize": 7}, cbar=False)
+    ax.set(xlabel="digit", ylabel="")
+    ax.tick_params(axis="y", rotation=0)
+    fig.tight_layout()
+    return fig
+
+
 def sweep_figure(guidance: Table, sampling: Table, counts: Mapping[str, int]) -> plt.Figure:
     """Accuracy and classifier FID against the guidance scale; seconds per 100 images (bars) and accuracy (dots)
     per sampler."""

@@ -90,3 +90,16 @@ def test_confusion_heatmaps_show_each_true_class_as_shares_of_its_pixels():
     shares = fig.axes[0].collections[0].get_array().reshape(2, 2)
     assert np.allclose(shares, [[0.75, 0.25], [0.0, 1.0]])
     plt.close(fig)
+
+
+def test_a_second_labelling_is_drawn_as_the_marker_in_the_same_panel():
+    points = np.arange(16.0).reshape(8, 2)
+    classes, domains = np.array([0, 1, 0, 1, 0, 1, 0, 1]), np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    fig = embedding_grid([(points, classes, ["0", "1"], "t", domains, ["source", "target"])], ncols=1)
+    ax = fig.axes[0]
+    assert len(fig.axes) == 1
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"0", "1", "source", "target"} <= set(legend)
+    paths = ax.collections[0].get_paths()
+    assert paths[0].vertices.shape != paths[4].vertices.shape  # source and target points have different markers
+    plt.close(fig)

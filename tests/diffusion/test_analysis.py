@@ -1,10 +1,12 @@
 """helpers.diffusion.analysis: the DCGAN row of the DDPM comparison (reused or trained) and the observations."""
+import matplotlib.pyplot as plt
+import numpy as np
 import torch
 
 from helpers.core.checkpoint import load_checkpoint
 from helpers.core.config import make_config
 from helpers.core.images import ImageSet
-from helpers.diffusion.analysis import conditional_observations, subset_per_digit
+from helpers.diffusion.analysis import conditional_observations, per_digit_figure, subset_per_digit
 from helpers.diffusion.config import DdpmConfig
 from helpers.gans.experiment import dcgan_row
 from helpers.report.metrics import write_metrics
@@ -69,3 +71,15 @@ def test_subset_per_digit_takes_the_first_of_each_digit():
     images = torch.arange(6).float().reshape(6, 1, 1, 1)
     chosen, chosen_labels = subset_per_digit(images, labels, 2)
     assert chosen.flatten().tolist() == [0, 1, 3, 4] and chosen_labels.tolist() == [0, 0, 1, 1]
+
+
+def test_the_per_digit_heatmap_has_a_row_per_table_and_a_column_per_digit():
+    generated = {str(d): {"accuracy": d / 10} for d in range(10)} | {"overall": {"accuracy": 0.45}}
+    real = {str(d): {"accuracy": 1.0} for d in range(10)} | {"overall": {"accuracy": 1.0}}
+    fig = per_digit_figure({"generated": generated, "real held-out": real})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["generated", "real held-out"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [*map(str, range(10)), "overall"]
+    values = ax.collections[0].get_array().reshape(2, 11)
+    assert np.allclose(values[0], [d / 10 for d in range(10)] + [0.45]) and np.allclose(values[1], 1.0)
+    plt.close(fig)
