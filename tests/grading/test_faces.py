@@ -94,6 +94,11 @@ def test_noise_flat_images_and_scenes_have_no_face():
     assert face_share(scene_crops()) <= 1 / 60  # the detector's rare false alarm on a natural scene
 
 
+def test_faces_are_found_at_the_cpu_profiles_32x32_too():
+    """Smaller images are enlarged to 64x64 first: at 32x32 the cascade's 24x24 window has too few scales."""
+    assert has_face(photo_crops(scales=(0.8, 0.9, 1.0, 1.2, 1.4), size=32)).all()
+
+
 def test_gray_images_and_other_sizes_are_read():
     gray = photo_crops(scales=(1.0,), size=96).float().mean(1, keepdim=True).round().to(torch.uint8)
     assert has_face(gray).all()
