@@ -211,7 +211,8 @@ def test_conditional_refusals_bad_guidance_bad_names_bad_truth(workdir, conditio
 
 
 def test_a_face_gan_writes_colour_images_graded_without_the_digit_classifier(workdir):
-    """data=<face folder>: the generator's colour images; against a folder of faces only Inception FID applies."""
+    """data=<face folder>: the generator's colour images; against a folder of faces the digit classifier does not
+    apply, the label-free measures do (no face in noise images)."""
     from helpers.core.images import ImageSet
 
     faces = ImageSet(torch.randint(0, 256, (16, 3, 32, 32), dtype=torch.uint8), torch.zeros(16, dtype=torch.long), "face")
@@ -226,8 +227,10 @@ def test_a_face_gan_writes_colour_images_graded_without_the_digit_classifier(wor
     truth.mkdir()
     for i, image in enumerate(faces.images):
         save_image(image, truth / f"{i:05d}.png")
-    assert evaluate("gan", out, truth, device="cpu") == {"fid_classifier": None, "recognised": None,
-                                                         "fid_inception": None, "images": 4.0}
+    scores = evaluate("gan", out, truth, device="cpu")
+    assert scores["fid_random"] > 0 and scores["fid_random_floor"] > 0
+    assert {k: v for k, v in scores.items() if not k.startswith("fid_random")} == {"fid_classifier": None, "recognised": None, "fid_inception": None, "face_share": 0.0,
+                      "face_share_real": 0.0, "images": 4.0}
 
 
 def test_conditional_truth_may_be_the_course_digits_folder(workdir, conditional):
@@ -265,7 +268,7 @@ def test_evaluate_finds_or_trains_the_digit_classifier_under_reports(workdir, co
 def test_evaluate_images_gives_a_face_folder_its_face_scores_and_the_random_feature_fid(workdir):
     """Without labels or Inception weights a colour folder still gets numbers: the face share of PRED and of TRUTH
     (the ceiling), and the random-feature FID beside its floor from two halves of TRUTH."""
-    faces, noise = workdir / "faces", workdir / "noise"
+    faces, noise = workdir / "drawn_faces", workdir / "noise_images"
     faces.mkdir(), noise.mkdir()
     generator = torch.Generator().manual_seed(0)
     for i, image in enumerate(drawn_faces(16)):
