@@ -50,7 +50,8 @@ from helpers.data import EMBEDDED
 from helpers.core.images import to_float
 from helpers.gans.acgan import build_acgan, class_balanced_samples, run_acgan, same_noise_grid
 from helpers.gans.config import AcganConfig
-from helpers.gans.data import load_gan_data
+from helpers.gans.data import is_face_folder, load_gan_data
+from helpers.grading.faces import face_share
 from helpers.core.images import as_uint8
 from helpers.grading.judge import label_agreement, load_judge
 from helpers.core.plots import loss_curves, sample_grids, save_figure
@@ -116,7 +117,9 @@ save_figure(fig, out_dir, "same_noise_grid")
 # (against the requested label). **Label agreement**: the suite's independent digit classifier (trained once
 # on the real training images, cached under `reports/_judge/`) against the requested label. The auxiliary
 # head was trained together with the generator, so it can be fooled in the generator's favour; the
-# independent classifier cannot.
+# independent classifier cannot. On a folder of colour images (the course's faces), **faces found**: the course's
+# face score, the share of images in which OpenCV's frontal-face Haar cascade finds a face; the real images' share
+# is its ceiling.
 
 # %%
 with timer.phase("grading"):
@@ -130,12 +133,15 @@ with timer.phase("grading"):
         "generated": {"aux_accuracy": (acgan.aux_predictions(generated) == wanted).float().mean().item(),
                       "label_agreement": label_agreement(judge, generated, wanted)},
     }
+    if is_face_folder(data, train.channels):
+        table["real"]["face_share"], table["generated"]["face_share"] = face_share(real_images), face_share(generated)
 per_class = {name: (judge.probabilities(generated[wanted == c]).argmax(1) == c).float().mean().item()
              for c, name in enumerate(class_names)}
 print(f"{config.per_class} generated images per class; {len(held_out)} held-out real images; "
       f"the digit classifier is {judge.accuracy:.1%} accurate on them")
 display(pd.DataFrame(table).T.rename(columns={"aux_accuracy": "auxiliary head accuracy",
-                                              "label_agreement": "suite classifier agrees with the label"})
+                                              "label_agreement": "suite classifier agrees with the label",
+                                              "face_share": "faces found (Haar cascade)"})
         .style.format("{:.1%}"))
 display(pd.DataFrame({"suite classifier agrees": per_class}).T.style.format("{:.0%}"))
 
@@ -152,7 +158,10 @@ display(Markdown(
     f"{table['real']['aux_accuracy']:.1%} on real held-out ones"
     + (": it finds the generated images easier to classify than real ones, as ACGAN's generator is trained to "
        "make its class obvious to this head." if table['generated']['aux_accuracy'] > table['real']['aux_accuracy']
-       else ".")))
+       else ".")
+    + (f"\n- OpenCV's face detector finds a face in **{table['generated']['face_share']:.0%}** of the generated images "
+       f"and in {table['real']['face_share']:.0%} of the real held-out ones (the ceiling)."
+       if "face_share" in table["generated"] else "")))
 
 # %%
 metrics_path = write_metrics(

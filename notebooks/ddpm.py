@@ -48,7 +48,7 @@ from helpers.diffusion.deliverable import ddpm_record
 from helpers.diffusion.config import DdpmConfig
 from helpers.core.checkpoint import checkpoint_path
 from helpers.diffusion.experiment import build_unet, generate, resize, train_diffusion, training_fields
-from helpers.gans.data import load_gan_data
+from helpers.gans.data import is_face_folder, load_gan_data
 from helpers.gans.experiment import dcgan_row
 from helpers.grading.measures import grade, real_floor
 from helpers.core.images import as_uint8
@@ -75,6 +75,10 @@ gan_metrics = gan_metrics or str(Path(out_dir).parent / "gan" / "metrics.json")
 # of the suite's digit classifier (trained once on the real training images, cached under `reports/_judge/`);
 # it is not comparable with Inception FID, which is added when pytorch-fid's weights file is present.
 # **Diversity** is the entropy of the digits the classifier sees (2.30 nats when all ten are equally common).
+# Both need class labels. On every run, labels or not: the **random-feature FID**, the Frechet distance in the
+# features of a fixed, seeded random convolutional network (no download; compare it only with its real-vs-real
+# floor and other random-feature FIDs). On a folder of colour images (the course's faces): **faces found**, the
+# course's face score, the share of images in which OpenCV's frontal-face Haar cascade finds a face.
 
 # %%
 with timer.phase("data"):
@@ -86,6 +90,7 @@ with timer.phase("judge"):
                               profile=profile)
 print(inception_status(inception_weights))
 print(f"{domain.name}: {len(train)} training images, {len(held_out)} held-out")
+faces = is_face_folder(data, train.channels)  # the face score applies
 
 # %% [markdown]
 # The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
@@ -148,13 +153,14 @@ save_figure(fig, out_dir, "samples")
 # The DCGAN row comes from the GAN notebook when its `metrics.json` was made with the same profile, data and
 # seed; otherwise the GAN notebook's DCGAN (its profile's settings, built by the same helpers) is trained here. Every row is graded against the
 # same held-out images; **real** is real training images against them (the floor that finite samples of the
-# true distribution reach); **real-resampled** is the same real images taken down to the UNet's `image_size`
+# true distribution reach, and the ceiling of the faces found); **real-resampled** is the same real images taken down to the UNet's `image_size`
 # and back up, the floor of a perfect DDPM at that resolution.
 
 # %%
 with timer.phase("grading"):
     def graded_row(images):
-        return grade(images, reference, judge, device=device, inception_weights=inception_weights, with_diversity=True)
+        return grade(images, reference, judge, device=device, inception_weights=inception_weights, with_diversity=True,
+                     faces=faces)
 
     table = {"ddpm": {**graded_row(graded), "seconds_per_100": 100 * graded_seconds / len(graded)}}
     real = real_floor(train, config.eval_samples, seed)
@@ -165,14 +171,17 @@ with timer.phase("dcgan"):
     table["dcgan"], dcgan_samples, dcgan_source = dcgan_row(
         train, reference, judge, profile=profile, data=data, seed=seed, copies=config.data_copies,
         eval_samples=config.eval_samples, device=device, gan_metrics=gan_metrics,
-        checkpoint_dir=Path(out_dir) / "checkpoints", inception_weights=inception_weights)
+        checkpoint_dir=Path(out_dir) / "checkpoints", inception_weights=inception_weights, faces=faces)
 table = {row: table[row] for row in ("ddpm", "dcgan", "real", "real-resampled")}
 print(f"DCGAN row: {dcgan_source}")
 print(f"{len(graded)} samples per model ({config.fid_sampler} for the DDPM), against {len(reference)} held-out images")
 columns = {"fid_classifier": "classifier FID", "recognised": "recognised", "between_digits": "between two digits",
-           "diversity": "diversity (nats)", "seconds_per_100": "sampling s / 100 images", "fid_inception": "Inception FID"}
-pd.DataFrame(table).T.rename(columns=columns).style.format({"recognised": "{:.1%}", "between two digits": "{:.1%}"},
-                                                           precision=3, na_rep="-")
+           "diversity": "diversity (nats)", "fid_random": "random-feature FID (no labels)",
+           "face_share": "faces found (Haar cascade)", "seconds_per_100": "sampling s / 100 images",
+           "fid_inception": "Inception FID"}
+pd.DataFrame(table).T.rename(columns=columns).style.format(
+    {"recognised": "{:.1%}", "between two digits": "{:.1%}", "faces found (Haar cascade)": "{:.1%}",
+     "random-feature FID (no labels)": "{:.4g}"}, precision=3, na_rep="-")
 
 # %%
 predict = predict_entry("ddpm", checkpoint, output="output/ddpm", truth="embedded" if data == "embedded" else data)

@@ -49,7 +49,7 @@ from helpers.core.images import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.gans.config import GanConfig
 from helpers.grading.fid import inception_status
-from helpers.gans.data import load_gan_data
+from helpers.gans.data import is_face_folder, load_gan_data
 from helpers.gans.experiment import N_SHOWN, GanJob, run_gans
 from helpers.grading.measures import diversity, grade, real_floor
 from helpers.gans.analysis import best_method, gan_observations
@@ -97,7 +97,14 @@ hyperparameters(config, methods_budget, collapse_budget, profile=profile, device
 # training images against the same held-out images): they are not Inception FIDs and cannot be compared with
 # published FIDs. **Recognised**: the share of samples the classifier names with confidence >= 0.9.
 # **Between two digits**: the share it reads as a mix of two digits (the top class below 0.9, the top two
-# together at least 0.9). **Inception FID** (pytorch-fid) is added when its weights file is present.
+# together at least 0.9). These three need class labels: on a folder without them they are left out.
+#
+# **Random-feature FID**, on every run, labels or not: the Frechet distance in the features of a fixed, seeded
+# random convolutional network (its responses at four scales: texture, edges, colour), which needs no download.
+# Read it against its own real-vs-real floor; its numbers compare only with other random-feature FIDs.
+# **Faces found**, on a folder of colour images (the course's faces): the course's face score, the share of
+# samples in which OpenCV's frontal-face Haar cascade finds a face; the real images' share is its ceiling.
+# **Inception FID** (pytorch-fid) is added when its weights file is present.
 
 # %%
 with timer.phase("judge"):
@@ -105,6 +112,7 @@ with timer.phase("judge"):
                               profile=profile)
 print(inception_status(inception_weights))
 reference = to_float(held_out.images)
+faces = is_face_folder(data, train.channels)  # the face score applies
 
 # %% [markdown]
 # ## Models
@@ -189,18 +197,23 @@ if judge is not None:
 
 # %%
 with timer.phase("grading"):
-    samples_table = {name: grade(run.samples, reference, judge, device=device, inception_weights=inception_weights)
+    samples_table = {name: grade(run.samples, reference, judge, device=device, inception_weights=inception_weights,
+                                 faces=faces)
                      for name, run in runs.items()}
     samples_table["real"] = grade(real_floor(train, config.eval_samples, seed), reference, judge,
-                                  device=device, inception_weights=inception_weights)
+                                  device=device, inception_weights=inception_weights, faces=faces)
 columns = {"fid_classifier": "classifier FID (lower is better)", "recognised": "recognised",
-           "between_digits": "between two digits", "fid_inception": "Inception FID"}
-shown = pd.DataFrame(samples_table).T.rename(columns=columns).rename(index={"real": "real vs real (floor)"})
+           "between_digits": "between two digits", "fid_random": "random-feature FID (no labels; lower is better)",
+           "face_share": "faces found (Haar cascade)", "fid_inception": "Inception FID"}
+real_row = "real vs real (floor; faces: ceiling)" if faces else "real vs real (floor)"
+shown = pd.DataFrame(samples_table).T.rename(columns=columns).rename(index={"real": real_row})
 print(f"{config.eval_samples} samples per method (8-bit, as saved), against {len(reference)} held-out real images")
-shown.style.format({"recognised": "{:.1%}", "between two digits": "{:.1%}"}, precision=2)
+shown.style.format({"recognised": "{:.1%}", "between two digits": "{:.1%}", "faces found (Haar cascade)": "{:.1%}",
+                    "random-feature FID (no labels; lower is better)": "{:.4g}"}, precision=2)
 
 # %%
-# The deliverable: the best method's generator (lowest classifier FID; lowest Inception FID without a classifier).
+# The deliverable: the best method's generator (lowest classifier FID; without a classifier the lowest Inception FID,
+# else the lowest random-feature FID).
 best = best_method(samples_table)
 predict = predict_entry("gan", runs[best].checkpoint, output="output/gan",
                         truth="embedded" if data == "embedded" else data)

@@ -17,13 +17,16 @@ EXPECTED = {
                        "tsne_knn": ({"first", "middle", "last"}, {"accuracy"})},
     "byol": {"accuracy": ({"A", "B", "C", "D", "E"}, {"validation"}),
              "collapse": ({"embedding"}, {"std", "uniform_reference"})},
-    # Without Inception weights (none on a fresh machine) the FID table has no fid_inception column.
-    "gan": {"samples": ({"dcgan", "wgan", "wgan-gp", "sngan", "real"}, {"fid_classifier", "recognised", "between_digits"}),
+    # Without Inception weights (none on a fresh machine) the FID table has no fid_inception column; the label-free
+    # random-feature FID is in every run's table.
+    "gan": {"samples": ({"dcgan", "wgan", "wgan-gp", "sngan", "real"},
+                        {"fid_classifier", "recognised", "between_digits", "fid_random"}),
             "mode_collapse": ({"collapsed", "mitigated"}, {"diversity", "feature_spread"})},
     "acgan": {"acgan": ({"real", "generated"}, {"aux_accuracy", "label_agreement"})},
     "segmentation": {"miou": ({"fcn32s", "deeplabv3"}, {"background", *map(str, range(10)), "mean"})},
     # The DDPM table's rows differ in their extra columns (real images have no sampling time).
-    "ddpm": {"samples": ({"ddpm", "dcgan", "real", "real-resampled"}, {"fid_classifier", "recognised", "diversity"})},
+    "ddpm": {"samples": ({"ddpm", "dcgan", "real", "real-resampled"},
+                         {"fid_classifier", "recognised", "diversity", "fid_random"})},
     "conditional_diffusion": {
         "sampling": ({"ddpm-1000", "ddim-100", "ddim-50", "ddim-20"}, {"accuracy", "fid_classifier", "seconds_per_100"}),
         "guidance": ({"0", "1", "2", "4"}, {"accuracy", "fid_classifier", "seconds_per_100"}),
@@ -31,7 +34,13 @@ EXPECTED = {
     },
 }
 # Tables or columns whose values are fractions (0-1); every other value need only be a finite number.
-FRACTIONS = {"accuracy", "recognised", "between_digits", "aux_accuracy", "label_agreement", "miou"}
+FRACTIONS = {"accuracy", "recognised", "between_digits", "aux_accuracy", "label_agreement", "miou", "face_share"}
+
+
+def write_csv(path, header, rows):
+    """A CSV as Excel's "CSV UTF-8" saves it: a byte-order mark first and CRLF line ends (the course trees below
+    are all written so; plain CSVs are the readers' unit tests')."""
+    path.write_bytes("\ufeff".encode() + "\r\n".join([header, *rows, ""]).encode())
 
 
 def test_every_notebook_has_expectations():
@@ -108,21 +117,22 @@ def test_a_failing_notebook_keeps_its_error_and_leaves_no_html(tmp_path):
 
 @pytest.mark.parametrize("name", ["dann", "adda"])
 def test_adaptation_notebooks_run_on_the_course_layout(name, tmp_path):
-    """`DATA=path` end to end: the course folder names replace the embedded ones in every table."""
+    """`DATA=path` end to end: the course folder names replace the embedded ones in every table. The CSVs have a
+    byte-order mark and CRLF ends, and 40 training images per domain are fewer than one batch of 64."""
     import numpy as np
     from PIL import Image
 
     rng = np.random.default_rng(0)
     for domain, channels in (("mnistm", 3), ("svhn", 3), ("usps", 1)):
         (tmp_path / "digits" / domain / "data").mkdir(parents=True)
-        for split, count in (("train", 70), ("val", 12)):
+        for split, count in (("train", 40), ("val", 12)):
             rows = []
             for i in range(count):
                 image = f"{split}_{i:04d}.png"
                 shape = (28, 28, channels) if channels == 3 else (16, 16)
                 Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8)).save(tmp_path / "digits" / domain / "data" / image)
                 rows.append(f"{image},{i % 10}")
-            (tmp_path / "digits" / domain / f"{split}.csv").write_text("image_name,label\n" + "\n".join(rows) + "\n")
+            write_csv(tmp_path / "digits" / domain / f"{split}.csv", "image_name,label", rows)
     execute_notebook(name, profile="smoke", data=str(tmp_path / "digits"), reports_dir=tmp_path / "reports",
                      notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False)
     metrics = json.loads((tmp_path / "reports" / name / "metrics.json").read_text())
@@ -163,34 +173,27 @@ def test_segmentation_notebook_runs_on_the_course_layout(tmp_path):
     rgb = np.array(Image.open(written[0]).convert("RGB"))
     assert rgb.shape == (64, 64, 3)  # the smoke profile's image_size
     rgb_to_index(torch.from_numpy(rgb).permute(2, 0, 1), palette_of(tuple(LAND_COVER)), written[0].name)
-def test_diffusion_notebooks_run_on_course_layouts(tmp_path):
-    """`data=path` end to end: conditional_diffusion on the course's MNIST-M layout, ddpm on a flat folder of
-    unlabelled images (the anime faces' layout: no classifier, so no classifier FID, and the run says so)."""
+def test_conditional_diffusion_runs_on_the_course_layout(tmp_path):
+    """`data=path` end to end on the course's MNIST-M layout: CSVs with a byte-order mark and CRLF ends, and 40
+    training images, fewer than one batch of 64. (ddpm on a flat folder: the face folder test below.)"""
     import numpy as np
     from PIL import Image
 
     rng = np.random.default_rng(0)
     (tmp_path / "digits" / "mnistm" / "data").mkdir(parents=True)
-    for split, count in (("train", 70), ("val", 20)):
+    for split, count in (("train", 40), ("val", 20)):
         rows = []
         for i in range(count):
             image = f"{split}_{i:04d}.png"
             Image.fromarray(rng.integers(0, 255, (28, 28, 3), dtype=np.uint8)).save(tmp_path / "digits" / "mnistm" / "data" / image)
             rows.append(f"{image},{i % 10}")
-        (tmp_path / "digits" / "mnistm" / f"{split}.csv").write_text("image_name,label\n" + "\n".join(rows) + "\n")
-    (tmp_path / "faces").mkdir()
-    for i in range(80):
-        Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "faces" / f"{i:05d}.png")
-    for name, data in (("conditional_diffusion", tmp_path / "digits"), ("ddpm", tmp_path / "faces")):
-        execute_notebook(name, profile="smoke", data=str(data), reports_dir=tmp_path / "reports",
-                         notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False)
-        metrics = json.loads((tmp_path / "reports" / name / "metrics.json").read_text())
-        assert metrics["data"] == str(data)
+        write_csv(tmp_path / "digits" / "mnistm" / f"{split}.csv", "image_name,label", rows)
+    execute_notebook("conditional_diffusion", profile="smoke", data=str(tmp_path / "digits"),
+                     reports_dir=tmp_path / "reports", notebooks_dir=ROOT / "notebooks", kernel="python3",
+                     progress_bar=False)
     conditional = json.loads((tmp_path / "reports" / "conditional_diffusion" / "metrics.json").read_text())
+    assert conditional["data"] == str(tmp_path / "digits")
     assert set(conditional["results"]["sampling"]) == {"ddpm-1000", "ddim-100", "ddim-50", "ddim-20"}
-    ddpm = json.loads((tmp_path / "reports" / "ddpm" / "metrics.json").read_text())
-    assert set(ddpm["results"]["samples"]) == {"ddpm", "dcgan", "real", "real-resampled"}
-    assert "fid_classifier" not in ddpm["results"]["samples"]["ddpm"] and ddpm["results"]["samples"]["ddpm"]["seconds_per_100"] > 0
 
 
 def write_png(path, rng, size=32):
@@ -215,7 +218,8 @@ def test_classification_runs_on_the_course_class_folders(tmp_path):
 
 
 def test_byol_runs_on_the_course_csv_folders(tmp_path):
-    """`DATA=path` with p2_data/mini/train/*.jpg (no labels: settings A, C, E) and office/{train,val} + CSVs."""
+    """`DATA=path` with p2_data/mini/train/*.jpg (no labels: settings A, C, E) and office/{train,val} + CSVs (with a
+    byte-order mark and CRLF ends); 40 and 30 images are fewer than one batch of 64 and of 32."""
     rng = np.random.default_rng(0)
     root = tmp_path / "p2_data"
     for i in range(40):
@@ -225,7 +229,7 @@ def test_byol_runs_on_the_course_csv_folders(tmp_path):
         for i in range(count):
             write_png(root / "office" / split / f"{i:05d}.png", rng)
             rows.append(f"{i},{i:05d}.png,{['Couch', 'Mug', 'Bike'][i % 3]}")
-        (root / "office" / f"{split}.csv").write_text("id,filename,label\n" + "\n".join(rows) + "\n")
+        write_csv(root / "office" / f"{split}.csv", "id,filename,label", rows)
     execute_notebook("byol", profile="smoke", data=str(root), reports_dir=tmp_path / "reports",
                      notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
                      extra_parameters={"settings": ["A", "C", "E"], "label_fraction": 1.0})
@@ -233,33 +237,48 @@ def test_byol_runs_on_the_course_csv_folders(tmp_path):
     assert set(metrics["results"]["accuracy"]) == {"A", "C", "E"}
 
 
-def test_gan_notebooks_run_on_a_face_folder(tmp_path):
-    """`data=<flat folder>` (the course's face crops): gan trains without a classifier and says so; acgan
-    conditions on a binary attribute from a CSV and grades with a classifier of that attribute."""
-    import numpy as np
+def test_generative_notebooks_run_on_a_face_folder(tmp_path):
+    """`data=<flat folder>` (the course's face crops) of 14 drawn faces, fewer than one batch of any of the three
+    notebooks: gan and ddpm train without a classifier and say so, and every row of their tables has the face
+    score and the label-free random-feature FID; acgan conditions on a binary attribute from a CSV (with a
+    byte-order mark and CRLF ends) and reports the face score of real and generated images."""
     from PIL import Image
 
-    rng = np.random.default_rng(0)
+    from tests.grading.test_faces import drawn_faces
+
     (tmp_path / "face").mkdir()
     rows = []
-    for i in range(80):
-        Image.fromarray(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "face" / f"{i:05d}.png")
+    for i, face in enumerate(drawn_faces(14)):
+        Image.fromarray(face.permute(1, 2, 0).numpy()).save(tmp_path / "face" / f"{i:05d}.png")
         rows.append(f"{i:05d}.png,{i % 2},{1 - 2 * (i % 3 == 0)}")
-    (tmp_path / "train.csv").write_text("image_name,Smiling,Young\n" + "\n".join(rows) + "\n")
+    write_csv(tmp_path / "train.csv", "image_name,Smiling,Young", rows)
     reports = tmp_path / "reports"
     execute_notebook("gan", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
                      notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
                      extra_parameters={"methods": ["dcgan", "sngan"]})
     metrics = json.loads((reports / "gan" / "metrics.json").read_text())
-    assert set(metrics["results"]["samples"]) == {"dcgan", "sngan", "real"}
+    samples = metrics["results"]["samples"]
+    assert set(samples) == {"dcgan", "sngan", "real"}
+    assert all(set(row) == {"fid_random", "face_share"} for row in samples.values())
+    assert samples["real"]["face_share"] == 1.0  # every drawn face is found (tests/grading/test_faces.py)
     assert "mode_collapse" not in metrics["results"]
-    assert "no class labels" in (reports / "gan" / "gan.html").read_text()
+    html = (reports / "gan" / "gan.html").read_text()
+    assert "no class labels" in html and "random-feature FID" in html and "faces found" in html
+    execute_notebook("ddpm", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
+                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False)
+    samples = json.loads((reports / "ddpm" / "metrics.json").read_text())["results"]["samples"]
+    assert set(samples) == {"ddpm", "dcgan", "real", "real-resampled"}
+    assert "fid_classifier" not in samples["ddpm"] and samples["ddpm"]["seconds_per_100"] > 0
+    assert all({"fid_random", "face_share"} <= set(row) for row in samples.values())  # dcgan: the gan notebook's row
+    assert samples["real"]["face_share"] == 1.0
     execute_notebook("acgan", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
                      notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
                      extra_parameters={"labels_csv": str(tmp_path / "train.csv"), "attribute": "Smiling"})
     metrics = json.loads((reports / "acgan" / "metrics.json").read_text())
     assert set(metrics["per_class_agreement"]) == {"not Smiling", "Smiling"}
     assert set(metrics["results"]["acgan"]) == {"real", "generated"}
+    assert all(0 <= row["face_share"] <= 1 for row in metrics["results"]["acgan"].values())
+    assert metrics["results"]["acgan"]["real"]["face_share"] == 1.0
     with pytest.raises(Exception, match="needs the columns image_name and 'Frowning'"):
         execute_notebook("acgan", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
                          notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,

@@ -51,8 +51,9 @@ def read_attribute(csv_path: Path | str, attribute: str) -> dict[str, int]:
 
 def image_folder(root: Path | str, *, size: int, test_fraction: float = 0.1, seed: int = 0,
                  labels_csv: Path | str | None = None, attribute: str | None = None) -> Domain:
-    """Every image of a flat folder, resized to ``size``, split into train and held-out test by ``seed``.
-    Labels are the binary ``attribute`` from ``labels_csv`` when given, else 0."""
+    """Every image of a flat folder, resized to ``size``, split into train and held-out test by ``seed``: a
+    ``test_fraction`` of them, at least two (the fewest a FID's covariance can be measured on), and at least one
+    image left to train on. Labels are the binary ``attribute`` from ``labels_csv`` when given, else 0."""
     files = folder_images(root)
     labels = torch.zeros(len(files), dtype=torch.long)
     if attribute is not None:
@@ -68,5 +69,8 @@ def image_folder(root: Path | str, *, size: int, test_fraction: float = 0.1, see
     channels = max(im.shape[0] for im in images)
     data = ImageSet(torch.stack([im.expand(channels, -1, -1) for im in images]).contiguous(), labels, Path(root).name)
     order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
-    n_test = max(1, round(test_fraction * len(data)))
+    if len(data) < 3:
+        raise DataLayoutError(f"data folder {root} holds {len(data)} image(s); at least 3 are needed (two held out "
+                              f"to grade against, one to train on)\n{LAYOUT}")
+    n_test = min(len(data) - 1, max(2, round(test_fraction * len(data))))
     return Domain(data.name, data.subset(order[n_test:]), data.subset(order[:n_test]))

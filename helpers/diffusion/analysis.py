@@ -153,6 +153,14 @@ def ddpm_observations(table: Table, dcgan_source: str) -> str:
             lines.append(f"- **Resolution:** real images taken down to the UNet's resolution and back score "
                          f"{table['real-resampled']['fid_classifier']:.2f}: the part of the DDPM's FID that its "
                          f"resolution alone explains.")
+    if "fid_random" in table.get("ddpm", {}):
+        lines.append(f"- **Random-feature FID** (no labels needed): DDPM {table['ddpm']['fid_random']:.3g}, DCGAN "
+                     f"{table['dcgan'].get('fid_random', math.nan):.3g}, real-vs-real floor "
+                     f"{table['real']['fid_random']:.3g}.")
+    if "face_share" in table.get("ddpm", {}):
+        lines.append(f"- **Faces found** by OpenCV's Haar cascade: DDPM {table['ddpm']['face_share']:.0%}, DCGAN "
+                     f"{table['dcgan'].get('face_share', math.nan):.0%}, real images {table['real']['face_share']:.0%} "
+                     f"(the ceiling).")
     if "diversity" in table.get("ddpm", {}) and "diversity" in table.get("dcgan", {}):
         lines.append(f"- **Diversity** (entropy of the predicted digits, 2.30 = all ten equally often): DDPM "
                      f"{table['ddpm']['diversity']:.2f}, DCGAN {table['dcgan']['diversity']:.2f}, real "

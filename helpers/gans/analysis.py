@@ -9,9 +9,9 @@ from helpers.core.training import History
 
 def best_method(table: Mapping[str, Mapping[str, float]]) -> str:
     """The method the notebook names best (its deliverable): the lowest classifier FID, else the lowest
-    Inception FID (images without class labels), else the first method trained."""
+    Inception FID (images without class labels), else the lowest random-feature FID, else the first method trained."""
     methods = [m for m in table if m != "real"]
-    for column in ("fid_classifier", "fid_inception"):
+    for column in ("fid_classifier", "fid_inception", "fid_random"):
         if all(column in table[m] for m in methods):
             return min(methods, key=lambda m: table[m][column])
     return methods[0]
@@ -31,6 +31,16 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
                      f"worst {worst} at {table[worst]['fid_classifier']:.2f}. Ranking: {' < '.join(ranked)}.")
         lines.append("- **Recognisable samples** (judge confidence >= 0.9): " + ", ".join(
             f"{m} {table[m]['recognised']:.0%}" for m in methods) + f"; real images {table['real']['recognised']:.0%}.")
+    if methods and "fid_random" in table[methods[0]]:
+        floor = table["real"]["fid_random"]
+        lines.append("- **Random-feature FID** (no labels needed; real-vs-real floor "
+                     f"{floor:.3g}): " + ", ".join(f"{m} {table[m]['fid_random']:.3g} "
+                                                   f"({table[m]['fid_random'] / max(floor, 1e-12):.0f}x the floor)"
+                                                   for m in methods) + ".")
+    if methods and "face_share" in table[methods[0]]:
+        lines.append("- **Faces found** by OpenCV's Haar cascade: " + ", ".join(
+            f"{m} {table[m]['face_share']:.0%}" for m in methods) + f"; real images {table['real']['face_share']:.0%} "
+            "(the ceiling; the course's reference reports give 85-91% for generated faces).")
     for name, history in histories.items():
         curve = history.get("recognised")
         if curve and len(curve) >= 3:

@@ -17,3 +17,9 @@ def load_gan_data(data: str, *, size: int, copies: int, seed: int, labels_csv: s
             raise ValueError(f"attribute={attribute!r} needs a face folder as data=, not the embedded digits")
         return embedded_domains(["digits"], seed=seed, size=size, copies=copies)["digits"]
     return image_folder(Path(data), size=size, seed=seed, labels_csv=labels_csv, attribute=attribute)
+
+
+def is_face_folder(data: str, channels: int) -> bool:
+    """Whether the face score applies: ``data`` is a folder of colour images (the course's faces), not the
+    embedded digits nor a folder of gray digits."""
+    return data != EMBEDDED and channels == 3

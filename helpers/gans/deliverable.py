@@ -3,7 +3,8 @@ image folders (the ddpm notebook's images are graded alike).
 
 - predict: ``--n`` images (default 1000) ``0000.png ...`` at the GAN's image size, 8-bit as the notebook quantises
   them, from the generator's weight average when it keeps one.
-- evaluate: classifier FID (and Inception FID when its weights exist) against TRUTH. TRUTH ``embedded`` is the
+- evaluate: classifier FID (and Inception FID when its weights exist) against TRUTH, the random-feature FID with its
+  floor (two halves of TRUTH), and on colour images the face share of PRED and of TRUTH. TRUTH ``embedded`` is the
   real images the notebook grades against (the held-out embedded digits, seed 0), and the digit classifier is the
   notebook's: the same data, the same profile (``auto``: ``$DLCV_PROFILE``, else gpu with CUDA, else cpu), loaded
   from ``<reports>/_judge/`` (``--reports``, default ``reports`` under the current folder) when a notebook
@@ -25,9 +26,11 @@ from helpers.deliverables.record import DeliverableError, deliverable, load_weig
 from helpers.gans.config import GanConfig
 from helpers.gans.methods import sample
 from helpers.gans.networks import Generator
+from helpers.grading.faces import face_share
 from helpers.grading.fid import MissingWeightsError, classifier_fid, inception_fid
 from helpers.grading.folders import note, notebook_judge, read_folder, real_digits
 from helpers.grading.judge import recognised
+from helpers.grading.random_features import random_fid
 
 N_IMAGES = 1000  # images written by default
 
@@ -72,7 +75,9 @@ def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str
                     reports: Path | str = "reports", **unused: Any) -> dict[str, float | None]:
     """gan, ddpm: classifier FID (and recognised share) with the suite's digit classifier, and Inception FID
     when its weights exist, of PRED's images against TRUTH's (``embedded``: the notebooks' held-out digits;
-    or a folder of real images, read at PRED's size)."""
+    or a folder of real images, read at PRED's size). Whatever the images: the random-feature FID and its
+    real-vs-real floor (``fid_random_floor``: one half of TRUTH against the other). Colour images: the face share
+    of PRED (``face_share``) and of TRUTH (``face_share_real``, the ceiling)."""
 
     _, fake = read_folder(Path(pred), "PRED")
     if len(fake) < 2:
@@ -103,5 +108,10 @@ def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str
     except MissingWeightsError as missing:
         scores["fid_inception"] = None
         note(f"no Inception FID: {missing}")
+    scores["fid_random"] = random_fid(real, fake, device)
+    # two halves of TRUTH, interleaved so that a folder sorted by kind puts some of each in both
+    scores["fid_random_floor"] = random_fid(real[0::2], real[1::2], device) if len(real) >= 4 else None
+    if channels == 3:
+        scores["face_share"], scores["face_share_real"] = face_share(fake), face_share(real)
     scores["images"] = float(len(fake))
     return scores

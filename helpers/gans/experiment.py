@@ -123,12 +123,13 @@ def _train_job(name: str, job: GanJob, train: ImageSet, config: GanConfig, *, se
 
 def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, profile: str, data: str, seed: int,
               copies: int, eval_samples: int, device: torch.device | str, gan_metrics: Path | str,
-              checkpoint_dir: Path | str, inception_weights: str | None = None
+              checkpoint_dir: Path | str, inception_weights: str | None = None, faces: bool = False
               ) -> tuple[dict[str, float], torch.Tensor | None, str]:
     """The DCGAN row of another notebook's comparison (the DDPM notebook's), its samples (None when reused) and where
     it comes from: the gan notebook's row when its metrics.json was made with the same profile, data, seed, image
     size and renderings; else the gan notebook's DCGAN (its profile's :class:`GanConfig`, built and trained as
-    :func:`run_gans` does) trained here, graded alike, with the diversity of the digits its samples show."""
+    :func:`run_gans` does) trained here, graded alike, with the diversity of the digits its samples show
+    (``faces``: and their face share)."""
     size = train.images.shape[-1]
     same = {"profile": profile, "data": data, "seed": seed, "image_size": size, "copies": copies}
     row = earlier_results(gan_metrics, table="samples", row="dcgan", same=same)
@@ -142,7 +143,8 @@ def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, 
     started = time.perf_counter()
     sample(run["dcgan"].gan.sampler, config.eval_samples, seed=derive_seed(seed, "samples"))
     samples = run["dcgan"].samples
-    row = {**grade(samples, reference, judge, device=device, inception_weights=inception_weights, with_diversity=True),
+    row = {**grade(samples, reference, judge, device=device, inception_weights=inception_weights, with_diversity=True,
+                   faces=faces),
            "seconds_per_100": 100 * (time.perf_counter() - started) / len(samples)}
     return row, samples, (f"the gan notebook's DCGAN trained here ({epochs} epochs, width {config.width}; "
                           f"no gan notebook metrics made alike at {gan_metrics})")

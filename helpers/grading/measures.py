@@ -1,20 +1,24 @@
 """The columns of the generative notebooks' sample tables: classifier FID, recognised share, share between two
-digits, Inception FID, diversity; and the real-vs-real floor they are read against."""
+digits, random-feature FID (every run: no labels or download needed), face share (face folders), Inception FID,
+diversity; and the real-vs-real floor they are read against."""
 from __future__ import annotations
 
 import torch
 
 from helpers.core.images import ImageSet, to_float
 from helpers.core.runtime import derive_seed
+from helpers.grading.faces import face_share
 from helpers.grading.fid import MissingWeightsError, classifier_fid, inception_fid
 from helpers.grading.judge import Judge, between_digits, class_entropy, recognised
+from helpers.grading.random_features import random_fid
 
 
 def grade(samples: torch.Tensor, reference: torch.Tensor, judge: Judge | None, *, device: torch.device | str,
-          inception_weights: str | None = None, with_diversity: bool = False) -> dict[str, float]:
+          inception_weights: str | None = None, with_diversity: bool = False, faces: bool = False) -> dict[str, float]:
     """The FID table's columns for one row: classifier FID, recognised share and share between two digits
-    (with a judge; ``with_diversity``: and the entropy of the digits it reads), and the Inception FID when its
-    weights are present (else the column is left out; the notebook says why)."""
+    (with a judge; ``with_diversity``: and the entropy of the digits it reads), the random-feature FID (always),
+    the face share (``faces``), and the Inception FID when its weights are present (else the column is left
+    out; the notebook says why)."""
     row: dict[str, float] = {}
     if judge is not None:
         row["fid_classifier"] = classifier_fid(judge, reference, samples)
@@ -22,6 +26,9 @@ def grade(samples: torch.Tensor, reference: torch.Tensor, judge: Judge | None, *
         row["between_digits"] = between_digits(judge, samples)
         if with_diversity:
             row["diversity"] = class_entropy(judge, samples)
+    row["fid_random"] = random_fid(reference, samples, device)
+    if faces:
+        row["face_share"] = face_share(samples)
     try:
         row["fid_inception"] = inception_fid(reference, samples, device, inception_weights)
     except MissingWeightsError:

@@ -17,11 +17,20 @@ FIGURES: dict[str, list[tuple[str, str, str, str | None]]] = {
             ("real-vs-real floor", "samples", "real", "fid_classifier"),
             ("DCGAN recognised", "samples", "dcgan", "recognised"),
             ("WGAN-GP FID", "samples", "wgan-gp", "fid_classifier"),
-            ("SNGAN FID", "samples", "sngan", "fid_classifier")],
-    "acgan": [("label agreement", "acgan", "generated", "label_agreement")],
+            ("SNGAN FID", "samples", "sngan", "fid_classifier"),
+            ("DCGAN random-feature FID", "samples", "dcgan", "fid_random"),
+            ("its real-vs-real floor", "samples", "real", "fid_random"),
+            ("DCGAN faces found", "samples", "dcgan", "face_share"),
+            ("real faces found", "samples", "real", "face_share")],
+    "acgan": [("label agreement", "acgan", "generated", "label_agreement"),
+              ("faces found", "acgan", "generated", "face_share"),
+              ("real faces found", "acgan", "real", "face_share")],
     "ddpm": [("DDPM classifier FID", "samples", "ddpm", "fid_classifier"),
              ("DDPM recognised", "samples", "ddpm", "recognised"),
-             ("DCGAN FID", "samples", "dcgan", "fid_classifier")],
+             ("DCGAN FID", "samples", "dcgan", "fid_classifier"),
+             ("DDPM random-feature FID", "samples", "ddpm", "fid_random"),
+             ("its real-vs-real floor", "samples", "real", "fid_random"),
+             ("DDPM faces found", "samples", "ddpm", "face_share")],
     "conditional_diffusion": [("per-digit accuracy", "per_digit", "overall", "accuracy"),
                               ("DDIM-50 s/100 images", "sampling", "ddim-50", "seconds_per_100"),
                               ("DDPM-1000 s/100 images", "sampling", "ddpm-1000", "seconds_per_100")],
@@ -33,7 +42,7 @@ FIGURES: dict[str, list[tuple[str, str, str, str | None]]] = {
 }
 # Figures that are fractions (shown as percentages): every cell of these tables, and these columns anywhere.
 FRACTION_TABLES = ("accuracy", "miou", "per_digit")
-FRACTION_COLUMNS = ("accuracy", "recognised", "label_agreement", "aux_accuracy")
+FRACTION_COLUMNS = ("accuracy", "recognised", "label_agreement", "aux_accuracy", "face_share")
 
 
 def figure_text(label: str, value: float, fraction: bool) -> str:

@@ -25,6 +25,7 @@ from helpers.gans.methods import build_gan
 from helpers.grading.judge import JUDGE_STEPS, judge_if_labelled, load_judge
 from helpers.grading.measures import grade as ddpm_grade, grade as gan_grade
 from helpers.predict import main, predict
+from tests.grading.test_faces import drawn_faces
 
 JUDGE_CACHE = Path("reports") / "_judge"  # where the notebooks (from the repository root) and evaluate find it
 
@@ -72,6 +73,8 @@ def test_gan_images_graded_from_files_give_the_notebooks_fid(workdir, digits, ga
     scores = evaluate("gan", out, EMBEDDED, device="cpu")
     assert scores["fid_classifier"] == table_row["fid_classifier"]
     assert scores["recognised"] == table_row["recognised"]
+    assert scores["fid_random"] == table_row["fid_random"]  # the label-free column, also on digits
+    assert scores["fid_random_floor"] < scores["fid_random"] and "face_share" not in scores  # gray: no face score
     assert scores["fid_inception"] is None and scores["images"] == config.eval_samples  # no weights here
     # TRUTH may be a folder of the real images instead: the same held-out digits give the same number.
     truth = workdir / "held_out"
@@ -109,9 +112,11 @@ def test_evaluate_images_refuses_colour_against_embedded_digits_and_an_empty_fol
         save_image(torch.zeros(3, 32, 32, dtype=torch.uint8), colour / f"{i}.png")
     with pytest.raises(DeliverableError, match="colour images; TRUTH 'embedded'"):
         evaluate("gan", colour, EMBEDDED, device="cpu")
-    # A colour folder against a colour folder: no digit classifier, and no Inception weights here.
-    assert evaluate("ddpm", colour, colour, device="cpu") == {"fid_classifier": None, "recognised": None,
-                                                              "fid_inception": None, "images": 3.0}
+    # A colour folder against a colour folder: no digit classifier, and no Inception weights here; too few images
+    # for two halves of TRUTH (the floor), and no face in black images.
+    assert evaluate("ddpm", colour, colour, device="cpu") == {
+        "fid_classifier": None, "recognised": None, "fid_inception": None, "fid_random": 0.0,
+        "fid_random_floor": None, "face_share": 0.0, "face_share_real": 0.0, "images": 3.0}
     empty = workdir / "empty"
     empty.mkdir()
     with pytest.raises(DeliverableError, match="PRED .*no images"):
@@ -206,7 +211,8 @@ def test_conditional_refusals_bad_guidance_bad_names_bad_truth(workdir, conditio
 
 
 def test_a_face_gan_writes_colour_images_graded_without_the_digit_classifier(workdir):
-    """data=<face folder>: the generator's colour images; against a folder of faces only Inception FID applies."""
+    """data=<face folder>: the generator's colour images; against a folder of faces the digit classifier does not
+    apply, the label-free measures do (no face in noise images)."""
     from helpers.core.images import ImageSet
 
     faces = ImageSet(torch.randint(0, 256, (16, 3, 32, 32), dtype=torch.uint8), torch.zeros(16, dtype=torch.long), "face")
@@ -221,8 +227,10 @@ def test_a_face_gan_writes_colour_images_graded_without_the_digit_classifier(wor
     truth.mkdir()
     for i, image in enumerate(faces.images):
         save_image(image, truth / f"{i:05d}.png")
-    assert evaluate("gan", out, truth, device="cpu") == {"fid_classifier": None, "recognised": None,
-                                                         "fid_inception": None, "images": 4.0}
+    scores = evaluate("gan", out, truth, device="cpu")
+    assert scores["fid_random"] > 0 and scores["fid_random_floor"] > 0
+    assert {k: v for k, v in scores.items() if not k.startswith("fid_random")} == {"fid_classifier": None, "recognised": None, "fid_inception": None, "face_share": 0.0,
+                      "face_share_real": 0.0, "images": 4.0}
 
 
 def test_conditional_truth_may_be_the_course_digits_folder(workdir, conditional):
@@ -255,3 +263,18 @@ def test_evaluate_finds_or_trains_the_digit_classifier_under_reports(workdir, co
     written = cached[0].stat().st_mtime_ns
     assert evaluate("conditional_diffusion", folder, EMBEDDED, device="cpu", reports=tmp_path) == first
     assert cached[0].stat().st_mtime_ns == written  # the second call loaded it instead of training again
+
+
+def test_evaluate_images_gives_a_face_folder_its_face_scores_and_the_random_feature_fid(workdir):
+    """Without labels or Inception weights a colour folder still gets numbers: the face share of PRED and of TRUTH
+    (the ceiling), and the random-feature FID beside its floor from two halves of TRUTH."""
+    faces, noise = workdir / "drawn_faces", workdir / "noise_images"
+    faces.mkdir(), noise.mkdir()
+    generator = torch.Generator().manual_seed(0)
+    for i, image in enumerate(drawn_faces(16)):
+        save_image(image, faces / f"{i:04d}.png")
+        save_image(torch.randint(0, 256, (3, 64, 64), dtype=torch.uint8, generator=generator), noise / f"{i:04d}.png")
+    scores = evaluate("gan", noise, faces, device="cpu")
+    assert scores["face_share"] == 0.0 and scores["face_share_real"] == 1.0
+    assert scores["fid_random"] > 10 * scores["fid_random_floor"]
+    assert scores["fid_classifier"] is None and scores["fid_inception"] is None

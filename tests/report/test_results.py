@@ -36,3 +36,12 @@ def test_the_command_prints_the_table_or_says_there_is_no_run(tmp_path, capsys):
     write(tmp_path, "acgan", {"acgan": {"generated": {"label_agreement": 0.931}}})
     assert main(["results", "--reports", str(tmp_path)]) == 0
     assert "label agreement 93.1%" in capsys.readouterr().out
+
+
+def test_a_face_folders_run_has_its_label_free_figures():
+    """gan on a flat folder has no classifier FID: its figures are the random-feature FID beside its floor and the
+    face score beside the real images' (never an empty cell)."""
+    samples = {"dcgan": {"fid_random": 4.73, "face_share": 0.355}, "real": {"fid_random": 2.67, "face_share": 1.0}}
+    assert key_figures("gan", {"results": {"samples": samples}}) == [
+        "DCGAN random-feature FID 4.73", "its real-vs-real floor 2.67", "DCGAN faces found 35.5%",
+        "real faces found 100.0%"]
