@@ -78,8 +78,7 @@ class ConditionalDiffusionConfig(DiffusionConfig):
                     sweep_per_digit=100, ddpm_per_digit=100, sample_batch=500),  # a GPU wants large batches
     }
 
-    # 2,520 steps (40 epochs of the embedded digits): with bf16 autocast they cost less than the 30 float32 epochs
-    # did, and 30 -> 40 epochs took DDIM-50 accuracy at w = 2 from 88% to 91% and classifier FID from 17.6 to 8.5.
+    # 2,520 steps (40 epochs of the embedded digits): more than 30 epochs lifted DDIM-50 accuracy (docs/tuning.md)
     steps: int = steps_field(2520)
     judge_size: int = field(default=16, metadata={"min": 8})  # the data's size, at which the classifier grades
     copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
@@ -93,12 +92,8 @@ class ConditionalDiffusionConfig(DiffusionConfig):
     # row starts from the grid's noise, so rows differ by their setting, not by the draw)
     sweep_per_digit: int = field(default=10, metadata={"min": 1})
     ddpm_per_digit: int = field(default=5, metadata={"min": 1})  # per digit in the 1000-step DDPM row
-    # 50 images per sampling batch (100 per UNet call with guidance): on 2 CPU cores the cost per image is
-    # lowest up to batches of ~100 and twice as high at 1,000 (activations leave the cache). Every row, the
-    # 50-image DDPM row included, is sampled in batches of this size, so seconds per 100 images compare samplers.
+    # 50 images per sampling batch (100 per UNet call with guidance): the cheapest per image on a CPU; every row
+    # samples in batches of this size, so seconds per 100 images compare samplers (docs/tuning.md)
     sample_batch: int = field(default=50, metadata={"min": 1})
-    # Mixed precision: the UNet runs under torch.autocast(bfloat16) in training and sampling (weights, optimiser,
-    # EMA and the noise math stay float32). On this CPU (AVX-512 BF16) training steps are ~1.6x and sampling ~1.9x
-    # faster, with the same accuracy (89.3% vs 89.7% on the same 300 samples of one float32-trained model).
-    # A CPU without native bfloat16 would run it slowly, so the default is on only where bfloat16 is native.
+    # bfloat16 autocast for the UNet (weights, EMA and noise math float32): on only where bfloat16 is native
     bf16: bool = field(default_factory=lambda: bfloat16_is_native())  # looked up when a config is made

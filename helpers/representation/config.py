@@ -64,12 +64,7 @@ class ByolConfig:
     settings: tuple[str, ...] = field(default=SETTINGS, metadata={"choices": SETTINGS, "each": True})
     image_size: int = field(default=16, metadata={"min": 16})
     copies: int = field(default=2, metadata={"min": 1})
-    # "cifar": no max-pool after the stride-1 stem, so the first stage sees 16x16 and the last 2x2 (with the
-    # max-pool 8x8 and 1x1). With width 16 an epoch costs what the max-pool stem's did at width 32, and BYOL
-    # keeps 24 epochs of batch 64. Frozen features of digits-s, logistic regression on its 69 labels (and on
-    # all 672): random backbone 27% (42%) against 20% (43%) with the max-pool at width 32; after BYOL 34% (59%)
-    # against 28% (50%). In the notebook: settings A-E 35/54/55/47/39% against 18/33/21/26/16% before the
-    # change of stem, width and gray input.
+    # "cifar": no max-pool after the stride-1 stem, so 16x16 digits keep 2x2 at the last stage (docs/tuning.md)
     stem: str = field(default="cifar", metadata={"choices": ("maxpool", "cifar")})
     # ResNet18's layout with this many channels in its first stage (64: torchvision's own).
     width: int = field(default=16, metadata={"min": 1})
@@ -82,10 +77,8 @@ class ByolConfig:
     hidden: int = field(default=512, metadata={"min": 2})  # projector and predictor MLPs
     projection: int = field(default=128, metadata={"min": 2})
     tau: float = field(default=0.97, metadata={"min": 0.0, "max": 1.0})  # EMA decay at the start (-> 1)
-    # Digits: crops of at least 70% of the image and every view gray. With the paper's colour views (grayscale
-    # p = 0.2) and crops down to 30%, the features read digits-s no better than a random backbone's (random
-    # 22%, BYOL 20%; gray views with crops of at least 60-80%: 37-38% in single runs; the same without the
-    # blur: 24%). PHOTO_RECIPE holds the values for photos.
+    # Digits: crops of at least 70% and gray views (the paper's views learnt nothing here: docs/tuning.md);
+    # PHOTO_RECIPE holds the paper's values for photos.
     crop_scale: float = field(default=0.7, metadata={"min": 0.05, "max": 1.0})  # smallest random crop area
     grayscale: float = field(default=1.0, metadata={"min": 0.0, "max": 1.0})  # probability of a gray view
     hflip: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})  # digits: a flip changes the class
@@ -95,16 +88,11 @@ class ByolConfig:
     finetune_steps: int = steps_field(120, epochs="finetune_epochs")  # 60 epochs of the 69 embedded labels
     finetune_epochs: int | None = field(default=None, metadata={"min": 1})  # set: this many epochs instead of the steps
     finetune_lr: float = field(default=1e-3, metadata={"min": 0.0})
-    # settings D and E train a linear classifier alone: at finetune_lr it was still underfitting the 69 labelled
-    # images after 60 epochs (setting D 80% training accuracy, E 30%); 10x fits them
+    # settings D and E train a linear classifier alone, which underfits at finetune_lr (docs/tuning.md)
     frozen_lr: float = field(default=1e-2, metadata={"min": 0.0})
-    # digits: negate a standardised image whose border is brighter than its mean (dark background). The
-    # street-number digits are dark-on-light or light-on-dark at random; with 69 labels that doubles what a
-    # classifier must learn (a linear classifier on the raw gray pixels of digits-s: 14% -> 50%). Turned off
-    # for the course's photos.
+    # digits: negate an image whose border is brighter than its mean, so every digit is light on dark; off for photos
     polarity: bool = True
-    # digits: every network reads gray images (models.Gray), as BYOL's views are; a random backbone's frozen
-    # features, logistic regression on the 69 labels: 12% from colour, 21% from gray images. Off for photos.
+    # digits: every network reads gray images, as BYOL's views are; off for photos
     gray: bool = True
     batch_size: int = field(default=32, metadata={"min": 2})  # supervised and fine-tuning batches
     weight_decay: float = field(default=5e-4, metadata={"min": 0.0})
