@@ -102,7 +102,7 @@ def render_mnistm(label: int, rng: np.random.Generator, fonts: list[Path]) -> Im
     mask = text_mask(str(label), fonts[rng.integers(len(fonts))], 28, height=rng.uniform(0.55, 0.75),
                      stroke=rng.uniform(0.0, 1.5), angle=rng.uniform(-20, 20), shear=rng.uniform(-0.2, 0.2),
                      dx=rng.uniform(-0.06, 0.06), dy=rng.uniform(-0.06, 0.06))
-    colour = rng.uniform(0.6, 1.0, 3)
+    colour = rng.uniform(0.8, 1.0, 3)  # near white, as MNIST's strokes: bright on dark patches, dark on bright
     image = np.abs(texture(rng, 28) - mask[..., None] * colour)
     return Image.fromarray((image.clip(0, 1) * 255).round().astype(np.uint8), "RGB")
 
