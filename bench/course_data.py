@@ -9,7 +9,7 @@ reference script's numbers on the issue's trees) on two of three pairs; ADDA and
 Hardware: the 2-core CPU machine of docs/design.md, cpu profile. No asserts on time.
 Run: python bench/course_trees.py /tmp/trees/seed0 --seed 0
      python bench/course_data.py /tmp/trees/seed0 [/tmp/trees/seed1 embedded] [--diffusion] [--fresh] [-p epochs 88]
-Got (2026-11-29, 2 cores): see the commit that set the cpu recipe (git log helpers/adaptation/config.py).
+Got (2026-11-29, 2 shared cores): docs/tuning.md, "Adaptation on course-layout trees of our own".
 """
 from __future__ import annotations
 
