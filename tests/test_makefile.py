@@ -92,7 +92,9 @@ def test_paths_with_spaces_and_quotes_reach_the_commands_whole(tmp_path):
                 "CHECKPOINT=my runs/dann.pt", "N=3", "OVERWRITE=1") == [
         "-m", "helpers.predict", "dann", "--reports", str(reports), "--output", "out dir/pred.csv",
         "--input", "in dir/svhn data", "--checkpoint", "my runs/dann.pt", "--n", "3", "--overwrite"]
-    clean = subprocess.run(["make", "-n", "clean", f"REPORTS={tmp_path / 'my reports'}"], cwd=ROOT,
+    # --no-print-directory: under `make test` the outer make's MAKELEVEL makes this one announce its directory
+    clean = subprocess.run(["make", "-n", "--no-print-directory", "clean", f"REPORTS={tmp_path / 'my reports'}"],
+                           cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.splitlines()
     assert shlex.split(clean[0]) == ["rm", "-rf", str(tmp_path / "my reports"), "build"]  # not "my" and "reports"
 
