@@ -15,6 +15,7 @@ import pandas as pd
 import seaborn as sns
 import torch
 import torchvision
+from matplotlib.ticker import MaxNLocator
 
 from helpers.core.training import History
 
@@ -57,6 +58,7 @@ def line_panels(frame: pd.DataFrame, *, panel: str, line: str, x: str = "epoch",
     grid.set_axis_labels(x, ylabel)
     for name, ax in zip(panels, grid.axes.flat):
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         if ylim is not None and limited(name):
             ax.set_ylim(*ylim)
     if grid.legend is not None:
