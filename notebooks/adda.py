@@ -43,14 +43,14 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.adaptation.adda import AddaDiscriminator
-from helpers.adaptation.analysis import accuracy_curves, accuracy_table, observations, tsne_panels
+from helpers.adaptation.analysis import accuracy_curves, accuracy_table, domains_figure, observations, tsne_panels
 from helpers.adaptation.common import feature_extractor
 from helpers.adaptation.config import AddaConfig
 from helpers.adaptation.experiment import earlier_dann_row, run_budgets, run_method
 from helpers.adaptation.pairs import domain_table, load_pairs
 from helpers.core.config import as_dict, prepare_run
 from helpers.adaptation.deliverable import pairs_entry, pairs_markdown
-from helpers.core.plots import embedding_grid, image_grid, loss_curves, save_figure
+from helpers.core.plots import embedding_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 
@@ -66,7 +66,7 @@ with timer.phase("data"):
     domains, pairs_by_name = load_pairs(config, data, seed)
 pair_names = list(pairs_by_name)
 display(domain_table(domains))
-fig = image_grid({name: d.train.images[:16] for name, d in domains.items()})
+fig = domains_figure(domains)
 save_figure(fig, out_dir, "domains")
 
 # %% [markdown]

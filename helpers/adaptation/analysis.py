@@ -1,4 +1,4 @@
-"""What the adaptation notebooks show: the accuracy table, curves, t-SNE panels and observations.
+"""What the adaptation notebooks show: the domains, the accuracy table, curves, t-SNE panels and observations.
 Every method's results go through the same functions, so the DANN and ADDA notebooks compare alike."""
 from __future__ import annotations
 
@@ -13,9 +13,15 @@ from helpers.adaptation.common import DomainPair
 from helpers.adaptation.experiment import MethodResult
 from helpers.core.embedding import tsne
 from helpers.core.evaluation import apply
-from helpers.core.plots import line_panels
+from helpers.core.images import Domain
+from helpers.core.plots import image_grid, line_panels
 
 DIGITS = [str(d) for d in range(10)]
+
+
+def domains_figure(domains: Mapping[str, Domain], per_domain: int = 16) -> plt.Figure:
+    """The first ``per_domain`` training images of each domain, one row per domain."""
+    return image_grid({name: domain.train.images[:per_domain] for name, domain in domains.items()})
 
 
 def accuracy_table(results: Sequence[MethodResult]) -> dict[str, dict[str, float]]:
