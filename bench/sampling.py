@@ -22,7 +22,7 @@ from helpers.core.runtime import derive_seed
 from helpers.data import load_domains
 from helpers.diffusion.analysis import grade_conditional
 from helpers.diffusion.config import ConditionalDiffusionConfig, SAMPLER_ROWS
-from helpers.diffusion.experiment import checkpoint_path, digit_labels, generate, train_diffusion, training_fields
+from helpers.diffusion.experiment import digit_labels, generate, train_diffusion
 from helpers.grading.judge import load_judge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,11 +45,8 @@ def main() -> None:
     domain = load_domains("embedded", ["digits-m"], seed=args.seed, size=config.judge_size, copies=config.copies)["digits-m"]
     judge = load_judge(domain.train, cache_dir=args.reports / "_judge", seed=args.seed, profile=args.profile,
                        held_out=domain.test)
-    checkpoint = checkpoint_path(args.reports / "conditional_diffusion" / "checkpoints", "conditional",
-                                 config=training_fields(config), data="embedded", seed=args.seed,
-                                 images=len(domain.train), size=config.judge_size, copies=config.copies)
     trained = train_diffusion(config, domain.train, conditional=True, name="conditional DDPM", seed=args.seed,
-                              checkpoint=checkpoint)
+                              checkpoint_dir=args.reports / "conditional_diffusion" / "checkpoints", data="embedded")
     reference = to_float(domain.test.images)
     labels = digit_labels(args.per_digit)
     print(f"profile {args.profile}, {torch.get_num_threads()} threads, w = {config.w:g}, {len(labels)} images per sampler")

@@ -50,8 +50,7 @@ from helpers.core.images import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.diffusion.deliverable import conditional_record
 from helpers.diffusion.config import ConditionalDiffusionConfig
-from helpers.diffusion.experiment import build_unet, digit_labels, generate, train_diffusion, training_fields
-from helpers.core.checkpoint import checkpoint_path
+from helpers.diffusion.experiment import build_unet, digit_labels, generate, train_diffusion
 from helpers.core.images import as_uint8
 from helpers.diffusion.analysis import (conditional_observations, for_judge, grade_conditional,
                                         per_digit as per_digit_table, per_digit_figure, reverse_figure,
@@ -121,10 +120,9 @@ print(f"{count_parameters(unet) / 1e6:.2f} M parameters")
 
 # %%
 with timer.phase("training"):
-    checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "conditional", config=training_fields(config), data=data,
-                                 seed=seed, images=len(train), size=config.judge_size, copies=config.copies)
     trained = train_diffusion(config, train, conditional=True, name="conditional DDPM", device=device, seed=seed,
-                              checkpoint=checkpoint, deliverable=conditional_record(config, train.channels, data=data))
+                              checkpoint_dir=Path(out_dir) / "checkpoints", data=data,
+                              deliverable=conditional_record(config, train.channels, data=data))
 print(f"trained in {trained.seconds:.0f} s")
 fig = loss_curves({"conditional DDPM (noise MSE)": trained.history}, keys=["loss"])
 save_figure(fig, out_dir, "loss_curve")
@@ -166,7 +164,7 @@ fig = per_digit_figure({"generated": digits, "real held-out": real_digits})
 save_figure(fig, out_dir, "per_digit")
 
 # %%
-predict = predict_entry("conditional_diffusion", checkpoint, output="output/conditional",
+predict = predict_entry("conditional_diffusion", trained.checkpoint, output="output/conditional",
                         truth="embedded" if data == EMBEDDED else data)
 display(Markdown(predict_markdown(predict)))
 

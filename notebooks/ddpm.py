@@ -46,8 +46,7 @@ from helpers.core.images import to_float
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.diffusion.deliverable import ddpm_record
 from helpers.diffusion.config import DdpmConfig
-from helpers.core.checkpoint import checkpoint_path
-from helpers.diffusion.experiment import build_unet, generate, resize, train_diffusion, training_fields
+from helpers.diffusion.experiment import build_unet, generate, resize, train_diffusion
 from helpers.gans.data import is_face_folder, load_gan_data
 from helpers.gans.experiment import dcgan_row
 from helpers.grading.measures import grade, real_floor
@@ -121,10 +120,9 @@ print(f"{count_parameters(unet) / 1e6:.2f} M parameters")
 
 # %%
 with timer.phase("training"):
-    checkpoint = checkpoint_path(Path(out_dir) / "checkpoints", "ddpm", config=training_fields(config), data=data,
-                                 seed=seed, images=len(train), size=config.data_image_size)
     trained = train_diffusion(config, train, conditional=False, name="DDPM", device=device, seed=seed,
-                              checkpoint=checkpoint, deliverable=ddpm_record(config, train.channels, data=data))
+                              checkpoint_dir=Path(out_dir) / "checkpoints", data=data,
+                              deliverable=ddpm_record(config, train.channels, data=data))
 print(f"trained in {trained.seconds:.0f} s")
 fig = loss_curves({"DDPM (noise MSE)": trained.history}, keys=["loss"])
 save_figure(fig, out_dir, "loss_curve")
@@ -184,7 +182,8 @@ pd.DataFrame(table).T.rename(columns=columns).style.format(
      "random-feature FID (no labels)": "{:.4g}"}, precision=3, na_rep="-")
 
 # %%
-predict = predict_entry("ddpm", checkpoint, output="output/ddpm", truth="embedded" if data == "embedded" else data)
+predict = predict_entry("ddpm", trained.checkpoint, output="output/ddpm",
+                        truth="embedded" if data == "embedded" else data)
 display(Markdown(predict_markdown(predict)))
 
 # %%

@@ -42,6 +42,11 @@ class DiffusionConfig:
         for sampler in getattr(self, "samplers", ()):
             parse_sampler(sampler, self.T)
 
+    def data_settings(self) -> dict:
+        """The settings the training images were made with, beside their name and number: part of the
+        checkpoint's name (:func:`helpers.diffusion.experiment.diffusion_checkpoint`)."""
+        return {}
+
 
 @dataclass
 class DdpmConfig(DiffusionConfig):
@@ -64,6 +69,10 @@ class DdpmConfig(DiffusionConfig):
     data_image_size: int = field(default=32, metadata={"choices": (8, 16, 32, 64, 128)})
     data_copies: int = field(default=3, metadata={"min": 1})  # renderings of each embedded base digit
     eval_samples: int = field(default=1000, metadata={"min": 10})  # generated images graded per model
+
+    def data_settings(self) -> dict:
+        # the renderings per digit are left out, as the checkpoints were first named (so that they still resume)
+        return {"size": self.data_image_size}
 
 
 @dataclass
@@ -97,3 +106,6 @@ class ConditionalDiffusionConfig(DiffusionConfig):
     sample_batch: int = field(default=50, metadata={"min": 1})
     # bfloat16 autocast for the UNet (weights, EMA and noise math float32): on only where bfloat16 is native
     bf16: bool = field(default_factory=lambda: bfloat16_is_native())  # looked up when a config is made
+
+    def data_settings(self) -> dict:
+        return {"size": self.judge_size, "copies": self.copies}

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import as_dict, budget
 from helpers.core.ema import WeightAverage
 from helpers.core.images import ImageSet
@@ -36,6 +37,7 @@ class TrainedDiffusion:
     history: History
     seconds: float  # training wall time of this run (0 when a finished checkpoint was reused)
     bf16: bool = False  # the UNet runs under bfloat16 autocast (as it was trained): see :func:`autocast_bf16`
+    checkpoint: Path | None = None  # the file training saved to and resumes from (None: not saved)
 
     @property
     def sampler_model(self) -> UNet:
@@ -95,14 +97,32 @@ def training_fields(config: DiffusionConfig) -> dict:
     return {k: v for k, v in as_dict(config).items() if k in names}
 
 
+def diffusion_checkpoint(folder: Path | str, config: DiffusionConfig, train: ImageSet, *, conditional: bool, data: str,
+                         seed: int) -> Path:
+    """Where :func:`train_diffusion` saves and resumes: ``<folder>/{ddpm|conditional}_<fingerprint>.pt``, named by
+    the fields that shape the weights (:func:`training_fields`), the data the notebook was given (``data``), the
+    number of training images and the settings they were made with (``config.data_settings()``), and the seed."""
+    return checkpoint_path(folder, "conditional" if conditional else "ddpm", config=training_fields(config), data=data,
+                           seed=seed, images=len(train), **config.data_settings())
+
+
 def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bool, name: str,
-                    device: torch.device | str = "cpu", seed: int = 0, checkpoint: Path | str | None = None,
-                    num_classes: int = 10, deliverable: Mapping | None = None) -> TrainedDiffusion:
+                    device: torch.device | str = "cpu", seed: int = 0, checkpoint_dir: Path | str | None = None,
+                    data: str | None = None, num_classes: int = 10, deliverable: Mapping | None = None
+                    ) -> TrainedDiffusion:
     """Train eps_theta with the simple loss (AdamW, linear warm-up then cosine decay of the learning rate)
     and keep an exponential moving average of the weights (:class:`helpers.core.ema.WeightAverage`). Conditional training drops
     each label with probability ``config.p_uncond`` (the null label), as classifier-free guidance needs.
     A config whose ``bf16`` is true trains the UNet under bfloat16 autocast (mixed precision), and the result
-    samples that way too. ``deliverable`` is the checkpoint's record for ``helpers.predict``."""
+    samples that way too. With a ``checkpoint_dir`` every epoch is saved to :func:`diffusion_checkpoint` there (which
+    names ``data``, the data the notebook was given), and a run with the same settings resumes from it.
+    ``deliverable`` is the checkpoint's record for ``helpers.predict``."""
+    checkpoint = None
+    if checkpoint_dir is not None:
+        if data is None:
+            raise ValueError(f"checkpoint_dir={str(checkpoint_dir)!r} needs data= (e.g. 'embedded' or the course "
+                             f"folder), which names the checkpoint")
+        checkpoint = diffusion_checkpoint(checkpoint_dir, config, train, conditional=conditional, data=data, seed=seed)
     train = resized_set(train, config.image_size)
     bf16 = bool(getattr(config, "bf16", False))
     device_type = torch.device(device).type
@@ -134,7 +154,7 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
     start = time.perf_counter()
     history = fit(step, batches, name=name, epochs=length.epochs, modules={"unet": model, "ema": ema},
                   optimizers={"adamw": optimizer}, checkpoint=checkpoint, seed=seed, deliverable=deliverable)
-    return TrainedDiffusion(model, ema, schedule, history, time.perf_counter() - start, bf16)
+    return TrainedDiffusion(model, ema, schedule, history, time.perf_counter() - start, bf16, checkpoint)
 
 
 def generate(trained: TrainedDiffusion, n: int, *, sampler: str, labels: torch.Tensor | None = None, w: float = 0.0,

@@ -127,9 +127,9 @@ def test_evaluate_images_refuses_colour_against_embedded_digits_and_an_empty_fol
 def ddpm(workdir, digits):
     config = make_config(DdpmConfig, "smoke", {"fid_sampler": "ddim-10"})  # the notebook's parameter, fewer steps
     train = digits[1].train.subset(torch.arange(128))
-    trained = train_diffusion(config, train, conditional=False, name="DDPM", checkpoint=workdir / "ddpm.pt",
+    trained = train_diffusion(config, train, conditional=False, name="DDPM", checkpoint_dir=workdir, data=EMBEDDED,
                               deliverable=ddpm_record(config, train.channels, data=EMBEDDED))
-    return config, trained, workdir / "ddpm.pt"
+    return config, trained, trained.checkpoint
 
 
 def test_ddpm_images_graded_from_files_give_the_notebooks_fid(workdir, digits, ddpm):
@@ -164,9 +164,9 @@ def conditional(workdir):
                        held_out=domain.test)
     train = domain.train.subset(torch.arange(128))
     trained = train_diffusion(config, train, conditional=True, name="conditional DDPM",
-                              checkpoint=workdir / "conditional.pt",
+                              checkpoint_dir=workdir, data=EMBEDDED,
                               deliverable=conditional_record(config, train.channels, data=EMBEDDED))
-    return config, judge, trained, workdir / "conditional.pt"
+    return config, judge, trained, trained.checkpoint
 
 
 def test_conditional_label_agreement_from_files_is_the_notebooks(workdir, conditional):

@@ -6,7 +6,8 @@ from helpers.core.checkpoint import load_checkpoint
 from helpers.core.config import make_config
 from helpers.core.images import ImageSet
 from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
-from helpers.diffusion.experiment import digit_labels, generate, per_digit_accuracy, resize, train_diffusion
+from helpers.diffusion.experiment import (diffusion_checkpoint, digit_labels, generate, per_digit_accuracy, resize,
+                                         train_diffusion, training_fields)
 from helpers.diffusion.networks import UNet
 
 
@@ -39,7 +40,9 @@ def test_a_checkpoint_saved_mid_training_resumes_to_the_same_weights(tmp_path, m
     import helpers.diffusion.experiment as experiment
 
     data, config = tiny_set(), tiny_config(epochs=2)  # 40 images, batch 8: 5 steps per epoch
-    straight = train_diffusion(config, data, conditional=True, name="run", seed=3, checkpoint=tmp_path / "a.pt")
+    run = dict(conditional=True, name="run", seed=3, data="tiny")
+    straight = train_diffusion(config, data, checkpoint_dir=tmp_path / "a", **run)
+    assert straight.checkpoint.parent == tmp_path / "a" and straight.checkpoint.exists()
 
     real_loss, calls = experiment.diffusion_loss, []
 
@@ -51,15 +54,51 @@ def test_a_checkpoint_saved_mid_training_resumes_to_the_same_weights(tmp_path, m
 
     monkeypatch.setattr(experiment, "diffusion_loss", killed_in_epoch_two)
     with pytest.raises(KeyboardInterrupt):
-        train_diffusion(config, data, conditional=True, name="run", seed=3, checkpoint=tmp_path / "b.pt")
-    assert load_checkpoint(tmp_path / "b.pt")["epoch"] == 1
+        train_diffusion(config, data, checkpoint_dir=tmp_path / "b", **run)
+    assert load_checkpoint(tmp_path / "b" / straight.checkpoint.name)["epoch"] == 1
     monkeypatch.setattr(experiment, "diffusion_loss", real_loss)
-    resumed = train_diffusion(config, data, conditional=True, name="run", seed=3, checkpoint=tmp_path / "b.pt")
+    resumed = train_diffusion(config, data, checkpoint_dir=tmp_path / "b", **run)
     assert resumed.history == straight.history and len(resumed.history["loss"]) == 2
     for a, b in zip(straight.ema.parameters(), resumed.ema.parameters()):
         torch.testing.assert_close(a, b)
     assert not torch.equal(next(straight.ema.parameters()), next(straight.model.parameters()))  # EMA differs
 
+
+
+@pytest.mark.parametrize("cls", [DdpmConfig, ConditionalDiffusionConfig])
+def test_the_checkpoint_keeps_the_name_the_notebooks_gave_it(cls, tmp_path):
+    """Checkpoints saved before train_diffusion named them still resume: the name is the one the ddpm and
+    conditional_diffusion notebooks computed themselves, for every profile."""
+    from helpers.core.checkpoint import checkpoint_path
+
+    data = tiny_set()
+    for profile in ("smoke", "cpu", "gpu"):
+        config = make_config(cls, profile)
+        if cls is DdpmConfig:  # the notebooks' own lines, as they were
+            old = checkpoint_path(tmp_path, "ddpm", config=training_fields(config), data="embedded", seed=1,
+                                  images=len(data), size=config.data_image_size)
+        else:
+            old = checkpoint_path(tmp_path, "conditional", config=training_fields(config), data="embedded", seed=1,
+                                  images=len(data), size=config.judge_size, copies=config.copies)
+        new = diffusion_checkpoint(tmp_path, config, data, conditional=cls is ConditionalDiffusionConfig,
+                                   data="embedded", seed=1)
+        assert new == old
+    # every part of the identity counts
+    config = make_config(cls, "smoke")
+    base = diffusion_checkpoint(tmp_path, config, data, conditional=True, data="embedded", seed=1)
+    changed = [diffusion_checkpoint(tmp_path, config, data, conditional=False, data="embedded", seed=1),
+               diffusion_checkpoint(tmp_path, config, data, conditional=True, data="/course", seed=1),
+               diffusion_checkpoint(tmp_path, config, data, conditional=True, data="embedded", seed=2),
+               diffusion_checkpoint(tmp_path, config, tiny_set(n=41), conditional=True, data="embedded", seed=1),
+               diffusion_checkpoint(tmp_path, make_config(cls, "smoke", {"lr": 1e-3}), data, conditional=True,
+                                    data="embedded", seed=1)]
+    assert len({base, *changed}) == 6
+
+
+def test_a_checkpoint_folder_needs_the_data_that_names_it(tmp_path):
+    with pytest.raises(ValueError, match="needs data="):
+        train_diffusion(tiny_config(), tiny_set(), conditional=True, name="run", checkpoint_dir=tmp_path)
+    assert train_diffusion(tiny_config(steps=1), tiny_set(), conditional=True, name="run").checkpoint is None
 
 def test_generate_samples_from_the_ema_model_in_batches_and_times_them():
     data = tiny_set(channels=3)
