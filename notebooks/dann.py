@@ -56,8 +56,8 @@ profile, config, device = prepare_run(DannConfig, profile, overrides, seed)
 # %% [markdown]
 # ## Data
 #
-# The embedded domains stand in for the course's (DESIGN.md): `digits-m` for MNIST-M (the digit blended with
-# photo crops), `digits-s` for SVHN (coloured street-number style, neighbouring digits at the edges),
+# The embedded domains stand in for the course's (docs/design.md, 'Embedded data'): `digits-m` for MNIST-M (the
+# digit blended with photo crops), `digits-s` for SVHN (coloured street-number style, neighbouring digits at the edges),
 # `digits-u` for USPS (16x16, larger digits). They are rendered from disjoint subsets of scikit-learn's
 # handwritten digits, so no handwritten sample appears in two domains.
 
