@@ -50,8 +50,8 @@ from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.gans.config import GanConfig
 from helpers.grading.fid import inception_status
 from helpers.gans.data import is_face_folder, load_gan_data
-from helpers.gans.experiment import N_SHOWN, GanJob, run_gans
-from helpers.grading.measures import diversity, grade, real_floor
+from helpers.gans.experiment import N_SHOWN, GanJob, grade_samples, run_gans
+from helpers.grading.measures import diversity
 from helpers.gans.analysis import best_method, gan_observations
 from helpers.gans.methods import build_gan
 from helpers.grading.judge import judge_if_labelled
@@ -97,7 +97,9 @@ hyperparameters(config, methods_budget, collapse_budget, profile=profile, device
 # training images against the same held-out images): they are not Inception FIDs and cannot be compared with
 # published FIDs. **Recognised**: the share of samples the classifier names with confidence >= 0.9.
 # **Between two digits**: the share it reads as a mix of two digits (the top class below 0.9, the top two
-# together at least 0.9). These three need class labels: on a folder without them they are left out.
+# together at least 0.9). **Diversity**: the entropy of the digits it reads in the samples (2.30 nats when all ten
+# are equally common, 0 when every sample is the same digit). These four need class labels: on a folder without
+# them they are left out.
 #
 # **Random-feature FID**, on every run, labels or not: the Frechet distance in the features of a fixed, seeded
 # random convolutional network (its responses at four scales: texture, edges, colour), which needs no download.
@@ -197,13 +199,12 @@ if judge is not None:
 
 # %%
 with timer.phase("grading"):
-    samples_table = {name: grade(run.samples, reference, judge, device=device, inception_weights=inception_weights,
-                                 faces=faces)
-                     for name, run in runs.items()}
-    samples_table["real"] = grade(real_floor(train, config.eval_samples, seed), reference, judge,
-                                  device=device, inception_weights=inception_weights, faces=faces)
+    samples_table = grade_samples({name: run.samples for name, run in runs.items()}, train, reference, judge,
+                                  eval_samples=config.eval_samples, seed=seed, device=device,
+                                  inception_weights=inception_weights, faces=faces)
 columns = {"fid_classifier": "classifier FID (lower is better)", "recognised": "recognised",
-           "between_digits": "between two digits", "fid_random": "random-feature FID (no labels; lower is better)",
+           "between_digits": "between two digits", "diversity": "diversity (nats)",
+           "fid_random": "random-feature FID (no labels; lower is better)",
            "face_share": "faces found (Haar cascade)", "fid_inception": "Inception FID"}
 real_row = "real vs real (floor; faces: ceiling)" if faces else "real vs real (floor)"
 shown = pd.DataFrame(samples_table).T.rename(columns=columns).rename(index={"real": real_row})

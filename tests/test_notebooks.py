@@ -20,7 +20,7 @@ EXPECTED = {
     # Without Inception weights (none on a fresh machine) the FID table has no fid_inception column; the label-free
     # random-feature FID is in every run's table.
     "gan": {"samples": ({"dcgan", "wgan", "wgan-gp", "sngan", "real"},
-                        {"fid_classifier", "recognised", "between_digits", "fid_random"}),
+                        {"fid_classifier", "recognised", "between_digits", "diversity", "fid_random"}),
             "mode_collapse": ({"collapsed", "mitigated"}, {"diversity", "feature_spread"})},
     "acgan": {"acgan": ({"real", "generated"}, {"aux_accuracy", "label_agreement"})},
     "segmentation": {"miou": ({"fcn32s", "deeplabv3"}, {"background", *map(str, range(10)), "mean"})},

@@ -1,0 +1,58 @@
+"""helpers/gans/experiment.py: the gan notebook's samples table, and the DCGAN row the DDPM notebook takes from it."""
+import torch
+
+from helpers.core.config import make_config
+from helpers.core.images import ImageSet, to_float
+from helpers.diffusion.config import DdpmConfig
+from helpers.gans.experiment import dcgan_row, grade_samples
+from helpers.grading.judge import Judge, JudgeNet
+from helpers.report.metrics import write_metrics
+
+LABELLED = {"fid_classifier", "recognised", "between_digits", "diversity", "fid_random"}
+
+
+def images(n, seed):
+    gen = torch.Generator().manual_seed(seed)
+    return ImageSet(torch.randint(0, 256, (n, 1, 32, 32), generator=gen, dtype=torch.uint8), torch.arange(n) % 10,
+                    "digits")
+
+
+def tiny_judge():
+    torch.manual_seed(0)
+    return Judge(JudgeNet(1, 32).eval(), 1, 32, 0.5, torch.device("cpu"))
+
+
+def test_every_row_of_the_samples_table_has_the_diversity_column(monkeypatch, tmp_path):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # no Inception weights: no fid_inception column
+    train, reference = images(40, 0), to_float(images(20, 1).images)
+    samples = {"dcgan": to_float(images(20, 2).images), "sngan": to_float(images(20, 3).images)}
+    table = grade_samples(samples, train, reference, tiny_judge(), eval_samples=20, seed=0, device="cpu")
+    assert list(table) == ["dcgan", "sngan", "real"]
+    assert all(set(row) == LABELLED for row in table.values()), table
+    assert 0.0 <= table["dcgan"]["diversity"] <= 2.31
+    # without class labels (no judge) only the label-free column is left
+    table = grade_samples(samples, train, reference, None, eval_samples=20, seed=0, device="cpu")
+    assert all(set(row) == {"fid_random"} for row in table.values())
+
+
+def test_a_gan_row_without_diversity_is_not_reused_where_the_ddpm_table_has_the_column(monkeypatch, tmp_path):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    train, reference = images(64, 0), to_float(images(16, 1).images)
+    config = make_config(DdpmConfig, "smoke")
+    gan_metrics = tmp_path / "gan" / "metrics.json"
+    common = dict(judge=tiny_judge(), profile="smoke", data="embedded", seed=0, copies=config.data_copies,
+                  eval_samples=config.eval_samples, device="cpu", gan_metrics=gan_metrics,
+                  checkpoint_dir=tmp_path / "checkpoints")
+
+    def gan_run(row):
+        write_metrics(gan_metrics.parent, notebook="gan", profile="smoke", data="embedded", device=torch.device("cpu"),
+                      params={"seed": 0, "image_size": 32, "copies": config.data_copies}, timings={"total_s": 1.0},
+                      results={"samples": {"dcgan": row}})
+
+    graded = {"fid_classifier": 1.25, "recognised": 0.5, "between_digits": 0.1, "diversity": 2.0, "fid_random": 3.0}
+    gan_run(graded)
+    row, samples, source = dcgan_row(train, reference, **common)
+    assert source.startswith("reused from") and row == graded and samples is None
+    gan_run({k: v for k, v in graded.items() if k != "diversity"})  # a gan notebook run from before it graded it
+    row, samples, source = dcgan_row(train, reference, **common)
+    assert "trained here" in source and LABELLED <= set(row) and samples is not None
