@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from helpers.adaptation.augment import training_augmentation
 from helpers.adaptation.common import DomainPair, model_settings
 from helpers.adaptation.config import AddaConfig
 from helpers.adaptation.source_only import train_source_only
@@ -108,7 +109,8 @@ def train_adda(pair: DomainPair, config: AddaConfig, *, name: str, checkpoint: P
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=config.adapt_lr, betas=betas)
     t_optimizer = torch.optim.Adam(target_encoder.parameters(), lr=config.adapt_lr, betas=betas)
     length = pair.budget(config, "adapt_steps")
-    batches = PairedBatches(pair.source.train, pair.target.train, length.batch_size, device)
+    batches = PairedBatches(pair.source.train, pair.target.train, length.batch_size, device,
+                            transform=training_augmentation(config.augment))
     # The deliverable is the target encoder with the source classifier: both go into the checkpoint.
     keep_label_predictor(checkpoint, label_predictor)
     record = deliverable("adda", modules=["target_encoder", "label_predictor"], **model_settings(config, pair))

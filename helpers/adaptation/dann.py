@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from helpers.adaptation.augment import training_augmentation
 from helpers.adaptation.common import DomainPair, annealed_lr, feature_extractor, model_settings
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.networks import DANN, DomainClassifier, grl_lambda
@@ -71,7 +72,8 @@ def train_dann(pair: DomainPair, config: DannConfig, *, name: str, checkpoint: P
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay,
                                  betas=(0.5, 0.999))
     length = pair.budget(config)
-    batches = PairedBatches(pair.source.train, pair.target.train, length.batch_size, device)
+    batches = PairedBatches(pair.source.train, pair.target.train, length.batch_size, device,
+                            transform=training_augmentation(config.augment))
     # DANN is the course's deliverable; DANN + entropy minimisation (the ADDA notebook's extra row) is not.
     record = deliverable("dann", modules="model", **model_settings(config, pair)) if entropy_weight == 0 else None
     history = fit(dann_step(model, optimizer, config, entropy_weight), lambda: batches, name=name, epochs=length.epochs,

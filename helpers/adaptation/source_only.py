@@ -5,6 +5,7 @@ from pathlib import Path
 
 import torch
 
+from helpers.adaptation.augment import training_augmentation
 from helpers.adaptation.common import DomainPair, classification_step, digit_classifier
 from helpers.adaptation.config import DannConfig
 from helpers.core.config import budget
@@ -21,7 +22,7 @@ def train_classifier(train: ImageSet, monitor: ImageSet, config: DannConfig, cha
     model = digit_classifier(config, channels).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     length = budget(config, "steps", len(train))
-    batches = Batches(train, length.batch_size, device)
+    batches = Batches(train, length.batch_size, device, transform=training_augmentation(config.augment))
     history = fit(classification_step(model, optimizer, config.lr), lambda: batches, name=name,
                   epochs=length.epochs, modules={"model": model}, optimizers={"adam": optimizer},
                   checkpoint=checkpoint, seed=seed,

@@ -9,17 +9,17 @@ def rows(styler) -> dict[str, str]:
 
 
 def test_the_table_shows_the_steps_and_the_epochs_they_make():
-    config = make_config(DannConfig, "cpu")
+    config = make_config(DannConfig, "cpu", {"batch_size": 64})
     table = rows(hyperparameters(config, budget(config, "steps", 1800), profile="cpu"))
     assert table["steps"] == "616" and table["epochs"] == "22 (28 batches an epoch: 616 steps)"
     assert table["batch_size"] == "64" and table["profile"] == "cpu"
-    override = make_config(DannConfig, "cpu", {"epochs": 3})
+    override = make_config(DannConfig, "cpu", {"epochs": 3, "batch_size": 64})
     assert rows(hyperparameters(override, budget(override, "steps", 1800)))["epochs"] == \
         "3 (set explicitly; 28 batches an epoch: 84 steps)"
 
 
 def test_the_table_says_when_the_batch_was_clamped_and_lists_runs_that_differ():
-    config = make_config(DannConfig, "cpu")
+    config = make_config(DannConfig, "cpu", {"batch_size": 64})
     table = rows(hyperparameters(config, budget(config, "steps", 24, label="a->b"),
                                  budget(config, "steps", 1800, label="b->a")))
     assert table["batch_size"] == "a->b: 24 (clamped from 64: 24 training images); b->a: 64"
