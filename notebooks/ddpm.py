@@ -157,8 +157,7 @@ save_figure(fig, out_dir, "samples")
 # %%
 with timer.phase("grading"):
     def graded_row(images):
-        return grade(images, reference, judge, device=device, inception_weights=inception_weights, with_diversity=True,
-                     faces=faces)
+        return grade(images, reference, judge, device=device, inception_weights=inception_weights, faces=faces)
 
     table = {"ddpm": {**graded_row(graded), "seconds_per_100": 100 * graded_seconds / len(graded)}}
     real = real_floor(train, config.eval_samples, seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from helpers.adaptation.augment import CHOICES as AUGMENT_CHOICES
 from helpers.core.config import steps_field
 
 EMBEDDED_PAIRS = ("digits-m->digits-s", "digits-m->digits-u", "digits-s->digits-m")
@@ -40,7 +41,7 @@ class DannConfig:
     input_norm: str = field(default="image", metadata={"choices": ("image", "none")})
     # training batches of every method: random rotation, zoom and shift, and a random polarity flip
     # (helpers.adaptation.augment); "none" trains on the images as they are
-    augment: str = field(default="affine+invert", metadata={"choices": ("none", "affine", "affine+invert")})
+    augment: str = field(default="affine+invert", metadata={"choices": AUGMENT_CHOICES})
 
 
 @dataclass

@@ -121,20 +121,12 @@ def _train_job(name: str, job: GanJob, train: ImageSet, config: GanConfig, *, se
                    progress=False).seconds
 
 
-def grade_gan(samples: torch.Tensor, reference: torch.Tensor, judge: Judge | None, *, device: torch.device | str,
-              inception_weights: str | None = None, faces: bool = False) -> dict[str, float]:
-    """One row of a GAN samples table: :func:`helpers.grading.measures.grade` with the diversity of the digits the
-    judge reads. The gan notebook's rows and the DDPM notebook's DCGAN row (reused from them) have the same columns."""
-    return grade(samples, reference, judge, device=device, inception_weights=inception_weights, with_diversity=True,
-                 faces=faces)
-
-
 def grade_samples(samples: Mapping[str, torch.Tensor], train: ImageSet, reference: torch.Tensor, judge: Judge | None, *,
                   eval_samples: int, seed: int, device: torch.device | str, inception_weights: str | None = None,
                   faces: bool = False) -> dict[str, dict[str, float]]:
-    """The gan notebook's FID table: a :func:`grade_gan` row per name in ``samples``, and ``real``, the real-vs-real
+    """The gan notebook's FID table: a :func:`helpers.grading.measures.grade` row per name in ``samples``, and ``real``, the real-vs-real
     floor (``eval_samples`` real training images graded against the same held-out ``reference``)."""
-    grade_row = partial(grade_gan, reference=reference, judge=judge, device=device, inception_weights=inception_weights,
+    grade_row = partial(grade, reference=reference, judge=judge, device=device, inception_weights=inception_weights,
                         faces=faces)
     table = {name: grade_row(images) for name, images in samples.items()}
     table["real"] = grade_row(real_floor(train, eval_samples, seed))
@@ -149,7 +141,7 @@ def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, 
     it comes from: the gan notebook's row when its metrics.json was made with the same profile, data, seed, image
     size and renderings, and has the diversity column (with a judge; a run from before the gan notebook graded it
     has not); else the gan notebook's DCGAN (its profile's :class:`GanConfig`, built and trained as
-    :func:`run_gans` does) trained here and graded alike (:func:`grade_gan`; ``faces``: with their face share)."""
+    :func:`run_gans` does) trained here and graded alike (:func:`helpers.grading.measures.grade`; ``faces``: with their face share)."""
     size = train.images.shape[-1]
     same = {"profile": profile, "data": data, "seed": seed, "image_size": size, "copies": copies}
     row = earlier_results(gan_metrics, table="samples", row="dcgan", same=same)
@@ -163,7 +155,7 @@ def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, 
     started = time.perf_counter()
     sample(run["dcgan"].gan.sampler, config.eval_samples, seed=derive_seed(seed, "samples"))
     samples = run["dcgan"].samples
-    row = {**grade_gan(samples, reference, judge, device=device, inception_weights=inception_weights, faces=faces),
+    row = {**grade(samples, reference, judge, device=device, inception_weights=inception_weights, faces=faces),
            "seconds_per_100": 100 * (time.perf_counter() - started) / len(samples)}
     return row, samples, (f"the gan notebook's DCGAN trained here ({epochs} epochs, width {config.width}; "
                           f"no gan notebook metrics made alike at {gan_metrics})")

@@ -14,18 +14,17 @@ from helpers.grading.random_features import random_fid
 
 
 def grade(samples: torch.Tensor, reference: torch.Tensor, judge: Judge | None, *, device: torch.device | str,
-          inception_weights: str | None = None, with_diversity: bool = False, faces: bool = False) -> dict[str, float]:
-    """The FID table's columns for one row: classifier FID, recognised share and share between two digits
-    (with a judge; ``with_diversity``: and the entropy of the digits it reads), the random-feature FID (always),
-    the face share (``faces``), and the Inception FID when its weights are present (else the column is left
-    out; the notebook says why)."""
+          inception_weights: str | None = None, faces: bool = False) -> dict[str, float]:
+    """One row of a generative notebook's samples table (gan, ddpm, and the DCGAN row ddpm reuses or trains, so
+    their columns match): classifier FID, recognised share, share between two digits and the diversity of the
+    digits it reads (with a judge), the random-feature FID (always), the face share (``faces``), and the
+    Inception FID when its weights are present (else the column is left out; the notebook says why)."""
     row: dict[str, float] = {}
     if judge is not None:
         row["fid_classifier"] = classifier_fid(judge, reference, samples)
         row["recognised"] = recognised(judge, samples)
         row["between_digits"] = between_digits(judge, samples)
-        if with_diversity:
-            row["diversity"] = class_entropy(judge, samples)
+        row["diversity"] = class_entropy(judge, samples)
     row["fid_random"] = random_fid(reference, samples, device)
     if faces:
         row["face_share"] = face_share(samples)
