@@ -31,6 +31,11 @@ class DataLayoutError(ValueError):
     """The data folder does not match the layout the loader expects."""
 
 
+def outside_folder(name: str) -> bool:
+    """Whether a file name from a CSV points outside the folder it is looked up in (absolute, or up with "..")."""
+    return os.path.isabs(name) or os.path.normpath(name).split(os.sep)[0] == os.pardir
+
+
 def read_csv_rows(csv_path: Path, image_dir: Path, name_column: str, layout: str = LAYOUT) -> list[tuple[int, Path, str]]:
     """(line, image path, label text) per row of a ``<name_column>,label`` CSV, every image checked to exist."""
     if not csv_path.is_file():
@@ -46,7 +51,7 @@ def read_csv_rows(csv_path: Path, image_dir: Path, name_column: str, layout: str
                                   f"got {reader.fieldnames}\n{layout}")
         for line, row in enumerate(reader, start=2):
             name = (row[name_column] or "").strip()
-            if os.path.isabs(name) or os.path.normpath(name).split(os.sep)[0] == os.pardir:
+            if outside_folder(name):
                 raise DataLayoutError(f"{csv_path}, line {line}: image {name!r} is outside the image folder "
                                       f"{image_dir}; a row must name an image inside it")
             image = image_dir / name

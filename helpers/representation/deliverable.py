@@ -29,6 +29,7 @@ from torch import nn
 from helpers.core.evaluation import apply
 from helpers.core.images import Domain, ImageSet
 from helpers.data.course import DataLayoutError, decode
+from helpers.data.course import outside_folder
 from helpers.deliverables.files import check_destination, image_files, read_csv, write_csv
 from helpers.deliverables.record import DeliverableError, deliverable, load_weights
 from helpers.representation.config import ByolConfig, ClassificationConfig
@@ -123,6 +124,9 @@ def predict_byol(record: Mapping[str, Any], weights: Mapping[str, Any], *, input
     files = []
     for line, row in enumerate(rows, start=2):
         path = folder / row["filename"]
+        if outside_folder(row["filename"]):
+            raise DeliverableError(f"--input {input}, line {line}: image {row['filename']!r} is outside {folder}; "
+                                   f"a row must name an image inside the images' folder")
         if not row["filename"] or not path.is_file():
             raise DeliverableError(f"--input {input}, line {line}: image {path} does not exist (the images of "
                                    f"{input.name} are looked for in {input.with_suffix('')}/, else in {input.parent}/)")

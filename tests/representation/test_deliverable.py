@@ -167,10 +167,18 @@ def test_wrong_input_kinds_and_missing_images_are_refused(classification_run, by
     with pytest.raises(DeliverableError, match="line 2: image .*nowhere.jpg does not exist"):
         predict("byol", checkpoint=byol_run[0].checkpoint, input=tmp_path / "missing.csv", output=tmp_path / "c.csv",
                 device="cpu")
+    # a row naming an image outside the images' folder is refused even where that image exists
+    escape = tmp_path / "escape"
+    (escape / "up").mkdir(parents=True)
+    (escape / "up.csv").write_text("id,filename\n0,../outside.jpg\n")
+    picture(0, 0, 24).save(escape / "outside.jpg")
+    with pytest.raises(DeliverableError, match="line 2: image '../outside.jpg' is outside"):
+        predict("byol", checkpoint=byol_run[0].checkpoint, input=escape / "up.csv", output=tmp_path / "e.csv",
+                device="cpu")
     with pytest.raises(DeliverableError, match="is a 'classification' checkpoint, not 'byol'"):
         predict("byol", checkpoint=classification_run["model-a"].checkpoint, input=office / "office" / "val.csv",
                 output=tmp_path / "d.csv", device="cpu")
-    assert [p.name for p in tmp_path.iterdir()] == ["missing.csv"]  # nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["escape", "missing.csv"]  # nothing written
 
 
 def test_an_image_that_does_not_decode_leaves_no_output(classification_run, class_folders, tmp_path):
