@@ -124,8 +124,9 @@ def _train_job(name: str, job: GanJob, train: ImageSet, config: GanConfig, *, se
 def grade_samples(samples: Mapping[str, torch.Tensor], train: ImageSet, reference: torch.Tensor, judge: Judge | None, *,
                   eval_samples: int, seed: int, device: torch.device | str, inception_weights: str | None = None,
                   faces: bool = False) -> dict[str, dict[str, float]]:
-    """The gan notebook's FID table: a :func:`helpers.grading.measures.grade` row per name in ``samples``, and ``real``, the real-vs-real
-    floor (``eval_samples`` real training images graded against the same held-out ``reference``)."""
+    """The gan notebook's FID table: a :func:`helpers.grading.measures.grade` row per name in ``samples``, and
+    ``real``, the real-vs-real floor (``eval_samples`` real training images graded against the same held-out
+    ``reference``)."""
     grade_row = partial(grade, reference=reference, judge=judge, device=device, inception_weights=inception_weights,
                         faces=faces)
     table = {name: grade_row(images) for name, images in samples.items()}
@@ -141,7 +142,8 @@ def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, 
     it comes from: the gan notebook's row when its metrics.json was made with the same profile, data, seed, image
     size and renderings, and has the diversity column (with a judge; a run from before the gan notebook graded it
     has not); else the gan notebook's DCGAN (its profile's :class:`GanConfig`, built and trained as
-    :func:`run_gans` does) trained here and graded alike (:func:`helpers.grading.measures.grade`; ``faces``: with their face share)."""
+    :func:`run_gans` does) trained here and graded alike (:func:`helpers.grading.measures.grade`; ``faces``: with
+    their face share)."""
     size = train.images.shape[-1]
     same = {"profile": profile, "data": data, "seed": seed, "image_size": size, "copies": copies}
     row = earlier_results(gan_metrics, table="samples", row="dcgan", same=same)
