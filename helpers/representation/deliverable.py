@@ -28,8 +28,7 @@ from torch import nn
 
 from helpers.core.evaluation import apply
 from helpers.core.images import Domain, ImageSet
-from helpers.data.course import DataLayoutError, decode
-from helpers.data.course import outside_folder
+from helpers.data.course import DataLayoutError, decode, outside_folder
 from helpers.deliverables.files import check_destination, image_files, read_csv, write_csv
 from helpers.deliverables.record import DeliverableError, deliverable, load_weights
 from helpers.representation.config import ByolConfig, ClassificationConfig
