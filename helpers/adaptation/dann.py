@@ -17,6 +17,7 @@ from helpers.adaptation.config import DannConfig
 from helpers.adaptation.networks import DANN, DomainClassifier, grl_lambda
 from helpers.core.digit_cnn import LabelPredictor
 from helpers.core.evaluation import accuracy
+from helpers.core.runtime import place
 from helpers.core.training import History, fit
 from helpers.data.batches import PairedBatches
 from helpers.deliverables.record import deliverable
@@ -66,7 +67,7 @@ def dann_step(model: DANN, optimizer: torch.optim.Optimizer, config: DannConfig,
 def train_dann(pair: DomainPair, config: DannConfig, *, name: str, checkpoint: Path | None, seed: int,
                device: torch.device, entropy_weight: float = 0.0) -> tuple[DANN, History]:
     torch.manual_seed(seed)
-    model = build_dann(config, pair.channels).to(device)
+    model = place(build_dann(config, pair.channels), device)
     # beta1 = 0.5, as usual for adversarial games: with 0.9 the domain loss swings and the target
     # accuracy with it.
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay,

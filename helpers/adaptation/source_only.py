@@ -11,6 +11,7 @@ from helpers.adaptation.config import DannConfig
 from helpers.core.config import budget
 from helpers.core.evaluation import accuracy
 from helpers.core.images import ImageSet
+from helpers.core.runtime import place
 from helpers.core.training import History, fit
 from helpers.data.batches import Batches
 
@@ -19,7 +20,7 @@ def train_classifier(train: ImageSet, monitor: ImageSet, config: DannConfig, cha
                      checkpoint: Path | None, seed: int, device: torch.device) -> tuple[torch.nn.Module, History]:
     """Supervised training on ``train``; ``monitor`` (the target test set) is only measured each epoch."""
     torch.manual_seed(seed)
-    model = digit_classifier(config, channels).to(device)
+    model = place(digit_classifier(config, channels), device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     length = budget(config, "steps", len(train))
     batches = Batches(train, length.batch_size, device, transform=training_augmentation(config.augment))

@@ -11,7 +11,7 @@ from torch.nn import functional as F
 from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import budget
 from helpers.core.images import ImageSet
-from helpers.core.runtime import derive_seed
+from helpers.core.runtime import derive_seed, place
 from helpers.core.training import History, fit
 from helpers.data.batches import Batches
 from helpers.gans.config import AcganConfig
@@ -68,8 +68,8 @@ class Acgan:
 def build_acgan(config: AcganConfig, channels: int, n_classes: int, device: torch.device | str) -> Acgan:
     if n_classes < 2:
         raise ValueError(f"ACGAN needs at least two classes; the data have {n_classes}")
-    generator = Generator(config.image_size, channels, config.width, config.z_dim, n_classes=n_classes).to(device)
-    discriminator = Discriminator(config.image_size, channels, config.width, "batch", n_classes=n_classes).to(device)
+    generator = place(Generator(config.image_size, channels, config.width, config.z_dim, n_classes=n_classes), device)
+    discriminator = place(Discriminator(config.image_size, channels, config.width, "batch", n_classes=n_classes), device)
     generator.apply(init_weights)
     discriminator.apply(init_weights)
     return Acgan(generator, discriminator,

@@ -22,6 +22,7 @@ from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.core.digit_cnn import FeatureExtractor
 from helpers.core.evaluation import apply
 from helpers.core.images import ImageSet
+from helpers.core.runtime import place
 from helpers.core.training import fit
 from helpers.data.batches import Batches
 
@@ -152,7 +153,7 @@ def load_judge(train: ImageSet, *, cache_dir: Path | str, device: torch.device |
     channels, image_size = train.images.shape[1], train.images.shape[2]
     label = re.sub(r"[^A-Za-z0-9_.-]+", "_", train.name)
     path = Path(cache_dir) / f"judge-{label}-{channels}x{image_size}-{_cache_key(train, steps, seed)}.pt"
-    net = JudgeNet(channels, image_size).to(device)
+    net = place(JudgeNet(channels, image_size), device)
     if path.exists():
         state = load_checkpoint(path)
         net.load_state_dict(state["model"])

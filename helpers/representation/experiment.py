@@ -20,7 +20,7 @@ from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import budget
 from helpers.core.evaluation import apply
 from helpers.core.images import Domain
-from helpers.core.runtime import derive_seed
+from helpers.core.runtime import derive_seed, place
 from helpers.core.training import History, fit
 from helpers.representation.augment import ViewPairs, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std, target_decay
@@ -78,7 +78,7 @@ def pretrain_byol(data: ByolData, config: ByolConfig, *, seed: int, device: torc
                   out_dir: Path | str, data_name: str) -> tuple[BYOL, History]:
     """BYOL on the unlabeled images; the history holds the loss and, after each epoch, the std of the
     normalised projections of the validation images (the collapse check)."""
-    byol = BYOL(random_backbone(config, seed), feature_width(config.width), config.hidden, config.projection).to(device)
+    byol = place(BYOL(random_backbone(config, seed), feature_width(config.width), config.hidden, config.projection), device)
     optimizer = torch.optim.Adam([*byol.online.parameters(), *byol.predictor.parameters()], lr=config.pretrain_lr,
                                  weight_decay=config.weight_decay)
     length = budget(config, "pretrain_steps", len(data.unlabeled))

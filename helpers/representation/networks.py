@@ -13,7 +13,7 @@ from torchvision.transforms.v2.functional import rgb_to_grayscale
 
 from helpers.core.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor, standardize
 from helpers.core.images import Domain
-from helpers.core.runtime import derive_seed
+from helpers.core.runtime import derive_seed, place
 from helpers.representation.config import ByolConfig, ClassificationConfig
 from helpers.representation.data import n_classes
 from helpers.representation.pretrained import Initialisation
@@ -129,7 +129,7 @@ def random_backbone(config: ByolConfig, seed: int, device: torch.device | str = 
     ``config.polarity``, the polarity normalisation (dark background); with ``config.gray``, gray images. On
     ``device``."""
     torch.manual_seed(derive_seed(seed, "backbone"))
-    return resnet_backbone(config.stem, config.polarity, config.width, config.gray).to(device)
+    return place(resnet_backbone(config.stem, config.polarity, config.width, config.gray), device)
 
 
 def feature_width(width: int) -> int:

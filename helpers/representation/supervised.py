@@ -15,6 +15,7 @@ from torch import nn
 from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.core.evaluation import accuracy, apply
 from helpers.core.images import ImageSet
+from helpers.core.runtime import place
 from helpers.core.training import History, fit
 from helpers.data.batches import Batches
 from helpers.representation.schedule import warmup_linear
@@ -52,7 +53,7 @@ def train_supervised(model: nn.Module, train: ImageSet, val: ImageSet, *, name: 
     checkpoint when there is one (so a resumed run still has them). ``monitor``: measure the validation
     accuracy after every epoch (else only at the end). ``deliverable``: the record the checkpoint carries
     for ``helpers.predict`` (:func:`helpers.core.training.fit`)."""
-    model = model.to(device)
+    model = place(model, device)
     optimizer = torch.optim.Adam(parameters if parameters is not None else model.parameters(), lr=lr,
                                  weight_decay=weight_decay)
     scheduler = warmup_linear(optimizer, warmup_epochs, epochs)

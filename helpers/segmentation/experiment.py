@@ -15,6 +15,7 @@ from helpers.core.checkpoint import checkpoint_path, load_checkpoint, save_check
 from helpers.core.config import budget
 from helpers.core.evaluation import check_device
 from helpers.core.images import to_float
+from helpers.core.runtime import place
 from helpers.core.training import History, fit
 from helpers.data.batches import Batches
 from helpers.segmentation.config import SegmentationConfig
@@ -79,7 +80,7 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
     :func:`snapshot_epochs` keep the predictions for the validation images ``watch``."""
     n_classes = len(data.classes)
     torch.manual_seed(seed)
-    model = build_model(name, n_classes, config).to(device)
+    model = place(build_model(name, n_classes, config), device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     length = budget(config, "steps", len(data.train))
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=length.epochs)

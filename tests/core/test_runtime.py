@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers.core.runtime import PhaseTimer, derive_seed, environment, git_commit, seed_everything
+from helpers.core.runtime import PhaseTimer, derive_seed, environment, git_commit, place, seed_everything
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,3 +53,19 @@ def test_environment_names_versions_device_and_commit():
 
 def test_git_commit_outside_a_checkout_is_unknown(tmp_path):
     assert git_commit(tmp_path) == "unknown"
+
+
+def test_place_puts_conv_weights_channels_last_on_a_cpu_and_keeps_the_results():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8), torch.nn.ReLU(), torch.nn.Flatten(),
+                                torch.nn.Linear(8 * 6 * 6, 2))
+    x = torch.randn(4, 3, 8, 8)
+    expected = model(x)
+    weight = model[0].weight
+    placed = place(model, "cpu")
+    assert placed is model and model[0].weight is weight  # the same parameters: an optimizer made before still works
+    assert weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous()
+    out = model(x)  # a contiguous input, as the loaders give it
+    torch.testing.assert_close(out, expected, rtol=1e-4, atol=1e-5)
+    out.sum().backward()
+    assert weight.grad is not None and weight.grad.shape == weight.shape
