@@ -34,7 +34,7 @@ def pick_device(profile: str) -> torch.device:
 
 def place(model: torch.nn.Module, device: torch.device | str, *, channels_last: bool = True) -> torch.nn.Module:
     """``model`` on ``device``; on a CPU, with ``channels_last``, its convolution weights in the channels_last
-    (NHWC) layout, in which oneDNN's float32 convolutions ran 13-32% faster (the digit CNNs, ResNet18, the
+    (NHWC) layout, in which oneDNN's float32 convolutions ran 13-31% faster (the digit CNNs, ResNet18, the
     segmentation networks, and the GANs without bfloat16; ``bench/memory_format.py``, docs/tuning.md). Outputs
     follow the weights' layout, so inputs need no change. The callers leave it off where it did not pay: the
     GANs under bfloat16 autocast (0.95x, kept bit for bit) and the diffusion UNet (1.18x slower in bfloat16)."""
