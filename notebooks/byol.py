@@ -98,13 +98,13 @@ hyperparameters(config, *budgets, profile=profile, device=str(device), data=data
 # %% [markdown]
 # ## Augmentation
 #
-# BYOL learns by predicting one random view of an image from another. The views come from a torchvision
-# transforms v2 pipeline on the uint8 image tensors, drawn anew for every image of every batch. What the views
-# share is what BYOL learns: on the embedded digits every view is gray (`grayscale` = 1) and keeps at least 70% of
-# the image (`crop_scale`): with the paper's colour views and crops down to 30% a logistic regression on the
-# frozen features of `digits-s` read no more than on a random backbone's. A digit's class never depends on its
-# colour, and a small crop can cut the digit off. On the course's photos the notebook uses the paper's
-# grayscale probability, 0.2, and crops down to 30%.
+# BYOL learns by predicting one random view of an image from another. The views come from a kornia augmentation
+# pipeline applied to whole batches on the training device, its crop, colours and blur drawn anew for every image
+# of every batch. What the views share is what BYOL learns: on the embedded digits every view is gray
+# (`grayscale` = 1) and keeps at least 70% of the image (`crop_scale`): with the paper's colour views and crops down
+# to 30% a logistic regression on the frozen features of `digits-s` read no more than on a random backbone's. A
+# digit's class never depends on its colour, and a small crop can cut the digit off. On the course's photos the
+# notebook uses the paper's grayscale probability, 0.2, and crops down to 30%.
 
 # %%
 transform = byol_augmentation(config.image_size, crop_scale=config.crop_scale, hflip=config.hflip,

@@ -116,3 +116,17 @@ def test_each_image_gets_its_own_augmentation_and_stays_uint8():
     pairs = ViewPairs(ImageSet(images[:, :1], torch.zeros(6, dtype=torch.long), "gray"), 3, byol_augmentation(16))
     v1, v2 = next(iter(pairs))
     assert v1.shape == (3, 3, 16, 16) and v1.dtype == torch.float32 and -1 <= v1.min() and v1.max() <= 1
+
+
+def test_views_follow_the_seed_and_bad_images_are_named():
+    """A resumed epoch reseeds torch and must draw the same views; a float batch is refused, not misread."""
+    images = torch.randint(0, 256, (8, 1, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    pipeline = byol_augmentation(16)
+    torch.manual_seed(3)
+    first = augment_batch(images, pipeline)
+    torch.manual_seed(3)
+    again = augment_batch(images, pipeline)
+    assert first.shape == (8, 3, 16, 16) and torch.equal(first, again)
+    assert not torch.equal(first, augment_batch(images, pipeline))
+    with pytest.raises(ValueError, match=r"uint8 images \[N, 1 or 3, H, W\], got torch.float32"):
+        augment_batch(images.float(), pipeline)
