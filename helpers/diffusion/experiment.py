@@ -94,7 +94,10 @@ def training_fields(config: DiffusionConfig) -> dict:
     """The fields that shape the trained weights (those of :class:`DiffusionConfig`, plus ``p_uncond`` and
     ``bf16`` where the config has them): the sampling and grading settings can change without retraining."""
     names = {f.name for f in dataclasses.fields(DiffusionConfig)} | {"p_uncond", "bf16"}
-    return {k: v for k, v in as_dict(config).items() if k in names}
+    fields = {k: v for k, v in as_dict(config).items() if k in names}
+    if fields["loss_weighting"] == "simple":  # named only when used: checkpoints made before it existed resume
+        del fields["loss_weighting"], fields["min_snr_gamma"]
+    return fields
 
 
 def diffusion_checkpoint(folder: Path | str, config: DiffusionConfig, train: ImageSet, *, conditional: bool, data: str,
@@ -110,8 +113,8 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
                     device: torch.device | str = "cpu", seed: int = 0, checkpoint_dir: Path | str | None = None,
                     data: str | None = None, num_classes: int = 10, deliverable: Mapping | None = None
                     ) -> TrainedDiffusion:
-    """Train eps_theta with the simple loss (AdamW, linear warm-up then cosine decay of the learning rate)
-    and keep an exponential moving average of the weights (:class:`helpers.core.ema.WeightAverage`). Conditional training drops
+    """Train eps_theta with the loss ``config.loss_weighting`` names (AdamW, linear warm-up then cosine decay of
+    the learning rate) and keep an exponential moving average of the weights (:class:`helpers.core.ema.WeightAverage`). Conditional training drops
     each label with probability ``config.p_uncond`` (the null label), as classifier-free guidance needs.
     A config whose ``bf16`` is true trains the UNet under bfloat16 autocast (mixed precision), and the result
     samples that way too. With a ``checkpoint_dir`` every epoch is saved to :func:`diffusion_checkpoint` there (which
@@ -143,7 +146,8 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
             group["lr"] = config.lr * warm * 0.5 * (1 + math.cos(math.pi * progress))
         labels = drop_labels(y, config.p_uncond, model.null_label) if conditional else None  # type: ignore[attr-defined]
         with torch.autocast(device_type, dtype=torch.bfloat16, enabled=bf16):
-            loss = diffusion_loss(model, schedule, x, labels)
+            loss = diffusion_loss(model, schedule, x, labels, weighting=config.loss_weighting,
+                                  min_snr_gamma=config.min_snr_gamma)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

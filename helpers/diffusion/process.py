@@ -9,6 +9,7 @@ The noise math only; it imports no network. A model is any callable ``model(x_t,
 - Song et al. 2021 (DDIM): ``ddim_step`` jumps from t to an earlier s (eq. 12); eta = 0 is deterministic,
   eta = 1 has the DDPM's variance.
 - Ho & Salimans 2022 (classifier-free guidance): ``guided_eps`` = (1 + w) eps(x, c) - w eps(x, null).
+- Hang et al. 2023 (Min-SNR-gamma): ``diffusion_loss`` can weight each step's error by min(SNR_t, gamma) / SNR_t.
 
 Time steps are 0-based indices 0..T-1 (index t is the paper's t + 1); ``t = T - 1`` is pure noise.
 """
@@ -51,6 +52,11 @@ class Schedule:
     def alpha_bar(self) -> torch.Tensor:
         """abar_t = prod_{s <= t} (1 - beta_s): the fraction of the signal's variance left at step t."""
         return torch.cumprod(self.alphas, 0)
+
+    @functools.cached_property
+    def snr(self) -> torch.Tensor:
+        """SNR_t = abar_t / (1 - abar_t): the signal-to-noise ratio of x_t."""
+        return self.alpha_bar / (1.0 - self.alpha_bar)
 
     def on(self, device: torch.device | str) -> Schedule:
         """This schedule with its tensors on ``device``, made once per device (a training step that copied
@@ -112,11 +118,29 @@ def drop_labels(labels: torch.Tensor, p: float, null_label: int, generator: torc
     return torch.where(drop, torch.full_like(labels, null_label), labels)
 
 
-def diffusion_loss(model: NoiseModel, schedule: Schedule, x0: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-    """The simple DDPM loss: MSE between the noise added at a random step and the model's estimate of it."""
+LOSS_WEIGHTINGS = ("simple", "min-snr")
+
+
+def diffusion_loss(model: NoiseModel, schedule: Schedule, x0: torch.Tensor, labels: torch.Tensor | None = None, *,
+                   weighting: str = "simple", min_snr_gamma: float = 5.0) -> torch.Tensor:
+    """MSE between the noise added at a random step t and the model's estimate of it.
+
+    ``weighting="simple"``: Ho et al.'s simple loss, every step alike. ``"min-snr"``: each image's error weighted
+    by min(SNR_t, gamma) / SNR_t (Hang et al. 2023, the weight for eps-prediction): the nearly clean steps, whose
+    tiny noise is hard to estimate and matters little to a sample, no longer dominate the gradient; steps with
+    SNR_t <= gamma keep weight 1."""
+    if weighting not in LOSS_WEIGHTINGS:
+        raise ValueError(f"weighting={weighting!r}; expected one of {', '.join(LOSS_WEIGHTINGS)}")
+    if not min_snr_gamma > 0:
+        raise ValueError(f"min_snr_gamma={min_snr_gamma!r} must be > 0")
     t = torch.randint(0, schedule.T, (len(x0),), device=x0.device)
     noise = torch.randn_like(x0)
-    return F.mse_loss(model(q_sample(schedule, x0, t, noise), t, labels), noise)
+    eps = model(q_sample(schedule, x0, t, noise), t, labels)
+    if weighting == "simple":
+        return F.mse_loss(eps, noise)
+    snr = _at(schedule, "snr", t, noise.float()).flatten()
+    weight = snr.clamp(max=min_snr_gamma) / snr
+    return (weight * (eps.float() - noise).square().flatten(1).mean(1)).mean()
 
 
 def check_guidance(w: float) -> None:

@@ -93,6 +93,13 @@ def test_the_checkpoint_keeps_the_name_the_notebooks_gave_it(cls, tmp_path):
                diffusion_checkpoint(tmp_path, make_config(cls, "smoke", {"lr": 1e-3}), data, conditional=True,
                                     data="embedded", seed=1)]
     assert len({base, *changed}) == 6
+    # the loss weighting is part of the name when it is not the simple loss (which left it out before it existed)
+    losses = [{"loss_weighting": "simple"}, {"loss_weighting": "min-snr", "min_snr_gamma": 5.0},
+              {"loss_weighting": "min-snr", "min_snr_gamma": 1.0}]
+    names = {diffusion_checkpoint(tmp_path, make_config(cls, "smoke", loss), data, conditional=True, data="embedded",
+                                  seed=1) for loss in losses}
+    simple = make_config(cls, "smoke", {"loss_weighting": "simple", "min_snr_gamma": 1.0})
+    assert len(names) == 3 and "loss_weighting" not in training_fields(simple)
 
 
 def test_a_checkpoint_folder_needs_the_data_that_names_it(tmp_path):

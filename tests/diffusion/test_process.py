@@ -108,6 +108,36 @@ def test_label_drop_and_loss():
     assert diffusion_loss(lambda x, t, y: torch.zeros_like(x), schedule, x0).item() == pytest.approx(1.0, abs=0.3)
 
 
+def test_min_snr_weighting_scales_each_image_by_min_snr_gamma_over_snr():
+    """Hang et al.'s eps-prediction weight: 1 where SNR_t <= gamma, gamma / SNR_t on the nearly clean steps."""
+    schedule = make_schedule(1000)
+    x0 = torch.randn(64, 1, 4, 4)
+    seen = {}
+
+    def model(x, t, y):
+        seen["t"] = t
+        return torch.zeros_like(x)
+
+    torch.manual_seed(0)
+    simple = diffusion_loss(model, schedule, x0)
+    torch.manual_seed(0)
+    weighted = diffusion_loss(model, schedule, x0, weighting="min-snr", min_snr_gamma=5.0)
+    torch.manual_seed(0)
+    t = torch.randint(0, 1000, (64,))
+    noise = torch.randn_like(x0)
+    assert torch.equal(seen["t"], t)
+    snr = schedule.alpha_bar[t] / (1 - schedule.alpha_bar[t])
+    per_image = noise.square().flatten(1).mean(1)
+    expected = (snr.clamp(max=5.0) / snr * per_image).mean()
+    assert weighted.item() == pytest.approx(expected.item(), rel=1e-5)
+    assert simple.item() == pytest.approx(per_image.mean().item(), rel=1e-5)
+    assert (snr > 5).any() and (snr < 5).any() and weighted < simple  # both regimes drawn; the clean steps count less
+    with pytest.raises(ValueError, match="weighting='snr'; expected one of simple, min-snr"):
+        diffusion_loss(model, schedule, x0, weighting="snr")
+    with pytest.raises(ValueError, match="min_snr_gamma=0.0 must be > 0"):
+        diffusion_loss(model, schedule, x0, weighting="min-snr", min_snr_gamma=0.0)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"w": -1.0}, "guidance scale w=-1.0"),
     ({"sampler": "ddim-2000"}, "steps=2000 must lie in 1..T=1000"),
