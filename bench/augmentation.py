@@ -34,7 +34,8 @@ def torchvision_per_image(size: int, crop_scale: float, grayscale: float) -> Cal
     return lambda images: torch.stack([transform(image) for image in images])
 
 
-def milliseconds(views: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, batches: int, repeats: int) -> float:
+def milliseconds(views: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, batches: int,
+                 repeats: int) -> float:
     views(images)
     times = []
     for _ in range(repeats):

@@ -114,8 +114,9 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
                     data: str | None = None, num_classes: int = 10, deliverable: Mapping | None = None
                     ) -> TrainedDiffusion:
     """Train eps_theta with the loss ``config.loss_weighting`` names (AdamW, linear warm-up then cosine decay of
-    the learning rate) and keep an exponential moving average of the weights (:class:`helpers.core.ema.WeightAverage`). Conditional training drops
-    each label with probability ``config.p_uncond`` (the null label), as classifier-free guidance needs.
+    the learning rate) and keep an exponential moving average of the weights
+    (:class:`helpers.core.ema.WeightAverage`). Conditional training drops each label with probability
+    ``config.p_uncond`` (the null label), as classifier-free guidance needs.
     A config whose ``bf16`` is true trains the UNet under bfloat16 autocast (mixed precision), and the result
     samples that way too. With a ``checkpoint_dir`` every epoch is saved to :func:`diffusion_checkpoint` there (which
     names ``data``, the data the notebook was given), and a run with the same settings resumes from it.

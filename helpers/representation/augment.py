@@ -18,8 +18,9 @@ from helpers.core.images import ImageSet, to_float, to_uint8
 def byol_augmentation(size: int, *, crop_scale: float = 0.3, hflip: float = 0.0,
                       grayscale: float = 0.2) -> K.AugmentationSequential:
     """The BYOL paper's recipe scaled to small images: random resized crop, colour jitter (p=0.8),
-    grayscale (the paper's p=0.2), Gaussian blur (p=0.5), optional horizontal flip. Floats in [0, 1], ``[N, 3, H, W]``,
-    in and out. The colour jitter uses torchvision's formulas in a random order, as torchvision's does."""
+    grayscale (the paper's p=0.2), Gaussian blur (p=0.5), optional horizontal flip. Floats in [0, 1],
+    ``[N, 3, H, W]``, in and out. The colour jitter uses torchvision's formulas in a random order, as
+    torchvision's does."""
     return K.AugmentationSequential(
         K.RandomResizedCrop((size, size), scale=(crop_scale, 1.0), align_corners=False, cropping_mode="resample"),
         K.RandomHorizontalFlip(p=hflip),
@@ -33,7 +34,8 @@ def augment_batch(images: torch.Tensor, transform: K.AugmentationSequential) -> 
     """``transform`` applied to uint8 images ``[N, C, H, W]``, each image with its own random draw; uint8 RGB out.
     Gray images (C = 1) are repeated to three channels first (colour jitter needs RGB)."""
     if images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] not in (1, 3):
-        raise ValueError(f"augment_batch takes uint8 images [N, 1 or 3, H, W], got {images.dtype} {tuple(images.shape)}")
+        raise ValueError(f"augment_batch takes uint8 images [N, 1 or 3, H, W], "
+                         f"got {images.dtype} {tuple(images.shape)}")
     return to_uint8(transform(images.expand(-1, 3, -1, -1).float().div_(255)))
 
 
