@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default="cpu", choices=("smoke", "cpu", "gpu"))
+    parser.add_argument("--profile", default="cpu", choices=("smoke", "cpu-lite", "cpu", "gpu"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--per-digit", type=int, default=10, help="samples per digit and sampler")
     parser.add_argument("--w", type=float, default=None, help="guidance scale (default: the profile's)")

@@ -26,7 +26,7 @@
 # classifier then agreed with the label on 76% of the samples instead of 93%).
 
 # %% tags=["parameters"]
-profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+profile = "auto"   # smoke | cpu-lite | cpu | gpu | auto (the machine's: README, Profiles; $DLCV_PROFILE wins)
 data = "embedded"  # or a flat folder of face images, e.g. the course's hw2_data/face/train
 seed = 0
 out_dir = "../reports/acgan"

@@ -24,7 +24,7 @@
 # boundaries. Every number is the accuracy on the target domain's test split.
 
 # %% tags=["parameters"]
-profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+profile = "auto"   # smoke | cpu-lite | cpu | gpu | auto (the machine's: README, Profiles; $DLCV_PROFILE wins)
 data = "embedded"  # or the course's digits folder: <data>/{mnistm,svhn,usps}/data/*.png + train.csv, val.csv
 seed = 0
 out_dir = "../reports/adda"

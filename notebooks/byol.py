@@ -29,7 +29,7 @@
 # | E | BYOL pretraining | frozen backbone |
 
 # %% tags=["parameters"]
-profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+profile = "auto"   # smoke | cpu-lite | cpu | gpu | auto (the machine's: README, Profiles; $DLCV_PROFILE wins)
 data = "embedded"  # or the course's p2_data folder: <data>/mini/train/*.jpg, <data>/office/{train,val}/ + CSVs
 seed = 0
 out_dir = "../reports/byol"

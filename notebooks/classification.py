@@ -23,7 +23,7 @@
 # classes separate as training goes on?
 
 # %% tags=["parameters"]
-profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+profile = "auto"   # smoke | cpu-lite | cpu | gpu | auto (the machine's: README, Profiles; $DLCV_PROFILE wins)
 data = "embedded"  # or the course's p1_data folder: <data>/train_50/<label>_<idx>.png, <data>/val_50/...
 seed = 0
 out_dir = "../reports/classification"

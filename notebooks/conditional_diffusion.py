@@ -23,7 +23,7 @@
 # (1000-step DDPM against DDIM, Song et al. 2021, with 100, 50 and 20 steps) trade accuracy, FID and time?
 
 # %% tags=["parameters"]
-profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+profile = "auto"   # smoke | cpu-lite | cpu | gpu | auto (the machine's: README, Profiles; $DLCV_PROFILE wins)
 data = "embedded"  # or the course's digits folder: <data>/mnistm/data/*.png + train.csv, val.csv
 seed = 0
 out_dir = "../reports/conditional_diffusion"

@@ -22,7 +22,7 @@
 # and the price paid at sampling time?
 
 # %% tags=["parameters"]
-profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+profile = "auto"   # smoke | cpu-lite | cpu | gpu | auto (the machine's: README, Profiles; $DLCV_PROFILE wins)
 data = "embedded"  # or a flat image folder: MNIST digits, or the course's anime faces (hw2_data/face/train)
 seed = 0
 out_dir = "../reports/ddpm"

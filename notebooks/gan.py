@@ -23,7 +23,7 @@
 # much, and which trains steadily? Then a configuration that collapses onto a few modes, and a mitigation.
 
 # %% tags=["parameters"]
-profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+profile = "auto"   # smoke | cpu-lite | cpu | gpu | auto (the machine's: README, Profiles; $DLCV_PROFILE wins)
 data = "embedded"  # or a flat folder of face images, e.g. the course's hw2_data/face/train (64x64 crops)
 seed = 0
 out_dir = "../reports/gan"

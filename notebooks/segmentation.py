@@ -22,7 +22,7 @@
 # third stage during training. Both are scored by mIoU, the mean over classes of TP / (TP + FP + FN).
 
 # %% tags=["parameters"]
-profile = "auto"   # smoke | cpu | gpu | auto (gpu when CUDA is present, else cpu; $DLCV_PROFILE wins)
+profile = "auto"   # smoke | cpu-lite | cpu | gpu | auto (the machine's: README, Profiles; $DLCV_PROFILE wins)
 data = "embedded"  # or the course's satellite folder: <data>/{train,validation}/NNNN_sat.jpg + NNNN_mask.png
 seed = 0
 out_dir = "../reports/segmentation"

@@ -16,6 +16,9 @@ class DannConfig:
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(steps=7, copies=1, widths=(8, 16), hidden=32, tsne_points=150),
+        # cpu-lite: for a CPU without native bfloat16 (helpers.core.config.machine_profile), 0.4x the cpu
+        # profile's steps (18 epochs of the embedded pairs)
+        "cpu-lite": dict(steps=252),
         "cpu": dict(),
         "gpu": dict(steps=840, copies=6, widths=(64, 128, 256), padding=2, hidden=1024, batch_size=128),
     }
@@ -51,6 +54,7 @@ class AddaConfig(DannConfig):
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": {**DannConfig.PROFILES["smoke"], "adapt_steps": 7, "discriminator_hidden": 32},
+        "cpu-lite": {**DannConfig.PROFILES["cpu-lite"], "adapt_steps": 112},  # 8 epochs of the embedded pairs
         "cpu": {**DannConfig.PROFILES["cpu"]},
         "gpu": {**DannConfig.PROFILES["gpu"], "adapt_steps": 630},
     }

@@ -26,19 +26,31 @@ from typing import Any, TypeVar
 
 import torch
 
-from helpers.core.runtime import pick_device, seed_everything
+from helpers.core.runtime import bfloat16_is_native, pick_device, seed_everything
 
-PROFILES = ("smoke", "cpu", "gpu")
+PROFILES = ("smoke", "cpu-lite", "cpu", "gpu")
 PROFILE_CHOICES = ("auto", *PROFILES)
 PROFILE_ENV = "DLCV_PROFILE"
+# What a report says beside a profile's name (the hyperparameter table), where the name alone would mislead
+PROFILE_NOTES = {"cpu-lite": "the cpu profile's trainings shortened for a CPU without native bfloat16 (README, "
+                             "Profiles); profile=cpu runs the full budgets"}
 
 C = TypeVar("C")
 
 
+def machine_profile() -> str:
+    """The profile ``auto`` picks on this machine: gpu with CUDA; cpu where the CPU computes in bfloat16 natively
+    (AVX-512 BF16 or AMX); else cpu-lite, whose shorter trainings keep the whole report inside the cpu profile's
+    time on a CPU without them (an AVX2-only CPU ran the cpu profile 2-3x slower: docs/tuning.md)."""
+    if torch.cuda.is_available():
+        return "gpu"
+    return "cpu" if bfloat16_is_native() else "cpu-lite"
+
+
 def resolve_profile(profile: str) -> str:
-    """Turn ``auto`` into a concrete profile: ``$DLCV_PROFILE`` if set, else gpu with CUDA, else cpu."""
+    """Turn ``auto`` into a concrete profile: ``$DLCV_PROFILE`` if set, else :func:`machine_profile`."""
     if profile == "auto":
-        profile = os.environ.get(PROFILE_ENV) or ("gpu" if torch.cuda.is_available() else "cpu")
+        profile = os.environ.get(PROFILE_ENV) or machine_profile()
         source = f"environment variable {PROFILE_ENV}" if os.environ.get(PROFILE_ENV) else "auto"
     else:
         source = "parameter 'profile'"

@@ -62,6 +62,10 @@ class DdpmConfig(DiffusionConfig):
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(image_size=12, base_channels=8, channel_mults=(1, 2), attention_resolution=6, steps=21,
                       grid_sampler="ddim-20", data_copies=1, eval_samples=200),
+        # cpu-lite: for a CPU without native bfloat16 (helpers.core.config.machine_profile), 2/3 of the cpu
+        # profile's steps (10 epochs of the embedded digits; at 0.4x the classifier FID was 345) and half the
+        # samples graded
+        "cpu-lite": dict(steps=630, eval_samples=500),
         "cpu": dict(),
         "gpu": dict(image_size=32, base_channels=64, attention_resolution=8, steps=16800, fid_sampler="ddpm-1000",
                     data_image_size=64, data_copies=8),
@@ -87,6 +91,9 @@ class ConditionalDiffusionConfig(DiffusionConfig):
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(image_size=12, judge_size=12, base_channels=8, channel_mults=(1, 2), attention_resolution=6,
                       steps=21, copies=1, per_digit=4, sweep_per_digit=2, ddpm_per_digit=1),
+        # cpu-lite: 0.7x the steps (28 epochs of the embedded digits; at 0.4x 58% per digit), half the samples
+        # graded and swept
+        "cpu-lite": dict(steps=1764, per_digit=50, sweep_per_digit=5, ddpm_per_digit=2),
         "cpu": dict(),
         "gpu": dict(image_size=28, judge_size=28, base_channels=64, attention_resolution=7, steps=12600, copies=6,
                     sweep_per_digit=100, ddpm_per_digit=100, sample_batch=500),  # a GPU wants large batches

@@ -19,6 +19,9 @@ class GanConfig:
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(steps=84, copies=1, width=8, eval_samples=200, collapse_steps=84),
+        # cpu-lite: for a CPU without native bfloat16 (helpers.core.config.machine_profile), about 0.4x the cpu
+        # profile's steps (7 epochs of the embedded digits, the mode-collapse runs 1) and half the samples graded
+        "cpu-lite": dict(steps=1764, collapse_steps=252, eval_samples=500),
         "cpu": dict(),
         # A GPU's cost per image falls with the batch size: the papers' batch 64 there. One GPU: one process. The
         # papers' z alone, so that the DCGAN generator is the reference printout (Linear(100 -> 8192), 4 ConvTranspose).
@@ -80,6 +83,7 @@ class AcganConfig:
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(steps=21, copies=1, width=8, per_class=20),
+        "cpu-lite": dict(steps=630, per_class=50),  # 10 epochs of the embedded digits
         "cpu": dict(),
         "gpu": dict(image_size=64, width=64, steps=10080, copies=8, per_class=100),
     }

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute one notebook with papermill and render its HTML")
     run.add_argument("name", help="notebook name, e.g. dann")
-    run.add_argument("--profile", default="auto", help="smoke | cpu | gpu | auto (default)")
+    run.add_argument("--profile", default="auto", help="smoke | cpu-lite | cpu | gpu | auto (default)")
     run.add_argument("--data", default="embedded", help="'embedded' (default) or a path to the course data")
     run.add_argument("--reports", default="reports", help="reports folder (default: reports)")
     run.add_argument("--notebooks", default="notebooks", help="notebooks folder (default: notebooks)")

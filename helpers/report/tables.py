@@ -6,7 +6,7 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from helpers.core.config import Budget, as_dict
+from helpers.core.config import PROFILE_NOTES, Budget, as_dict
 
 
 def hyperparameters(config: Any, *budgets: Budget, **extra: Any) -> Styler:
@@ -16,6 +16,8 @@ def hyperparameters(config: Any, *budgets: Budget, **extra: Any) -> Styler:
     steps field)."""
     values = {**as_dict(config), **extra}
     text = {k: ", ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in values.items()}
+    if extra.get("profile") in PROFILE_NOTES:
+        text["profile"] = f"{extra['profile']} ({PROFILE_NOTES[extra['profile']]})"
     by_field: dict[str, dict[str, str]] = {}
     for b in budgets:
         for name, value in b.describe().items():

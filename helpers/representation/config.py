@@ -21,6 +21,9 @@ class ClassificationConfig:
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(copies=1, train_limit=192, steps_a=9, steps_b=3, widths=(8, 16), hidden=32, tsne_points=100),
+        # cpu-lite: for a CPU without native bfloat16 (helpers.core.config.machine_profile), about 0.4x the cpu
+        # profile's steps (model A 3 epochs of the embedded digits, model B 1)
+        "cpu-lite": dict(steps_a=252, steps_b=84),
         "cpu": dict(),
         "gpu": dict(image_size=32, copies=4, steps_a=1260, steps_b=840, widths=(64, 128), hidden=256,
                     stem="cifar", batch_size=128, tsne_points=2500),
@@ -55,6 +58,8 @@ class ByolConfig:
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(copies=1, limit=64, width=8, pretrain_steps=2, supervised_steps=2, finetune_steps=2,
                       pretrain_batch_size=32, hidden=64, projection=32, tsne_points=100),
+        # cpu-lite: 0.4x BYOL's steps (10 epochs of the embedded digits), half the supervised and fine-tuning steps
+        "cpu-lite": dict(pretrain_steps=420, supervised_steps=63, finetune_steps=60),
         "cpu": dict(),
         "gpu": dict(image_size=32, copies=4, width=64, pretrain_steps=2100, pretrain_batch_size=256,
                     supervised_steps=1260, finetune_steps=400, hidden=4096, projection=256, tau=0.996,

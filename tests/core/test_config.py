@@ -1,16 +1,45 @@
 
+import dataclasses
+
 import pytest
 import torch
 
 from helpers.adaptation.config import AddaConfig, DannConfig
-from helpers.core.config import as_dict, budget, epochs_for, make_config, resolve_profile
+from helpers.core.config import PROFILES, as_dict, budget, epochs_for, make_config, resolve_profile
+from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
+from helpers.gans.config import AcganConfig, GanConfig
+from helpers.representation.config import ByolConfig, ClassificationConfig
+from helpers.segmentation.config import SegmentationConfig
 
 
-def test_auto_is_cpu_without_cuda_and_gpu_with_it(no_profile_env, monkeypatch):
+def test_auto_is_gpu_with_cuda_and_on_a_cpu_cpu_or_cpu_lite_by_native_bfloat16(no_profile_env, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
     assert resolve_profile("auto") == "cpu"
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
+    assert resolve_profile("auto") == "cpu-lite"
+    assert resolve_profile("cpu") == "cpu"  # asked for by name: kept
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
     assert resolve_profile("auto") == "gpu"
+
+
+CONFIGS = [GanConfig, AcganConfig, DdpmConfig, ConditionalDiffusionConfig, DannConfig, AddaConfig,
+           ClassificationConfig, ByolConfig, SegmentationConfig]
+
+
+@pytest.mark.parametrize("cls", CONFIGS, ids=lambda cls: cls.__name__)
+def test_every_config_has_every_profile_and_cpu_lite_trains_less_than_cpu(cls):
+    """A profile a config lacks would silently run the cpu profile's values; cpu-lite must shorten every training
+    (the whole report's time on a CPU without native bfloat16 depends on it) and grade no more samples."""
+    assert set(PROFILES) <= set(cls.PROFILES) | {"cpu"}, cls.PROFILES.keys()
+    lite, cpu = make_config(cls, "cpu-lite"), make_config(cls, "cpu")
+    steps = [f.name for f in dataclasses.fields(cls) if "epochs" in f.metadata]
+    assert steps and all(getattr(lite, name) < getattr(cpu, name) for name in steps), steps
+    for name in ("eval_samples", "per_class", "per_digit", "sweep_per_digit", "ddpm_per_digit"):
+        assert getattr(lite, name, 0) <= getattr(cpu, name, 0)
+    changed = {k for k, v in dataclasses.asdict(lite).items() if v != getattr(cpu, k)}
+    assert changed == set(cls.PROFILES["cpu-lite"]), "cpu-lite changes more than its budgets"
 
 
 def test_environment_variable_overrides_auto_only(monkeypatch):
@@ -20,7 +49,7 @@ def test_environment_variable_overrides_auto_only(monkeypatch):
 
 
 def test_unknown_profile_lists_the_choices(no_profile_env):
-    with pytest.raises(ValueError, match=r"'fast'.*smoke, cpu, gpu"):
+    with pytest.raises(ValueError, match=r"'fast'.*smoke, cpu-lite, cpu, gpu"):
         resolve_profile("fast")
 
 

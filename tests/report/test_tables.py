@@ -33,3 +33,10 @@ def test_unlabelled_runs_that_share_a_batch_size_are_listed_by_their_steps_field
     config = make_config(ByolConfig, "cpu")
     table = rows(hyperparameters(config, budget(config, "finetune_steps", 30), budget(config, "supervised_steps", 676)))
     assert table["batch_size"] == "finetune_steps: 30 (clamped from 32: 30 training images); supervised_steps: 32"
+
+
+def test_the_table_says_what_the_cpu_lite_profile_is_and_how_to_run_the_full_budgets():
+    config = make_config(DannConfig, "cpu-lite")
+    table = rows(hyperparameters(config, budget(config, "steps", 1800), profile="cpu-lite"))
+    assert table["profile"].startswith("cpu-lite (") and "without native bfloat16" in table["profile"]
+    assert "profile=cpu" in table["profile"] and table["steps"] == str(config.steps)
