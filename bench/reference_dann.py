@@ -16,7 +16,7 @@ head's loss.
 Measures: target test accuracy (final epoch, best epoch) and seconds per pair. No asserts.
 Hardware: the 2-core CPU machine of docs/design.md (about 1 minute per pair and method on a course-layout tree).
 Run: python bench/reference_dann.py /tmp/trees/seed0 [/tmp/trees/seed1 embedded] [--source-only] [--seed 1]
-Got (2026-11-29): docs/tuning.md, "The public reference script on the same trees".
+Got (2026-11-29): docs/tuning.md, "The public reference script on the same data".
 """
 from __future__ import annotations
 
