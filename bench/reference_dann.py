@@ -32,6 +32,7 @@ from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import DannConfig
 from helpers.adaptation.networks import GradientReversal, grl_lambda
 from helpers.adaptation.pairs import load_pairs
+from helpers.core.evaluation import accuracy
 from helpers.core.images import ImageSet, to_float
 
 
@@ -49,7 +50,12 @@ class ReferenceDANN(nn.Module):
         self.reversal = GradientReversal()
         self.domain_head = nn.Sequential(nn.Linear(800, 100), nn.BatchNorm1d(100), nn.ReLU(), nn.Linear(100, 2))
 
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Class logits, so that helpers.core.evaluation.accuracy evaluates it like any classifier."""
+        return self.label_head(self.features(images))
+
+    def heads(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Class and domain logits, as the script's training pass computes both for either domain."""
         features = self.features(images)
         return self.label_head(features), self.domain_head(self.reversal(features))
 
@@ -57,15 +63,6 @@ class ReferenceDANN(nn.Module):
 def batches(images: ImageSet, batch_size: int, generator: torch.Generator) -> list[tuple[torch.Tensor, torch.Tensor]]:
     order = torch.randperm(len(images), generator=generator)
     return [(to_float(images.images[i]), images.labels[i]) for i in order.split(batch_size)]
-
-
-@torch.no_grad()
-def target_accuracy(model: nn.Module, test: ImageSet) -> float:
-    model.eval()
-    correct = sum(int((model(to_float(test.images[i:i + 500]))[0].argmax(1) == test.labels[i:i + 500]).sum())
-                  for i in range(0, len(test), 500))
-    model.train()
-    return correct / len(test)
 
 
 def train(pair: DomainPair, *, epochs: int, batch_size: int, lr: float, seed: int, adapt: bool) -> list[float]:
@@ -81,16 +78,16 @@ def train(pair: DomainPair, *, epochs: int, batch_size: int, lr: float, seed: in
         for i, ((source, labels), (target, _)) in enumerate(pairs):
             progress = (i + epoch * per_epoch) / (epochs * per_epoch)
             model.reversal.lambda_ = grl_lambda(progress)
-            class_logits, source_domain = model(source)
+            class_logits, source_domain = model.heads(source)
             loss = F.cross_entropy(class_logits, labels)
             if adapt:
-                _, target_domain = model(target)
+                _, target_domain = model.heads(target)
                 loss = loss + F.cross_entropy(source_domain, torch.zeros(len(source), dtype=torch.long)) \
                     + F.cross_entropy(target_domain, torch.ones(len(target), dtype=torch.long))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-        accuracies.append(target_accuracy(model, pair.target.test))
+        accuracies.append(accuracy(model, pair.target.test))
     return accuracies
 
 
