@@ -39,6 +39,9 @@ class DannConfig:
     weight_decay: float = field(default=5e-4, metadata={"min": 0.0})
     domain_weight: float = field(default=1.0, metadata={"min": 0.0})
     gamma: float = field(default=10.0, metadata={"min": 0.0})  # GRL schedule steepness
+    # DANN's batch normalisation: "mixed" passes the source and target batch through the feature extractor
+    # together, "per-domain" each on its own (docs/tuning.md, "One batch-norm pass for both domains")
+    batch_norm: str = field(default="mixed", metadata={"choices": ("mixed", "per-domain")})
     tsne_points: int = field(default=1000, metadata={"min": 20})  # per t-SNE plot, source + target
     # "image": each input image is contrast-normalised (zero mean, unit deviation) before the first layer
     input_norm: str = field(default="image", metadata={"choices": ("image", "none")})

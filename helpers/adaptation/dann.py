@@ -43,10 +43,15 @@ def dann_step(model: DANN, optimizer: torch.optim.Optimizer, config: DannConfig,
         source, labels, target = batch
         lambda_ = model.domain_classifier.reversal.lambda_ = grl_lambda(progress, config.gamma)
         annealed_lr(optimizer, config.lr, progress)
-        # Separate passes: batch normalisation sees each domain's own statistics while training.
-        source_features, target_features = model.feature_extractor(source), model.feature_extractor(target)
+        if config.batch_norm == "mixed":
+            # One pass over a mixed batch of both domains: batch normalisation uses the mixture's
+            # statistics while training, which is what its running statistics hold when the model is evaluated.
+            features = model.feature_extractor(torch.cat([source, target]))
+            source_features, target_features = features[:len(source)], features[len(source):]
+        else:  # "per-domain": each domain its own batch statistics while training, the mixture's at evaluation
+            source_features, target_features = model.feature_extractor(source), model.feature_extractor(target)
+            features = torch.cat([source_features, target_features])
         class_loss = F.cross_entropy(model.label_predictor(source_features), labels)
-        features = torch.cat([source_features, target_features])
         domains = torch.cat([torch.zeros(len(source), dtype=torch.long, device=source.device),  # made on the device:
                              torch.ones(len(target), dtype=torch.long, device=source.device)])  # no copy a step
         domain_loss = F.cross_entropy(model.domain_classifier(features), domains)

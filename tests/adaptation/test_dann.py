@@ -8,6 +8,7 @@ from helpers.adaptation.dann import build_dann, dann_step
 from helpers.adaptation.experiment import METHODS, run_method
 from helpers.adaptation.networks import GradientReversal, grl_lambda
 from helpers.core.config import make_config
+from helpers.core.digit_cnn import standardize
 from helpers.data import load_domains
 from helpers.data.batches import Batches, PairedBatches
 
@@ -58,6 +59,25 @@ def test_dann_step_trains_the_domain_classifier_and_reverses_its_gradient(pair):
         torch.nn.functional.cross_entropy(logits, domains).backward()
         grads.append(features_param.grad.clone())
     assert torch.allclose(grads[0], -grads[1], atol=1e-6)
+
+
+@pytest.mark.parametrize("batch_norm", ["mixed", "per-domain"])
+def test_batch_norm_sees_the_mixed_batch_or_each_domain_as_configured(pair, batch_norm):
+    config = make_config(DannConfig, "smoke", {"batch_norm": batch_norm})
+    model = build_dann(config, pair.channels)
+    first_norm = model.feature_extractor[1]
+    first_norm.momentum = 1.0  # its running mean becomes the mean of the last batch it normalised
+    source, labels, target = next(iter(PairedBatches(pair.source.train, pair.target.train, 16)))
+    with torch.no_grad():  # the first convolution's output per channel, before the step changes its weights
+        conv = model.feature_extractor[0]
+        means = {name: conv(standardize(images)).mean((0, 2, 3))
+                 for name, images in {"mixed": torch.cat([source, target]), "target": target}.items()}
+    dann_step(model, torch.optim.SGD(model.parameters(), lr=0.0), config)((source, labels, target), progress=0.5)
+    # Mixed: one pass, normalised with the mixture's statistics, which the evaluated model's running statistics
+    # hold. Per-domain: the target's own pass came last.
+    expected = means["mixed"] if batch_norm == "mixed" else means["target"]
+    assert torch.allclose(first_norm.running_mean, expected, atol=1e-5)
+    assert not torch.allclose(means["mixed"], means["target"], atol=1e-3)  # the two domains do differ
 
 
 def test_paired_batches_hand_out_no_target_labels(pair):
