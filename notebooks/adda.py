@@ -28,7 +28,7 @@ profile = "auto"   # smoke | cpu-lite | cpu | gpu | auto (the machine's: README,
 data = "embedded"  # or the course's digits folder: <data>/{mnistm,svhn,usps}/data/*.png + train.csv, val.csv
 seed = 0
 out_dir = "../reports/adda"
-dann_metrics = "../reports/dann/metrics.json"  # DANN's row is read from here when its settings match
+dann_metrics = None  # DANN's row is read from here when its settings match; None: <out_dir>/../dann/metrics.json
 epochs = None      # None keeps the profile's value
 adapt_epochs = None
 batch_size = None
@@ -38,6 +38,8 @@ pairs = None       # e.g. ["digits-m->digits-s"]; None: the profile's three pair
 from helpers.core.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
+
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown, display
@@ -95,6 +97,7 @@ print("discriminator:", AddaDiscriminator(encoder.out_features, config.discrimin
 # was made with the same profile, data, seed and settings; otherwise DANN is trained here too.
 
 # %%
+dann_metrics = dann_metrics or str(Path(out_dir).parent / "dann" / "metrics.json")
 dann_row = earlier_dann_row(dann_metrics, config, profile=profile, data=data, seed=seed, pairs=pair_names)
 dann_source = f"read from {dann_metrics}" if dann_row else "trained here"
 print(f"DANN row: {dann_source}")

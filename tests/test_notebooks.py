@@ -104,6 +104,9 @@ def test_runs_through_papermill_and_writes_its_report(name, smoke_reports):
                 if table in FRACTIONS or column in FRACTIONS:
                     assert 0.0 <= value <= 1.0, (table, row, column)
     assert list((out / "figures").glob("*.png"))
+    if name == "adda":  # run after dann into the same reports folder (conftest.SMOKE_CHAINS): DANN's row is read
+        read_from = metrics["dann_row"].removeprefix("read from ")
+        assert (ROOT / "notebooks" / read_from).resolve() == (reports / "dann" / "metrics.json").resolve()
 
 
 def test_a_failing_notebook_keeps_its_error_and_leaves_no_html(tmp_path):
