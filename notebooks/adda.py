@@ -94,7 +94,9 @@ print("discriminator:", AddaDiscriminator(encoder.out_features, config.discrimin
 #
 # Per pair: source-only (which is also ADDA's pre-trained source model), ADDA's adaptation, DANN +
 # entropy minimisation, and target-only. DANN's row is read from the DANN notebook's metrics.json when it
-# was made with the same profile, data, seed and settings; otherwise DANN is trained here too.
+# was made with the same profile, data, seed and settings; otherwise DANN is trained here too. Source-only and
+# target-only are the same trainings as the DANN notebook's: its checkpoints, where they exist, are copied in and
+# not trained again.
 
 # %%
 dann_metrics = dann_metrics or str(Path(out_dir).parent / "dann" / "metrics.json")
@@ -102,16 +104,19 @@ dann_row = earlier_dann_row(dann_metrics, config, profile=profile, data=data, se
 dann_source = f"read from {dann_metrics}" if dann_row else "trained here"
 print(f"DANN row: {dann_source}")
 
+dann_checkpoints = Path(dann_metrics).parent / "checkpoints"
 results = []
 with timer.phase("training"):
     for pair_name, pair in pairs_by_name.items():
         run = dict(data=data, seed=seed, device=device, checkpoint_dir=f"{out_dir}/checkpoints")
-        source_only = run_method("source-only", pair, config, **run)
+        source_only = run_method("source-only", pair, config, earlier_dir=dann_checkpoints, **run)
         results += [source_only, run_method("adda", pair, config, source_model=source_only.model, **run),
                     run_method("dann-em", pair, config, **run)]
         if dann_row is None:
             results.append(run_method("dann", pair, config, **run))
-        results.append(run_method("target-only", pair, config, **run))
+        results.append(run_method("target-only", pair, config, earlier_dir=dann_checkpoints, **run))
+copied = [f"{r.method} {r.pair}" for r in results if r.copied_from is not None]
+print(f"from {dann_checkpoints}: {', '.join(copied)}" if copied else "source-only and target-only: trained here")
 table = accuracy_table(results)
 if dann_row is not None:
     table["dann"] = dann_row
@@ -169,5 +174,5 @@ display(Markdown(f"DANN + entropy minimisation matches or beats DANN on {len(bet
 metrics_path = write_metrics(
     out_dir, notebook="adda", profile=profile, data=data, device=device,
     params={"seed": seed, **as_dict(config)}, results={"accuracy": table}, timings=timer.as_dict(),
-    extra={"dann_row": dann_source, "predict": deliverable})
+    extra={"dann_row": dann_source, "copied_from_dann": copied, "predict": deliverable})
 print(f"wrote {metrics_path}")

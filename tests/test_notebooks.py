@@ -107,6 +107,9 @@ def test_runs_through_papermill_and_writes_its_report(name, smoke_reports):
     if name == "adda":  # run after dann into the same reports folder (conftest.SMOKE_CHAINS): DANN's row is read
         read_from = metrics["dann_row"].removeprefix("read from ")
         assert (ROOT / "notebooks" / read_from).resolve() == (reports / "dann" / "metrics.json").resolve()
+        # and its source-only and target-only trainings are the dann notebook's checkpoints, not trained again
+        assert sorted(metrics["copied_from_dann"]) == sorted(f"{m} {p}" for m in ("source-only", "target-only")
+                                                              for p in PAIRS)
 
 
 def test_a_failing_notebook_keeps_its_error_and_leaves_no_html(tmp_path):

@@ -15,7 +15,7 @@ from helpers.adaptation.config import DannConfig
 from helpers.adaptation.dann import train_dann
 from helpers.adaptation.dann_em import train_dann_em
 from helpers.adaptation.source_only import train_source_only, train_target_only
-from helpers.core.checkpoint import checkpoint_path
+from helpers.core.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
 from helpers.core.config import Budget, as_dict, budget
 from helpers.core.evaluation import accuracy
 from helpers.core.training import History
@@ -29,6 +29,9 @@ METHODS: dict[str, Method] = {
     "dann-em": train_dann_em,
     "target-only": train_target_only,
 }
+# Trained alike by the dann and adda notebooks: their weights depend on DannConfig's fields only, so their
+# checkpoints are named by those, and adda can take the dann notebook's instead of training them again.
+REFERENCE_METHODS = ("source-only", "target-only")
 
 
 @dataclass
@@ -39,21 +42,38 @@ class MethodResult:
     history: History
     accuracy: float  # on the target test split
     checkpoint: Path | None = None  # where its training saved it (what helpers.predict reads)
+    copied_from: Path | None = None  # the checkpoint of another notebook's same training it started from
+
+
+def identity_config(method: str, config: DannConfig) -> DannConfig:
+    """The settings that name ``method``'s checkpoint: only DannConfig's fields for the reference methods."""
+    if method in REFERENCE_METHODS and type(config) is not DannConfig:
+        return DannConfig(**{f.name: getattr(config, f.name) for f in dataclasses.fields(DannConfig)})
+    return config
 
 
 def run_method(method: str, pair: DomainPair, config: DannConfig, *, data: str, seed: int,
-               device: torch.device, checkpoint_dir: Path | str | None = None, **options) -> MethodResult:
+               device: torch.device, checkpoint_dir: Path | str | None = None,
+               earlier_dir: Path | str | None = None, **options) -> MethodResult:
     """Train ``method`` on ``pair`` (resuming its checkpoint if one exists) and evaluate on the target test
-    split; ``options`` go to the method (e.g. ADDA's ``source_model``)."""
+    split; ``options`` go to the method (e.g. ADDA's ``source_model``). With ``earlier_dir`` (another notebook's
+    checkpoint folder) and no checkpoint of its own yet, a checkpoint of the same training found there (the same
+    name: method, pair, data, seed and settings) is copied in first, so a finished one is not trained again."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid choices: {', '.join(METHODS)}")
     name = f"{method} {pair.name}"
-    checkpoint = None
+    checkpoint = copied_from = None
     if checkpoint_dir is not None:
-        checkpoint = checkpoint_path(checkpoint_dir, f"{method}_{pair.name}", data=data, seed=seed, config=config)
+        checkpoint = checkpoint_path(checkpoint_dir, f"{method}_{pair.name}", data=data, seed=seed,
+                                     config=identity_config(method, config))
+        earlier = None if earlier_dir is None else Path(earlier_dir) / checkpoint.name
+        if earlier is not None and earlier.exists() and not checkpoint.exists():
+            save_checkpoint(load_checkpoint(earlier), checkpoint)  # checked on loading, written atomically
+            copied_from = earlier
     model, history = METHODS[method](pair, config, name=name, checkpoint=checkpoint, seed=seed, device=device,
                                      **options)
-    return MethodResult(method, pair.name, model, history, accuracy(model, pair.target.test, device), checkpoint)
+    return MethodResult(method, pair.name, model, history, accuracy(model, pair.target.test, device), checkpoint,
+                        copied_from)
 
 
 def run_budgets(config: DannConfig, pairs: Iterable[DomainPair], *, adapt: bool = False) -> list[Budget]:

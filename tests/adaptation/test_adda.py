@@ -110,3 +110,31 @@ def test_dann_row_is_reused_only_from_a_matching_dann_run(tmp_path):
     assert earlier_dann_row(path, config, pairs=[*row, "digits-s->digits-m"], **settings) is None
     assert earlier_dann_row(path, make_config(AddaConfig, "smoke", {"epochs": 2}), pairs=list(row), **settings) is None
     assert earlier_dann_row(path, config, pairs=list(row), **{**settings, "seed": 1}) is None
+
+
+def test_reference_rows_are_copied_from_the_dann_notebooks_same_training(pair, tmp_path, monkeypatch):
+    """adda's source-only and target-only take the dann notebook's checkpoints of the same training (DannConfig's
+    fields, data, seed) instead of training again; different settings or another method train as before."""
+    from helpers.adaptation import source_only
+    from helpers.adaptation.config import DannConfig
+
+    cpu = torch.device("cpu")
+    run = dict(data="embedded", seed=0, device=cpu)
+    dann_dir, adda_dir = tmp_path / "dann", tmp_path / "adda"
+    trained = run_method("source-only", pair, make_config(DannConfig, "smoke"), checkpoint_dir=dann_dir, **run)
+    steps = []
+    real_step = source_only.classification_step
+    monkeypatch.setattr(source_only, "classification_step",
+                        lambda *a: (lambda batch, progress: steps.append(1) or real_step(*a)(batch, progress)))
+
+    config = make_config(AddaConfig, "smoke", {"adapt_lr": 1e-3})  # ADDA's own fields do not matter
+    copied = run_method("source-only", pair, config, checkpoint_dir=adda_dir, earlier_dir=dann_dir, **run)
+    assert steps == [] and copied.copied_from == trained.checkpoint
+    assert copied.checkpoint.parent == adda_dir and copied.checkpoint.name == trained.checkpoint.name
+    assert copied.accuracy == trained.accuracy and copied.history == trained.history
+
+    other = make_config(AddaConfig, "smoke", {"lr": 1e-3})  # a DANN setting: another training
+    fresh = run_method("source-only", pair, other, checkpoint_dir=adda_dir, earlier_dir=dann_dir, **run)
+    assert steps and fresh.copied_from is None
+    target_only = run_method("target-only", pair, config, checkpoint_dir=adda_dir, earlier_dir=dann_dir, **run)
+    assert target_only.copied_from is None  # the dann folder holds no target-only run
