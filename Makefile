@@ -61,7 +61,7 @@ endif
 # All notebooks run even if one fails (-k); the combined report is written either way, showing the
 # failure in its section, and make then exits non-zero.
 report: $(VENV_STAMP)
-	@status=0; $(MAKE) --no-print-directory -k notebooks || status=$$?; \
+	@$(if $(filter auto,$(PROFILE)),$(PY) -m helpers.report profile || exit $$?;) status=0; $(MAKE) --no-print-directory -k notebooks || status=$$?; \
 	$(MAKE) --no-print-directory combine || status=$$?; \
 	if [ $$status -ne 0 ]; then echo "make report: a notebook failed or could not be read; see its section in "$(call quote,$(REPORTS)/report.html) >&2; fi; \
 	exit $$status

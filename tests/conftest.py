@@ -17,6 +17,15 @@ def no_profile_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DLCV_PROFILE", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def calibration_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Each test's own cache folder: `auto`'s calibration (helpers.core.calibration) never reads or writes the
+    user's ~/.cache."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

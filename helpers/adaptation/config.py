@@ -16,7 +16,7 @@ class DannConfig:
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(steps=7, copies=1, widths=(8, 16), hidden=32, tsne_points=150),
-        # cpu-lite: for a CPU without native bfloat16 (helpers.core.config.machine_profile), 0.4x the cpu
+        # cpu-lite: for a slower CPU (helpers.core.config.auto_choice), 0.4x the cpu
         # profile's steps (18 epochs of the embedded pairs). At this budget the mixed batch-norm pass lost 2.6 points
         # on average to per-domain, up to 17 on mnistm->usps (docs/tuning.md, "One batch-norm pass for both domains")
         "cpu-lite": dict(steps=252, batch_norm="per-domain"),

@@ -26,25 +26,37 @@ from typing import Any, TypeVar
 
 import torch
 
+from helpers.core import calibration
 from helpers.core.runtime import bfloat16_is_native, pick_device, seed_everything
 
 PROFILES = ("smoke", "cpu-lite", "cpu", "gpu")
 PROFILE_CHOICES = ("auto", *PROFILES)
 PROFILE_ENV = "DLCV_PROFILE"
 # What a report says beside a profile's name (the hyperparameter table), where the name alone would mislead
-PROFILE_NOTES = {"cpu-lite": "the cpu profile's trainings shortened for a CPU without native bfloat16 (README, "
+PROFILE_NOTES = {"cpu-lite": "the cpu profile's trainings shortened for a slower CPU: one without native bfloat16, "
+                             "or one whose calibration predicts the cpu profile's report over 45 minutes (README, "
                              "Profiles); profile=cpu runs the full budgets"}
 
 C = TypeVar("C")
 
 
 def machine_profile() -> str:
-    """The profile ``auto`` picks on this machine: gpu with CUDA; cpu where the CPU computes in bfloat16 natively
-    (AVX-512 BF16 or AMX); else cpu-lite, whose shorter trainings keep the whole report inside the cpu profile's
-    time on a CPU without them (an AVX2-only CPU ran the cpu profile 2-3x slower: docs/tuning.md)."""
+    """The profile ``auto`` picks on this machine (:func:`auto_choice`)."""
+    return auto_choice()[0]
+
+
+def auto_choice() -> tuple[str, str]:
+    """The profile ``auto`` picks on this machine, and why: gpu with CUDA; on a CPU, cpu where it computes in
+    bfloat16 natively (AVX-512 BF16 or AMX) and its calibration (:mod:`helpers.core.calibration`, cached per
+    machine) predicts the cpu profile's whole report within 45 minutes; else cpu-lite, whose shorter trainings
+    keep the report inside that time (an AVX2-only CPU ran the cpu profile 2-3x slower, one 2-core CPU with
+    bfloat16 1.5x slower than another: docs/tuning.md)."""
     if torch.cuda.is_available():
-        return "gpu"
-    return "cpu" if bfloat16_is_native() else "cpu-lite"
+        return "gpu", "CUDA is available"
+    if not bfloat16_is_native():
+        return "cpu-lite", "this CPU has no native bfloat16 (AVX-512 BF16 or AMX)"
+    measured = calibration.calibrate()
+    return ("cpu" if measured.fits else "cpu-lite"), measured.describe()
 
 
 def resolve_profile(profile: str) -> str:

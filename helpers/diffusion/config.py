@@ -62,7 +62,7 @@ class DdpmConfig(DiffusionConfig):
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(image_size=12, base_channels=8, channel_mults=(1, 2), attention_resolution=6, steps=21,
                       grid_sampler="ddim-20", data_copies=1, eval_samples=200),
-        # cpu-lite: for a CPU without native bfloat16 (helpers.core.config.machine_profile), 2/3 of the cpu
+        # cpu-lite: for a slower CPU (helpers.core.config.auto_choice), 2/3 of the cpu
         # profile's steps (10 epochs of the embedded digits; at 0.4x the classifier FID was 345) and half the
         # samples graded
         "cpu-lite": dict(steps=630, eval_samples=500),

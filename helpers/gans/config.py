@@ -19,7 +19,7 @@ class GanConfig:
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(steps=84, copies=1, width=8, eval_samples=200, collapse_steps=84),
-        # cpu-lite: for a CPU without native bfloat16 (helpers.core.config.machine_profile), about 0.4x the cpu
+        # cpu-lite: for a slower CPU (helpers.core.config.auto_choice), about 0.4x the cpu
         # profile's steps (7 epochs of the embedded digits, the mode-collapse runs 1) and half the samples graded
         "cpu-lite": dict(steps=1764, collapse_steps=252, eval_samples=500),
         "cpu": dict(),

@@ -5,11 +5,16 @@
         (a notebook or metrics.json that cannot be read shows its error in its section; report.html is
         written all the same, and the command then exits 1 naming the damaged files)
     python -m helpers.report results --reports reports     (the README's results table, Markdown)
+    python -m helpers.report profile [--recalibrate]       (the profile `auto` picks on this machine, and why)
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+from helpers.core import calibration
+from helpers.core.config import PROFILE_ENV, auto_choice
 
 from helpers.report.combine import DamagedSections, build_report
 from helpers.report.execute import KERNEL, execute_notebook
@@ -33,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     combine.add_argument("--output", default=None, help="default: <reports>/report.html")
     results = commands.add_parser("results", help="print the results table of a run's metrics.json files (Markdown)")
     results.add_argument("--reports", default="reports")
+    profile = commands.add_parser("profile", help="print the profile `auto` picks on this machine, and why")
+    profile.add_argument("--recalibrate", action="store_true",
+                         help="measure this CPU again instead of reading the cached calibration")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -45,6 +53,14 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 1
         print(f"wrote {path}")
+    elif args.command == "profile":
+        if args.recalibrate:
+            calibration.calibrate(refresh=True)
+        if os.environ.get(PROFILE_ENV):
+            print(f"auto: {os.environ[PROFILE_ENV]} (environment variable {PROFILE_ENV})")
+        else:
+            chosen, why = auto_choice()
+            print(f"auto: {chosen} ({why})")
     elif args.command == "results":
         try:
             print(results_table(args.reports))

@@ -21,7 +21,7 @@ class ClassificationConfig:
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(copies=1, train_limit=192, steps_a=9, steps_b=3, widths=(8, 16), hidden=32, tsne_points=100),
-        # cpu-lite: for a CPU without native bfloat16 (helpers.core.config.machine_profile), about 0.4x the cpu
+        # cpu-lite: for a slower CPU (helpers.core.config.auto_choice), about 0.4x the cpu
         # profile's steps (model A 3 epochs of the embedded digits, model B 1)
         "cpu-lite": dict(steps_a=252, steps_b=84),
         "cpu": dict(),

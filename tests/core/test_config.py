@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from helpers.adaptation.config import AddaConfig, DannConfig
+from helpers.core import calibration
 from helpers.core.config import PROFILES, as_dict, budget, epochs_for, make_config, resolve_profile
 from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
 from helpers.gans.config import AcganConfig, GanConfig
@@ -15,6 +16,7 @@ from helpers.segmentation.config import SegmentationConfig
 def test_auto_is_gpu_with_cuda_and_on_a_cpu_cpu_or_cpu_lite_by_native_bfloat16(no_profile_env, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    monkeypatch.setattr(calibration, "round_ms", lambda: 0.5 * calibration.REFERENCE_ROUND_MS)  # a fast CPU
     assert resolve_profile("auto") == "cpu"
     monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
     assert resolve_profile("auto") == "cpu-lite"
