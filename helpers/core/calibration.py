@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -173,14 +174,30 @@ def write_cached(path: Path, calibration: Calibration) -> None:
 
 
 def calibrate(refresh: bool = False) -> Calibration:
-    """This machine's calibration: the cached one, else measured now (about ten seconds) and cached."""
+    """This machine's calibration: the cached one, else measured now (about ten seconds) and cached. Where the
+    cache folder cannot be written (a read-only home), it is measured once per process and said so."""
     path, machine = cache_path(), machine_key()
-    with locked(path):
-        cached = None if refresh else read_cached(path, machine)
-        if cached is not None:
-            return cached
-        measured_ms = round_ms()
-        calibration = Calibration(machine, round(measured_ms, 2), round(predicted_minutes(measured_ms), 1),
-                                  dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
-        write_cached(path, calibration)
-        return calibration
+    try:
+        with locked(path):
+            cached = None if refresh else read_cached(path, machine)
+            if cached is not None:
+                return cached
+            calibration = measure(machine)
+            write_cached(path, calibration)
+            return calibration
+    except OSError as error:
+        if refresh or machine not in UNCACHED:
+            print(f"profile auto: cannot cache this CPU's calibration in {path} ({error.strerror or error}); "
+                  f"measuring it in this process only (set XDG_CACHE_HOME to a writable folder)", file=sys.stderr)
+            UNCACHED[machine] = measure(machine)
+        return UNCACHED[machine]
+
+
+UNCACHED: dict[str, Calibration] = {}
+
+
+def measure(machine: str) -> Calibration:
+    print("profile auto: timing this CPU's training steps (about ten seconds, once per machine)", flush=True)
+    measured_ms = round_ms()
+    return Calibration(machine, round(measured_ms, 2), round(predicted_minutes(measured_ms), 1),
+                       dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
