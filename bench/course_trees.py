@@ -16,7 +16,10 @@ MNIST used 34), so that those two look hand-drawn and svhn's stay printed, as in
 between svhn and the other two.
 Each domain: ``--per-domain`` images (default 600: 480 train, 120 val), classes balanced, one seed
 (``--seed``) for everything. Hardware: any; 1,800 images take a few seconds on one core.
-Run: python bench/course_trees.py OUT --seed 0 [--per-domain 600] [--val-share 0.2] [--elastic 34]
+The fonts are this machine's, so another machine with other fonts draws another tree from the same seed: the tree's
+``fonts.txt`` lists the fonts used (file name and a SHA-256 prefix of each file, with Pillow's and FreeType's
+versions), and ``--fonts OTHER_TREE/fonts.txt`` draws with exactly those fonts or stops naming the ones missing.
+Run: python bench/course_trees.py OUT --seed 0 [--per-domain 600] [--val-share 0.2] [--elastic 34] [--fonts FILE]
 Got (2026-11-29): seeds 0 and 1 load with helpers.data.load_domains(OUT, ["mnistm", "svhn", "usps"]); seeds 2 and 3
 with --elastic 34: source-only mnistm->svhn 72.5 / 74.2% against 90-91% without (docs/tuning.md).
 """
@@ -24,11 +27,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import zlib
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+import PIL
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
 from scipy.ndimage import gaussian_filter, map_coordinates
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
@@ -43,6 +48,31 @@ def find_fonts() -> list[Path]:
     if not fonts:
         raise FileNotFoundError(f"no TrueType fonts under {', '.join(map(str, FONT_DIRS))}; install fonts-dejavu")
     return fonts
+
+
+def digest(font: Path) -> str:
+    return hashlib.sha256(font.read_bytes()).hexdigest()[:12]
+
+
+def write_fonts_list(out: Path, fonts: list[Path]) -> None:
+    """``out/fonts.txt``: the fonts a tree was drawn with, in the order the renderers index them."""
+    lines = [f"# bench/course_trees.py fonts: Pillow {PIL.__version__}, FreeType {features.version('freetype2')}",
+             *(f"{font.name} {digest(font)}" for font in fonts)]
+    (out / "fonts.txt").write_text("\n".join(lines) + "\n")
+
+
+def pinned_fonts(listing: Path) -> list[Path]:
+    """The fonts ``listing`` (a tree's fonts.txt) names, found by file name on this machine and checked by digest,
+    in its order; a SystemExit naming every one that is missing or differs."""
+    wanted = [line.split() for line in listing.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    found = {p.name: p for d in FONT_DIRS if d.is_dir() for p in d.rglob("*.ttf")}
+    problems = [f"{name} (not under {', '.join(map(str, FONT_DIRS))})" if name not in found
+                else f"{name} (digest {digest(found[name])}, {listing} has {sha})"
+                for name, sha in wanted if name not in found or digest(found[name]) != sha]
+    if problems:
+        raise SystemExit(f"{listing}: {len(problems)} of {len(wanted)} fonts differ on this machine: "
+                         f"{'; '.join(problems)}. Install them, or draw with this machine's fonts (no --fonts).")
+    return [found[name] for name, _ in wanted]
 
 
 def domain_rng(seed: int, domain: str) -> np.random.Generator:
@@ -194,8 +224,12 @@ def main() -> None:
     parser.add_argument("--domains", nargs="+", default=list(DOMAINS), choices=DOMAINS)
     parser.add_argument("--elastic", type=float, default=0.0, metavar="ALPHA",
                         help="elastic distortion of the mnistm and usps glyphs (0: off; Simard et al. used 34)")
+    parser.add_argument("--fonts", type=Path, metavar="FILE",
+                        help="draw with exactly the fonts of another tree's fonts.txt (default: this machine's)")
     args = parser.parse_args()
-    fonts = find_fonts()
+    fonts = pinned_fonts(args.fonts) if args.fonts else find_fonts()
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_fonts_list(args.out, fonts)
     for domain in args.domains:
         write_domain(args.out, domain, seed=args.seed, n=args.per_domain, val_share=args.val_share, fonts=fonts,
                      alpha=args.elastic)

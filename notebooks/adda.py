@@ -116,7 +116,7 @@ with timer.phase("training"):
             results.append(run_method("dann", pair, config, **run))
         results.append(run_method("target-only", pair, config, earlier_dir=dann_checkpoints, **run))
 copied = [f"{r.method} {r.pair}" for r in results if r.copied_from is not None]
-print(f"from {dann_checkpoints}: {', '.join(copied)}" if copied else "source-only and target-only: trained here")
+print(f"copied from {dann_checkpoints}: {', '.join(copied)}" if copied else "source-only and target-only: trained here")
 table = accuracy_table(results)
 if dann_row is not None:
     table["dann"] = dann_row
