@@ -169,28 +169,38 @@ def write_cached(path: Path, calibration: Calibration) -> None:
         entries = {}
     entries[calibration.machine] = dataclasses.asdict(calibration)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(entries, indent=1) + "\n")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(entries, indent=1) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def calibrate(refresh: bool = False) -> Calibration:
     """This machine's calibration: the cached one, else measured now (about ten seconds) and cached. Where the
-    cache folder cannot be written (a read-only home), it is measured once per process and said so."""
+    cache cannot be written (a read-only home), it is measured once per process and said so."""
     path, machine = cache_path(), machine_key()
     try:
         with locked(path):
-            cached = None if refresh else read_cached(path, machine)
-            if cached is not None:
-                return cached
-            calibration = measure(machine)
-            write_cached(path, calibration)
-            return calibration
-    except OSError as error:
+            cached = None if refresh else read_cached(path, machine) or UNCACHED.get(machine)
+            if cached is None:
+                cached = measure(machine)
+                try:
+                    write_cached(path, cached)
+                except OSError as error:
+                    UNCACHED[machine] = cached
+                    say_uncached(path, error)
+            return cached
+    except OSError as error:  # the cache folder or its lock file cannot be made
         if refresh or machine not in UNCACHED:
-            print(f"profile auto: cannot cache this CPU's calibration in {path} ({error.strerror or error}); "
-                  f"measuring it in this process only (set XDG_CACHE_HOME to a writable folder)", file=sys.stderr)
+            say_uncached(path, error)
             UNCACHED[machine] = measure(machine)
         return UNCACHED[machine]
+
+
+def say_uncached(path: Path, error: OSError) -> None:
+    print(f"profile auto: cannot cache this CPU's calibration in {path} ({error.strerror or error}); it holds for "
+          f"this process only (set XDG_CACHE_HOME to a writable folder)", file=sys.stderr)
 
 
 UNCACHED: dict[str, Calibration] = {}

@@ -15,7 +15,6 @@ import sys
 
 from helpers.core import calibration
 from helpers.core.config import PROFILE_ENV, auto_choice
-
 from helpers.report.combine import DamagedSections, build_report
 from helpers.report.execute import KERNEL, execute_notebook
 from helpers.report.results import results_table

@@ -95,6 +95,18 @@ def test_an_unwritable_cache_folder_measures_once_per_process(bf16_cpu, monkeypa
     assert "cannot cache this CPU's calibration" in capsys.readouterr().err
 
 
+def test_a_cache_file_that_cannot_be_replaced_measures_once_per_process(bf16_cpu, monkeypatch, calibration_cache,
+                                                                         capsys):
+    runs, _ = bf16_cpu
+    monkeypatch.setattr(calibration, "UNCACHED", {})
+    (calibration_cache / "dlcv-report" / "calibration.json").mkdir(parents=True)  # in the way of the rename
+    assert resolve_profile("auto") == "cpu-lite" and resolve_profile("auto") == "cpu-lite"
+    assert runs == [1.0]
+    assert "cannot cache this CPU's calibration" in capsys.readouterr().err
+    assert sorted(p.name for p in (calibration_cache / "dlcv-report").iterdir()) == ["calibration.json",
+                                                                                     "calibration.lock"]
+
+
 def test_round_ms_times_training_rounds_and_leaves_the_random_state_alone():
     state = torch.random.get_rng_state()
     ms = calibration.round_ms(seconds=0.0, min_rounds=2, warmup=1)
