@@ -19,10 +19,10 @@ def no_profile_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def calibration_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Each test's own cache folder: `auto`'s calibration (helpers.core.calibration) never reads or writes the
-    user's ~/.cache."""
+    """Each test's own dlcv-report cache folder: `auto`'s calibration (helpers.core.calibration) never reads or
+    writes the user's ~/.cache/dlcv-report (the other libraries' caches stay where they are)."""
     cache = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.setenv("DLCV_CACHE", str(cache))
     return cache
 
 

@@ -6,8 +6,8 @@ of two small networks standing for the notebooks' two kinds of work: a float32 d
 network of ``digit_cnn``; adaptation, classification, BYOL and segmentation train float32 CNNs) and a
 GroupNorm + SiLU convolution stack under bfloat16 autocast where it is native (the diffusion UNets and the GANs).
 It scales the cpu profile's notebook seconds measured on the reference machine by this machine's round time
-against that machine's. The result is kept per machine in ``$XDG_CACHE_HOME/dlcv-report/calibration.json``
-(default ``~/.cache``), so every notebook of a report, papermill's or JupyterLab's, sees the same choice; delete
+against that machine's. The result is kept per machine in ``calibration.json`` of the folder ``$DLCV_CACHE``
+(default ``$XDG_CACHE_HOME/dlcv-report``, that is ``~/.cache/dlcv-report``), so every notebook of a report, papermill's or JupyterLab's, sees the same choice; delete
 the file, or run ``python -m helpers.report profile --recalibrate``, to measure again.
 """
 from __future__ import annotations
@@ -135,8 +135,12 @@ def predicted_minutes(measured_ms: float) -> float:
     return REFERENCE_NOTEBOOK_SECONDS / 60 * measured_ms / REFERENCE_ROUND_MS
 
 
+CACHE_ENV = "DLCV_CACHE"
+
+
 def cache_path() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dlcv-report" / "calibration.json"
+    folder = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dlcv-report"
+    return Path(folder) / "calibration.json"
 
 
 @contextlib.contextmanager
@@ -200,7 +204,7 @@ def calibrate(refresh: bool = False) -> Calibration:
 
 def say_uncached(path: Path, error: OSError) -> None:
     print(f"profile auto: cannot cache this CPU's calibration in {path} ({error.strerror or error}); it holds for "
-          f"this process only (set XDG_CACHE_HOME to a writable folder)", file=sys.stderr)
+          f"this process only (set {CACHE_ENV} to a writable folder)", file=sys.stderr)
 
 
 UNCACHED: dict[str, Calibration] = {}

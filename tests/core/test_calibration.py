@@ -64,7 +64,7 @@ def test_the_calibration_is_measured_once_per_machine_and_cached(bf16_cpu, monke
     for _ in range(3):
         resolve_profile("auto")
     assert runs == [1.0] and calibration.calibrate() == first
-    cache = calibration_cache / "dlcv-report" / "calibration.json"
+    cache = calibration_cache / "calibration.json"
     assert json.loads(cache.read_text())[first.machine]["round_ms"] == pytest.approx(calibration.REFERENCE_ROUND_MS)
     # another machine (or thread count, or torch build) sharing the home folder measures its own
     monkeypatch.setattr(calibration, "machine_key", lambda: "another CPU; 2 cpus; 2 threads; torch x")
@@ -75,8 +75,7 @@ def test_the_calibration_is_measured_once_per_machine_and_cached(bf16_cpu, monke
 
 def test_a_damaged_cache_is_measured_again_and_rewritten_whole(bf16_cpu, calibration_cache):
     runs, _ = bf16_cpu
-    cache = calibration_cache / "dlcv-report" / "calibration.json"
-    cache.parent.mkdir(parents=True)
+    cache = calibration_cache / "calibration.json"
     cache.write_text('{"Intel(R) Xeon(R)": {"round_ms": ')  # cut off mid-write
     calibration.calibrate()
     assert runs == [1.0]
@@ -88,7 +87,7 @@ def test_an_unwritable_cache_folder_measures_once_per_process(bf16_cpu, monkeypa
     runs, _ = bf16_cpu
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # dlcv-report/ cannot be made under a file
+    monkeypatch.setenv("DLCV_CACHE", str(blocked / "dlcv-report"))  # cannot be made under a file
     monkeypatch.setattr(calibration, "UNCACHED", {})
     assert resolve_profile("auto") == "cpu-lite" and resolve_profile("auto") == "cpu-lite"
     assert runs == [1.0]
@@ -99,11 +98,11 @@ def test_a_cache_file_that_cannot_be_replaced_measures_once_per_process(bf16_cpu
                                                                          capsys):
     runs, _ = bf16_cpu
     monkeypatch.setattr(calibration, "UNCACHED", {})
-    (calibration_cache / "dlcv-report" / "calibration.json").mkdir(parents=True)  # in the way of the rename
+    (calibration_cache / "calibration.json").mkdir()  # in the way of the rename
     assert resolve_profile("auto") == "cpu-lite" and resolve_profile("auto") == "cpu-lite"
     assert runs == [1.0]
     assert "cannot cache this CPU's calibration" in capsys.readouterr().err
-    assert sorted(p.name for p in (calibration_cache / "dlcv-report").iterdir()) == ["calibration.json",
+    assert sorted(p.name for p in calibration_cache.iterdir()) == ["calibration.json",
                                                                                      "calibration.lock"]
 
 
