@@ -5,10 +5,11 @@ kind (docs/tuning.md): the instruction set alone does not bound the time. :func:
 of two small networks standing for the notebooks' two kinds of work: a float32 digit CNN, channels_last (the DANN
 network of ``digit_cnn``; adaptation, classification, BYOL and segmentation train float32 CNNs) and a
 GroupNorm + SiLU convolution stack under bfloat16 autocast where it is native (the diffusion UNets and the GANs).
-It scales the cpu profile's notebook seconds measured on the reference machine by this machine's round time
-against that machine's. The result is kept per machine in ``calibration.json`` of the folder ``$DLCV_CACHE``
-(default ``$XDG_CACHE_HOME/dlcv-report``, that is ``~/.cache/dlcv-report``), so every notebook of a report, papermill's or JupyterLab's, sees the same choice; delete
-the file, or run ``python -m helpers.report profile --recalibrate``, to measure again.
+It scales the cpu profile's notebook seconds measured on the reference machine by this machine's round time against
+that machine's. The result is kept per machine in ``calibration.json`` of the folder ``$DLCV_CACHE`` (default
+``$XDG_CACHE_HOME/dlcv-report``, that is ``~/.cache/dlcv-report``), so every notebook of a report, papermill's or
+JupyterLab's, sees the same choice; delete the file, or run ``python -m helpers.report profile --recalibrate``, to
+measure again.
 """
 from __future__ import annotations
 
@@ -139,8 +140,9 @@ CACHE_ENV = "DLCV_CACHE"
 
 
 def cache_path() -> Path:
-    folder = os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dlcv-report"
-    return Path(folder) / "calibration.json"
+    """``$DLCV_CACHE/calibration.json``; by default under ``$XDG_CACHE_HOME`` (``~/.cache``) in dlcv-report/."""
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dlcv-report"
+    return Path(os.environ.get(CACHE_ENV) or default) / "calibration.json"
 
 
 @contextlib.contextmanager
