@@ -41,10 +41,14 @@ DOMAINS = ("mnistm", "svhn", "usps")
 SUPERSAMPLE = 4  # glyphs are drawn this many times larger, then reduced with antialiasing
 
 
+def installed_fonts() -> set[Path]:
+    """Every TrueType font file under FONT_DIRS."""
+    return {p for d in FONT_DIRS if d.is_dir() for p in d.rglob("*.ttf")}
+
+
 def find_fonts() -> list[Path]:
     """The TrueType fonts of this machine that draw all ten digits (math and symbol fonts left out)."""
-    fonts = sorted({p for d in FONT_DIRS if d.is_dir() for p in d.rglob("*.ttf")
-                    if not any(word in p.name for word in ("Math", "Symbol", "Emoji"))})
+    fonts = sorted(p for p in installed_fonts() if not any(word in p.name for word in ("Math", "Symbol", "Emoji")))
     if not fonts:
         raise FileNotFoundError(f"no TrueType fonts under {', '.join(map(str, FONT_DIRS))}; install fonts-dejavu")
     return fonts
@@ -65,7 +69,7 @@ def pinned_fonts(listing: Path) -> list[Path]:
     """The fonts ``listing`` (a tree's fonts.txt) names, found by file name on this machine and checked by digest,
     in its order; a SystemExit naming every one that is missing or differs."""
     wanted = [line.split() for line in listing.read_text().splitlines() if line.strip() and not line.startswith("#")]
-    found = {p.name: p for d in FONT_DIRS if d.is_dir() for p in d.rglob("*.ttf")}
+    found = {p.name: p for p in installed_fonts()}
     problems = [f"{name} (not under {', '.join(map(str, FONT_DIRS))})" if name not in found
                 else f"{name} (digest {digest(found[name])}, {listing} has {sha})"
                 for name, sha in wanted if name not in found or digest(found[name]) != sha]

@@ -31,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from helpers.core.checkpoint import atomic_write_text
 from helpers.core.digit_cnn import DigitClassifier, FeatureExtractor, LabelPredictor
 from helpers.core.runtime import bfloat16_is_native, place
 
@@ -174,12 +175,11 @@ def write_cached(path: Path, calibration: Calibration) -> None:
     except (OSError, ValueError):
         entries = {}
     entries[calibration.machine] = dataclasses.asdict(calibration)
-    tmp = path.with_suffix(".json.tmp")
-    try:
-        tmp.write_text(json.dumps(entries, indent=1) + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write_text(path, json.dumps(entries, indent=1) + "\n")
+
+
+# Calibrations that could not be cached (a read-only cache folder), by machine: measured once per process
+UNCACHED: dict[str, Calibration] = {}
 
 
 def calibrate(refresh: bool = False) -> Calibration:
@@ -208,8 +208,6 @@ def say_uncached(path: Path, error: OSError) -> None:
     print(f"profile auto: cannot cache this CPU's calibration in {path} ({error.strerror or error}); it holds for "
           f"this process only (set {CACHE_ENV} to a writable folder)", file=sys.stderr)
 
-
-UNCACHED: dict[str, Calibration] = {}
 
 
 def measure(machine: str) -> Calibration:

@@ -1,4 +1,4 @@
-"""Atomic checkpoint files: written to a temporary file, then renamed over the old one."""
+"""Atomic checkpoint and text files: written to a temporary file, then renamed over the old one."""
 from __future__ import annotations
 
 import dataclasses
@@ -20,6 +20,18 @@ def save_checkpoint(state: dict[str, Any], path: Path | str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         torch.save(state, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_text(path: Path | str, text: str) -> None:
+    """Write a text file so that readers see the old content or the new, never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -45,17 +45,18 @@ def machine_profile() -> str:
     return auto_choice()[0]
 
 
-def auto_choice() -> tuple[str, str]:
+def auto_choice(recalibrate: bool = False) -> tuple[str, str]:
     """The profile ``auto`` picks on this machine, and why: gpu with CUDA; on a CPU, cpu where it computes in
     bfloat16 natively (AVX-512 BF16 or AMX) and its calibration (:mod:`helpers.core.calibration`, cached per
     machine) predicts the cpu profile's whole report within 45 minutes; else cpu-lite, whose shorter trainings
     keep the report inside that time (an AVX2-only CPU ran the cpu profile 2-3x slower, one 2-core CPU with
-    bfloat16 1.5x slower than another: docs/tuning.md)."""
+    bfloat16 1.5x slower than another: docs/tuning.md). ``recalibrate`` measures the CPU again where the choice
+    depends on it."""
     if torch.cuda.is_available():
         return "gpu", "CUDA is available"
     if not bfloat16_is_native():
         return "cpu-lite", "this CPU has no native bfloat16 (AVX-512 BF16 or AMX)"
-    measured = calibration.calibrate()
+    measured = calibration.calibrate(refresh=recalibrate)
     return ("cpu" if measured.fits else "cpu-lite"), measured.describe()
 
 

@@ -13,7 +13,6 @@ import argparse
 import os
 import sys
 
-from helpers.core import calibration
 from helpers.core.config import PROFILE_ENV, auto_choice
 from helpers.report.combine import DamagedSections, build_report
 from helpers.report.execute import KERNEL, execute_notebook
@@ -53,12 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"wrote {path}")
     elif args.command == "profile":
-        if args.recalibrate:
-            calibration.calibrate(refresh=True)
         if os.environ.get(PROFILE_ENV):
             print(f"auto: {os.environ[PROFILE_ENV]} (environment variable {PROFILE_ENV})")
         else:
-            chosen, why = auto_choice()
+            chosen, why = auto_choice(recalibrate=args.recalibrate)
             print(f"auto: {chosen} ({why})")
     elif args.command == "results":
         try:

@@ -9,7 +9,8 @@ from typing import Any
 
 import nbformat
 
-from helpers.report.metrics import atomic_write_text, read_metrics
+from helpers.core.checkpoint import atomic_write_text
+from helpers.report.metrics import read_metrics
 from helpers.report.references import beside_references
 from helpers.report.render import notebook_body
 

@@ -6,28 +6,16 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from helpers.core.checkpoint import atomic_write_text
 from helpers.core.runtime import environment
 
 REQUIRED_KEYS = ("notebook", "profile", "data", "params", "results", "timings", "env")
-
-
-def atomic_write_text(path: Path | str, text: str) -> None:
-    """Write a text file so that readers see the old content or the new, never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def check_results(results: Mapping[str, Any]) -> None:

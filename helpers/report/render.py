@@ -7,7 +7,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
-from helpers.report.metrics import atomic_write_text
+from helpers.core.checkpoint import atomic_write_text
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
