@@ -68,6 +68,7 @@ with timer.phase("data"):
     domains, pairs_by_name = load_pairs(config, data, seed)
 pair_names = list(pairs_by_name)
 display(domain_table(domains))
+print("channels per pair:", ", ".join(f"{name} {pair.channels}" for name, pair in pairs_by_name.items()))
 fig = domains_figure(domains)
 save_figure(fig, out_dir, "domains")
 
@@ -85,7 +86,7 @@ hyperparameters(config, *run_budgets(config, pairs_by_name.values(), adapt=True)
 # trained source encoder); its discriminator is the paper's: two hidden layers of 500 units.
 
 # %%
-encoder = feature_extractor(config, channels=3)
+encoder = feature_extractor(config, channels=3)  # a pair in gray (the dann notebook's Data): 1 channel
 print("encoder (source and target):", encoder, sep="\n")
 print("discriminator:", AddaDiscriminator(encoder.out_features, config.discriminator_hidden), sep="\n")
 

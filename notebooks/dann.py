@@ -59,13 +59,16 @@ profile, config, device = prepare_run(DannConfig, profile, overrides, seed)
 # The embedded domains stand in for the course's (docs/design.md, 'Embedded data'): `digits-m` for MNIST-M (the
 # digit blended with photo crops), `digits-s` for SVHN (coloured street-number style, neighbouring digits at the edges),
 # `digits-u` for USPS (16x16, larger digits). They are rendered from disjoint subsets of scikit-learn's
-# handwritten digits, so no handwritten sample appears in two domains.
+# handwritten digits, so no handwritten sample appears in two domains. A pair with a gray domain (`digits-u`, USPS)
+# trains in gray: the colour domain's images are averaged to one channel (`pair_channels` "fewer"), since the
+# target has no colour for the source's to transfer to; "more" repeats the gray images to RGB instead.
 
 # %%
 with timer.phase("data"):
     domains, pairs_by_name = load_pairs(config, data, seed)
 pair_names = list(pairs_by_name)
 display(domain_table(domains))
+print("channels per pair:", ", ".join(f"{name} {pair.channels}" for name, pair in pairs_by_name.items()))
 fig = domains_figure(domains)
 save_figure(fig, out_dir, "domains")
 
@@ -85,7 +88,7 @@ hyperparameters(config, *run_budgets(config, pairs_by_name.values()), profile=pr
 # feature extractor and label predictor without the domain classifier.
 
 # %%
-print(build_dann(config, channels=3))
+print(build_dann(config, channels=3))  # a pair in gray: the first convolution takes 1 channel
 
 # %% [markdown]
 # ## Training

@@ -51,9 +51,13 @@ class DomainPair:
         return budget(config, steps_field, len(self.source.train), batch_limit=len(self.target.train), label=self.name)
 
     @classmethod
-    def of(cls, source: Domain, target: Domain) -> DomainPair:
-        channels = max(source.train.channels, target.train.channels)
-        return cls(source.with_channels(channels), target.with_channels(channels))
+    def of(cls, source: Domain, target: Domain, channels: str = "fewer") -> DomainPair:
+        """The pair in the ``channels`` of its two domains: "fewer" (a colour domain beside a gray one averaged to
+        gray) or "more" (the gray one repeated to RGB)."""
+        if channels not in ("fewer", "more"):
+            raise ValueError(f"channels={channels!r}; valid choices: fewer, more")
+        count = (min if channels == "fewer" else max)(source.train.channels, target.train.channels)
+        return cls(source.with_channels(count), target.with_channels(count))
 
     @property
     def channels(self) -> int:

@@ -14,7 +14,8 @@ def load_pairs(config: DannConfig, data: str, seed: int) -> tuple[dict[str, Doma
     task_pairs = resolve_pairs(config.pairs, data)
     names = sorted({name for pair in task_pairs for name in pair})
     domains = load_domains(data, names, seed=seed, size=config.image_size, copies=config.copies)
-    return domains, {f"{s}{ARROW}{t}": DomainPair.of(domains[s], domains[t]) for s, t in task_pairs}
+    return domains, {f"{s}{ARROW}{t}": DomainPair.of(domains[s], domains[t], config.pair_channels)
+                     for s, t in task_pairs}
 
 
 def domain_table(domains: dict[str, Domain]) -> pd.DataFrame:

@@ -106,6 +106,24 @@ def test_unknown_method_lists_the_methods(pair):
                    device=torch.device("cpu"))
 
 
+@pytest.mark.parametrize("pair_channels, to_usps", [("fewer", 1), ("more", 3)])
+def test_a_pair_with_a_gray_domain_trains_in_the_configured_channels(pair_channels, to_usps):
+    """digits-u is gray: with "fewer" the digits-m images of that pair are averaged to gray, with "more" digits-u is
+    repeated to RGB; a pair of two colour domains keeps its colour either way."""
+    from helpers.adaptation.pairs import load_pairs
+
+    config = make_config(DannConfig, "smoke", {"pair_channels": pair_channels})
+    _, pairs = load_pairs(config, "embedded", seed=0)
+    to_u, to_s = pairs["digits-m->digits-u"], pairs["digits-m->digits-s"]
+    assert to_u.channels == to_u.target.train.channels == to_u.source.test.channels == to_usps
+    assert to_s.channels == to_s.target.test.channels == 3
+    if pair_channels == "fewer":  # the mean of the colour channels, as helpers.predict converts a colour image
+        colour = pairs["digits-m->digits-s"].source.train.images
+        assert torch.equal(to_u.source.train.images, colour.float().mean(1, keepdim=True).round().to(torch.uint8))
+    with pytest.raises(ValueError, match="fewer, more"):
+        DomainPair.of(to_u.source, to_u.target, "most")
+
+
 def test_pairs_are_checked_and_mapped_to_course_names():
     assert resolve_pairs(["digits-m->digits-u"], "/data/digits") == [("mnistm", "usps")]
     with pytest.raises(ValueError, match="unknown domain 'digits-z'"):

@@ -30,14 +30,15 @@ def small(domain: Domain, n_train: int, n_test: int) -> Domain:
 
 @pytest.fixture(scope="module")
 def domains():
-    """digits-m (colour) -> digits-u (gray): the model sees the gray target repeated to three channels."""
+    """digits-m (colour) -> digits-u (gray); the pair below repeats the gray target to three channels
+    (``pair_channels`` "more"), so that prediction's conversion of gray files to the model's colour is tested."""
     loaded = load_domains("embedded", ["digits-m", "digits-u"], copies=1)
     return small(loaded["digits-m"], 192, 60), small(loaded["digits-u"], 192, 90)
 
 
 @pytest.fixture(scope="module")
 def pair(domains):
-    return DomainPair.of(*domains)
+    return DomainPair.of(*domains, "more")
 
 
 def export(domain: Domain, root, *, size: int | None = None):
