@@ -52,7 +52,8 @@ class DannConfig:
     # the channels a pair trains in: "fewer" averages the colour domain to gray where the other is gray (mnistm->usps:
     # the target has no colour for the source's to transfer to), "more" repeats the gray one to RGB. Gray against RGB
     # on mnistm->usps, 12 runs (two elastic trees x 4 seeds, the embedded pair x 4): source-only +2.5 points on
-    # average, ADDA +3.6, DANN +1.4 (docs/tuning.md, "A pair with a gray domain trains in gray")
+    # average, ADDA +3.6, DANN +1.4; at cpu-lite's steps (6 runs) +7.6, +4.4, +9.7 (docs/tuning.md, "A pair with a
+    # gray domain trains in gray")
     pair_channels: str = field(default="fewer", metadata={"choices": ("fewer", "more")})
 
 
