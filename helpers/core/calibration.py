@@ -209,7 +209,6 @@ def say_uncached(path: Path, error: OSError) -> None:
           f"this process only (set {CACHE_ENV} to a writable folder)", file=sys.stderr)
 
 
-
 def measure(machine: str) -> Calibration:
     print("profile auto: timing this CPU's training steps (about ten seconds, once per machine)", flush=True)
     measured_ms = round_ms()
