@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import pytest
 import torch
@@ -45,32 +46,38 @@ def smoke_batches(names: list[str]) -> list[list[str]]:
     return [task for task in tasks if task] + [[name] for name in names if name not in chained]
 
 
-@pytest.fixture(scope="session")
-def smoke_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Exception | None]]:
-    """Every notebook run once in the smoke profile the way `make report` runs it, then the combined
-    report: (reports folder, {notebook: the error it raised, or None}).
-
-    Two notebooks run at a time, each kernel with half the cores' threads: a smoke run is mostly kernel start,
-    imports and rendering, and on 2 cores the nine took 93 s this way against 159 s one after another."""
-    from helpers.report.combine import build_report
+def _run_smoke(task: list[str], reports: Path) -> dict[str, str | None]:
+    """One smoke worker's notebooks, in order: {notebook: its error as text, or None}."""
     from helpers.report.execute import execute_notebook
 
+    errors: dict[str, str | None] = {}
+    for name in task:
+        try:
+            execute_notebook(name, profile="smoke", reports_dir=reports, notebooks_dir=ROOT / "notebooks",
+                             kernel="python3", progress_bar=False)
+            errors[name] = None
+        except Exception as error:  # reported by the test of that notebook
+            errors[name] = f"{type(error).__name__}: {error}"
+    return errors
+
+
+@pytest.fixture(scope="session")
+def smoke_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str | None]]:
+    """Every notebook run once in the smoke profile the way `make report` runs it, then the combined
+    report: (reports folder, {notebook: the error it raised, as text, or None}).
+
+    Two notebooks run at a time, each kernel with half the cores' threads: a smoke run is mostly kernel
+    start, imports and rendering, and on 2 cores the nine took 93 s this way against 159 s one after another. The
+    two run in processes of their own, not threads: papermill changes the process's working directory while it
+    runs a notebook, and two threads doing so left it in notebooks/ for the tests after them."""
+    from helpers.report.combine import build_report
+
     reports = tmp_path_factory.mktemp("reports")
-    errors: dict[str, Exception | None] = {}
-
-    def run(task: list[str]) -> None:
-        for name in task:
-            try:
-                execute_notebook(name, profile="smoke", reports_dir=reports, notebooks_dir=ROOT / "notebooks",
-                                 kernel="python3", progress_bar=False)
-                errors[name] = None
-            except Exception as error:  # reported by the test of that notebook
-                errors[name] = error
-
-    cores = os.cpu_count() or 1
-    workers = 2 if cores >= 2 else 1
-    with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(workers) as pool:
-        patch.setenv("OMP_NUM_THREADS", str(max(1, cores // workers)))  # the kernels inherit it
-        list(pool.map(run, smoke_batches(NOTEBOOKS)))
+    errors: dict[str, str | None] = {}
+    tasks = smoke_batches(NOTEBOOKS)
+    with pytest.MonkeyPatch.context() as patch, ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        patch.setenv("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // 2)))  # the kernels inherit it
+        for result in pool.map(_run_smoke, tasks, [reports] * len(tasks)):
+            errors.update(result)
     build_report(reports, NOTEBOOKS)
     return reports, errors

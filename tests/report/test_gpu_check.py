@@ -3,6 +3,7 @@ import json
 
 import nbformat
 import pytest
+from tests.conftest import ROOT
 
 from helpers.report import gpu_check
 
@@ -62,13 +63,12 @@ def test_key_figure_is_the_first_of_the_results_tables_else_the_first_number():
 
 
 def test_every_notebook_has_a_short_budget_of_its_own_parameters():
-    from pathlib import Path
     for name, parameters in gpu_check.SHORT_BUDGET.items():
-        source = nbformat.read(Path("notebooks") / f"{name}.ipynb", as_version=4)
+        source = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
         cell = next(c for c in source.cells if "parameters" in c.metadata.get("tags", []))
         for key in parameters:
             assert f"\n{key} = " in "\n" + cell.source, (name, key)
-    assert sorted(gpu_check.SHORT_BUDGET) == sorted(p.stem for p in Path("notebooks").glob("*.ipynb"))
+    assert sorted(gpu_check.SHORT_BUDGET) == sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_without_cuda_the_gpu_profile_is_refused(monkeypatch, capsys):
