@@ -69,7 +69,8 @@ def smoke_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     Two notebooks run at a time, each kernel with half the cores' threads: a smoke run is mostly kernel
     start, imports and rendering, and on 2 cores the nine took 93 s this way against 159 s one after another. The
     two run in processes of their own, not threads: papermill changes the process's working directory while it
-    runs a notebook, and two threads doing so left it in notebooks/ for the tests after them."""
+    runs a notebook, and two threads doing so can leave it in notebooks/ for the tests after them (docs/tuning.md,
+    "`make test` in pytest-xdist workers")."""
     from helpers.report.combine import build_report
 
     reports = tmp_path_factory.mktemp("reports")

@@ -20,7 +20,8 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
     report is never left half-overwritten. The previous run's HTML and metrics.json are removed first, so a
     run killed outright (SIGKILL, out of memory) never leaves them looking current; its checkpoints stay,
     for the next run to resume from. If the notebook fails, the failed notebook (with its error) is kept
-    and the error is raised."""
+    and the error is raised. Papermill changes the process's working directory while the notebook runs: run
+    two at a time in processes, not threads."""
     notebooks_dir, reports_dir = Path(notebooks_dir).resolve(), Path(reports_dir).resolve()
     source = notebooks_dir / f"{name}.ipynb"
     if not source.is_file():
