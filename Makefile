@@ -34,6 +34,10 @@ HELPERS := $(shell find helpers -name '*.py' -not -path '*/__pycache__/*')
 VENV_STAMP := $(VENV)/.installed
 NBVAL_DIR := build/nbval/notebooks
 NOTEBOOKS_ARG := $(if $(filter command line,$(origin NOTEBOOKS)),$(NOTEBOOKS))
+UNKNOWN_NOTEBOOKS := $(filter-out $(AVAILABLE),$(NOTEBOOKS))
+ifneq ($(UNKNOWN_NOTEBOOKS),)
+$(error NOTEBOOKS: no notebook named $(UNKNOWN_NOTEBOOKS) in notebooks/; the notebooks are: $(AVAILABLE))
+endif
 # $(call quote,TEXT): TEXT as one shell word, whatever spaces or quotes it holds (DATA="/path with spaces").
 quote = '$(subst ','\'',$(1))'
 
@@ -61,7 +65,7 @@ endif
 # All notebooks run even if one fails (-k); the combined report is written either way, showing the
 # failure in its section, and make then exits non-zero.
 report: $(VENV_STAMP)
-	@$(if $(filter auto,$(PROFILE)),$(PY) -m helpers.report profile || exit $$?;) status=0; $(MAKE) --no-print-directory -k notebooks || status=$$?; \
+	@$(PY) -m helpers.report profile $(call quote,$(PROFILE)) || exit $$?; status=0; $(MAKE) --no-print-directory -k notebooks || status=$$?; \
 	$(MAKE) --no-print-directory combine || status=$$?; \
 	if [ $$status -ne 0 ]; then echo "make report: a notebook failed or could not be read; see its section in "$(call quote,$(REPORTS)/report.html) >&2; fi; \
 	exit $$status
@@ -91,14 +95,17 @@ predict: $(VENV_STAMP)
 	    $(if $(N),--n $(call quote,$(N))) $(if $(OVERWRITE),--overwrite)
 
 # A notebook re-runs when it, helpers/ or its parameters change. The parameters live in a stamp file
-# that is rewritten only when they differ, so its date moves only then.
+# that is rewritten only when they differ, so its date moves only then. With PROFILE=auto the stamp holds
+# what auto picks ($$DLCV_PROFILE, else by this machine), asked once per make.
+AUTO_PROFILE = $(eval AUTO_PROFILE := $(shell $(PY) -m helpers.report profile --name-only))$(AUTO_PROFILE)
+PROFILE_STAMP = $(if $(filter auto,$(PROFILE)),auto ($(AUTO_PROFILE)),$(PROFILE))
 $(REPORTS)/.notebooks: FORCE
 	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(strip $(NOTEBOOKS))) | cmp -s - $(call quote,$@) \
 	    || echo $(call quote,$(strip $(NOTEBOOKS))) > $(call quote,$@)
 
-$(REPORTS)/%/.params: FORCE
-	@mkdir -p $(call quote,$(@D)); echo $(call quote,profile=$(PROFILE) data=$(DATA)) | cmp -s - $(call quote,$@) \
-	    || echo $(call quote,profile=$(PROFILE) data=$(DATA)) > $(call quote,$@)
+$(REPORTS)/%/.params: FORCE | $(VENV_STAMP)
+	@mkdir -p $(call quote,$(@D)); echo $(call quote,profile=$(PROFILE_STAMP) data=$(DATA)) | cmp -s - $(call quote,$@) \
+	    || echo $(call quote,profile=$(PROFILE_STAMP) data=$(DATA)) > $(call quote,$@)
 
 # Each notebook is the pair notebooks/<name>.py + .ipynb (jupytext.toml): the newer of the two is synced into
 # the other first, so an edit to either is what runs.

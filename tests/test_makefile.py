@@ -16,14 +16,15 @@ ROOT = Path(__file__).resolve().parents[1]
 needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="no make on PATH")
 
 
-def make(tmp_path: Path, *args: str) -> list[str]:
-    """``make -j2 notebooks`` with echo as Python: the notebooks it would run, by name."""
+def make(tmp_path: Path, *args: str, env: dict | None = None) -> list[str]:
+    """``make -j2 notebooks`` with echo as Python (or a later ``PY=``): the notebooks it would run, by name."""
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True, exist_ok=True)
     (venv / ".installed").touch()  # newer than pyproject.toml: the set-up is not run
     done = subprocess.run(
         ["make", "-s", "--no-print-directory", "-j2", "notebooks", f"REPORTS={tmp_path / 'reports'}", f"VENV={venv}",
-         "PY=echo", "JUPYTEXT=true", "NOTEBOOKS=dann adda", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+         "PY=echo", "JUPYTEXT=true", "NOTEBOOKS=dann adda", *args], cwd=ROOT, capture_output=True, text=True, check=True,
+        env={**os.environ, **(env or {})})
     ran = [line.split("helpers.report run ")[1].split()[0] for line in done.stdout.splitlines()
            if "helpers.report run" in line]
     for name in ran:  # what a successful run leaves behind
@@ -47,6 +48,29 @@ def test_notebooks_rerun_only_when_their_inputs_change(tmp_path):
         assert make(tmp_path, "PROFILE=cpu") == ["dann"]  # only the notebook that changed
     finally:
         os.utime(notebook, (stat.st_atime, stat.st_mtime))
+
+
+@needs_make
+def test_with_profile_auto_a_change_in_what_auto_picks_reruns_the_notebooks(tmp_path):
+    """The stamp holds what auto resolves to (here a stand-in Python answers $DLCV_PROFILE, else cpu-lite), so
+    DLCV_PROFILE=cpu, or a machine whose calibration now picks otherwise, re-runs what ran with another profile."""
+    python = tmp_path / "python"
+    python.write_text('#!/bin/sh\nif [ "$3" = profile ]; then echo "${DLCV_PROFILE:-cpu-lite}"; else echo "$@"; fi\n')
+    python.chmod(0o755)
+    env = {"DLCV_PROFILE": ""}
+    assert make(tmp_path, "PROFILE=auto", f"PY={python}", env=env) == ["adda", "dann"]
+    assert (tmp_path / "reports" / "dann" / ".params").read_text() == "profile=auto (cpu-lite) data=embedded\n"
+    assert make(tmp_path, "PROFILE=auto", f"PY={python}", env=env) == []
+    assert make(tmp_path, "PROFILE=auto", f"PY={python}", env={"DLCV_PROFILE": "cpu"}) == ["adda", "dann"]
+    assert make(tmp_path, "PROFILE=auto", f"PY={python}", env={"DLCV_PROFILE": "cpu"}) == []
+
+
+@needs_make
+def test_an_unknown_notebook_name_stops_make_and_lists_the_notebooks(tmp_path):
+    done = subprocess.run(["make", "-n", "report", "NOTEBOOKS=dann dnn", f"REPORTS={tmp_path}"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode != 0 and "no notebook named dnn" in done.stderr
+    assert all(name in done.stderr for name in ("dann", "segmentation", "conditional_diffusion"))
 
 
 def fake_python(tmp_path: Path) -> Path:
@@ -105,4 +129,4 @@ def test_without_make_the_make_tests_skip_rather_than_error(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-rs",
                            "-k", "not without_make"], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PATH": str(empty), "PYTHONPATH": str(ROOT)})
-    assert done.returncode == 0 and "3 skipped" in done.stdout and "no make on PATH" in done.stdout, done.stdout
+    assert done.returncode == 0 and "5 skipped" in done.stdout and "no make on PATH" in done.stdout, done.stdout

@@ -5,7 +5,8 @@
         (a notebook or metrics.json that cannot be read shows its error in its section; report.html is
         written all the same, and the command then exits 1 naming the damaged files)
     python -m helpers.report results --reports reports     (the README's results table, Markdown)
-    python -m helpers.report profile [--recalibrate]       (the profile `auto` picks on this machine, and why)
+    python -m helpers.report profile [NAME] [--recalibrate] [--name-only]
+        (checks NAME, default auto; for auto, the profile it picks on this machine and why)
 """
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import argparse
 import os
 import sys
 
-from helpers.core.config import PROFILE_ENV, auto_choice
+from helpers.core.config import PROFILE_ENV, auto_choice, resolve_profile
 from helpers.report.combine import DamagedSections, build_report
+from helpers.report.errors import error_summary
 from helpers.report.execute import KERNEL, execute_notebook
 from helpers.report.results import results_table
 
@@ -36,26 +38,36 @@ def main(argv: list[str] | None = None) -> int:
     combine.add_argument("--output", default=None, help="default: <reports>/report.html")
     results = commands.add_parser("results", help="print the results table of a run's metrics.json files (Markdown)")
     results.add_argument("--reports", default="reports")
-    profile = commands.add_parser("profile", help="print the profile `auto` picks on this machine, and why")
+    profile = commands.add_parser("profile", help="check a profile's name; for auto, print what it picks here and why")
+    profile.add_argument("name", nargs="?", default="auto", help="smoke | cpu-lite | cpu | gpu | auto (default)")
     profile.add_argument("--recalibrate", action="store_true",
                          help="measure this CPU again instead of reading the cached calibration")
+    profile.add_argument("--name-only", action="store_true", help="print only the profile it resolves to")
     args = parser.parse_args(argv)
 
     if args.command == "run":
         try:
             path = execute_notebook(args.name, profile=args.profile, data=args.data, reports_dir=args.reports,
                                     notebooks_dir=args.notebooks, kernel=args.kernel)
-        except Exception as error:  # papermill's error already names the cell; say where the notebook is
-            print(f"\nnotebook {args.name} failed: {type(error).__name__}: {str(error).strip().splitlines()[-1] if str(error).strip() else ''}\n"
+        except Exception as error:  # the notebook's own message in full; the traceback is in the executed notebook
+            print(f"\nnotebook {args.name} failed: {error_summary(error)}\n"
                   f"the executed notebook with the full traceback: {args.reports}/{args.name}/{args.name}.ipynb",
                   file=sys.stderr)
             return 1
         print(f"wrote {path}")
     elif args.command == "profile":
-        if os.environ.get(PROFILE_ENV):
-            print(f"auto: {os.environ[PROFILE_ENV]} (environment variable {PROFILE_ENV})")
-        else:
+        try:
+            chosen = resolve_profile(args.name) if args.name != "auto" or os.environ.get(PROFILE_ENV) else None
+        except ValueError as error:
+            print(f"helpers.report profile: {error}", file=sys.stderr)
+            return 2
+        if chosen is None:
             chosen, why = auto_choice(recalibrate=args.recalibrate)
+        else:
+            why = f"environment variable {PROFILE_ENV}" if args.name == "auto" else ""
+        if args.name_only:
+            print(chosen)
+        elif args.name == "auto":
             print(f"auto: {chosen} ({why})")
     elif args.command == "results":
         try:

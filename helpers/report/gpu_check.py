@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.report.errors import error_summary
 from helpers.report.results import key_figures
 
 # A few epochs each: all nine within about ten minutes on one GPU. The mode-collapse runs of gan follow
@@ -56,8 +57,8 @@ def key_figure(name: str, metrics: dict) -> str:
 
 
 def last_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
-    return (lines[-1] if lines else type(error).__name__).replace("|", "/")[:200]
+    """The error in one table cell: its type and its message's first line."""
+    return error_summary(error, one_line=True).replace("|", "/")[:200]
 
 
 def check_notebook(name: str, *, reports: Path, notebooks: Path, kernel: str | None, profile: str = "gpu",
