@@ -164,10 +164,7 @@ pd.DataFrame({"per-dimension std of the normalised projections": [collapse_std],
 # %%
 backbones = {"none": random_backbone(config, seed, device), "byol": byol.backbone}
 supervised = None
-if {"B", "D"} & set(config.settings):
-    if byol_data.supervised is None:
-        raise ValueError("settings B and D need a labelled pretraining set (<data>/mini/train.csv, filename,label); "
-                         "without it, run with settings=['A', 'C', 'E']")
+if {"B", "D"} & set(config.settings):  # load_byol_data has checked that their labelled set exists
     with timer.phase("supervised pretraining"):
         supervised = pretrain_supervised(byol_data, config, seed=seed, device=device, out_dir=out_dir, data_name=data)
     backbones["supervised"] = supervised.model.backbone

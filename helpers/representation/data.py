@@ -87,7 +87,8 @@ def load_byol_data(config: ByolConfig, data: str, seed: int) -> ByolData:
     """Embedded: pretrain on the training images of all four domains (labels dropped), the supervised
     backbone on ``digits``, fine-tune on ``label_fraction`` of ``digits-s``, validate on its test split.
     ``limit`` caps the pretraining sets (smoke runs). Course folder: ``mini/train`` (pretraining),
-    ``mini/train.csv`` if present (supervised backbone), ``office/{train,val}`` with their CSVs."""
+    ``mini/train.csv`` if present (supervised backbone; settings B and D stop here without it),
+    ``office/{train,val}`` with their CSVs."""
     if data == EMBEDDED:
         domains = {n: d.with_channels(3) for n, d in embedded_domains(
             EMBEDDED_DOMAINS, seed=seed, size=config.image_size, copies=config.copies).items()}
@@ -103,6 +104,11 @@ def load_byol_data(config: ByolConfig, data: str, seed: int) -> ByolData:
     else:
         root = Path(data).expanduser()
         root = root / BYOL_SUBFOLDER if (root / BYOL_SUBFOLDER).is_dir() else root
+        needs_labels = sorted({"B", "D"} & set(config.settings))
+        if needs_labels and not (root / "mini" / "train.csv").is_file():  # before any image is read or trained on
+            raise ValueError(f"settings {' and '.join(needs_labels)} need a labelled pretraining set: "
+                             f"{root / 'mini' / 'train.csv'} (filename,label) does not exist; without it, run with "
+                             f"settings=['A', 'C', 'E'] (make report NOTEBOOKS=byol PARAMS='settings=[\"A\",\"C\",\"E\"]')")
         unlabeled = rgb(load_unlabeled_folder(root / "mini" / "train", size=config.image_size,
                                               limit=config.limit or None))
         supervised = supervised_val = None
