@@ -106,8 +106,11 @@ def inception_fid(real: torch.Tensor, fake: torch.Tensor, device: torch.device |
 
 
 def inception_status(weights: Path | str | None = None) -> str:
-    """One line for the notebooks: where the Inception weights are, or why there is no Inception FID."""
+    """One line for the notebooks, printed before any training: where the Inception weights are, or why there is
+    no Inception FID. Only the cache is optional: a ``weights`` path given but missing stops the run here."""
     try:
         return f"Inception weights: {inception_weights_path(weights)} (Inception FID is computed)"
     except MissingWeightsError as missing:
+        if weights is not None:
+            raise
         return f"No Inception FID: {missing}"

@@ -31,7 +31,8 @@ def grade(samples: torch.Tensor, reference: torch.Tensor, judge: Judge | None, *
     try:
         row["fid_inception"] = inception_fid(reference, samples, device, inception_weights)
     except MissingWeightsError:
-        pass
+        if inception_weights is not None:  # asked for by path: not left out quietly
+            raise
     return row
 
 

@@ -5,7 +5,7 @@ import torch
 
 from helpers.core.images import to_float
 from helpers.data import embedded_domains
-from helpers.grading.fid import MissingWeightsError, frechet_distance, inception_fid
+from helpers.grading.fid import MissingWeightsError, frechet_distance, inception_fid, inception_status
 from helpers.grading.judge import between_digits, class_entropy, label_agreement, load_judge, recognised
 
 
@@ -29,6 +29,13 @@ def test_inception_fid_without_its_weights_names_the_file_and_the_folder(tmp_pat
         inception_fid(images, images)
     with pytest.raises(MissingWeightsError, match="weights='/nowhere/w.pth'"):
         inception_fid(images, images, weights="/nowhere/w.pth")
+
+
+def test_without_inception_weights_in_the_cache_the_fid_is_left_out_but_a_missing_path_stops(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    assert inception_status().startswith("No Inception FID: ")
+    with pytest.raises(MissingWeightsError, match="weights='/nowhere/w.pth'"):
+        inception_status("/nowhere/w.pth")
 
 
 @pytest.fixture(scope="module")
