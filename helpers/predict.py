@@ -66,8 +66,12 @@ def parser() -> argparse.ArgumentParser:
 def default_checkpoint(name: str, reports: Path) -> Path:
     """The checkpoint the last run of notebook ``name`` names in its metrics.json."""
     metrics = Path(reports) / name / "metrics.json"
-    entry = json.loads(metrics.read_text()).get("predict") if metrics.is_file() else None
-    if not entry:
+    try:
+        entry = json.loads(metrics.read_text()).get("predict") if metrics.is_file() else None
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
+        raise DeliverableError(f"{metrics} is damaged ({type(error).__name__}: {error}); run `make report "
+                               f"NOTEBOOKS={name}` again or pass --checkpoint PATH") from None
+    if not entry or not isinstance(entry, dict) or "checkpoint" not in entry:
         raise DeliverableError(f"no --checkpoint given and {metrics} names none; run `make report NOTEBOOKS={name}` "
                                f"first or pass --checkpoint PATH")
     return Path(entry["checkpoint"])

@@ -236,6 +236,11 @@ def test_cli_exits_2_with_the_reason_and_writes_nothing(tmp_path, capsys):
     assert not out.exists()
     assert predict_main(["gan", "--reports", str(tmp_path), "--output", str(out)]) == 2
     assert "names none; run `make report NOTEBOOKS=gan`" in capsys.readouterr().err
+    (tmp_path / "gan").mkdir()
+    for damaged in ('{"predict": {"checkp', "[1, 2]", '{"predict": "gan.pt"}'):  # cut short, not an object, no path
+        (tmp_path / "gan" / "metrics.json").write_text(damaged)
+        assert predict_main(["gan", "--reports", str(tmp_path), "--output", str(out)]) == 2
+        assert str(tmp_path / "gan" / "metrics.json") in capsys.readouterr().err
     assert evaluate_main(["dann", str(tmp_path / "p.csv"), str(tmp_path / "t.csv")]) == 2
     assert "PRED" in capsys.readouterr().err
     with pytest.raises(SystemExit):
