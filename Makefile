@@ -2,6 +2,7 @@
 #   make report                 set up .venv if missing, run every notebook, write reports/report.html
 #   make test                   set up .venv if missing, then the test suite (smoke profile)
 #   make report NOTEBOOKS=dann PROFILE=smoke DATA=/path/to/hw2_data/digits
+#   make report NOTEBOOKS=acgan DATA=hw2_data/face/train PARAMS='labels_csv=hw2_data/face/train.csv attribute=Smiling'
 #   make -j2 report             notebooks in parallel; unchanged notebooks are not re-run
 #   make predict PROBLEM=dann INPUT=svhn/data OUTPUT=pred.csv   [CHECKPOINT=... N=... OVERWRITE=1]
 #   make report TORCH=system    a new .venv that keeps the system's own torch (a GPU box's CUDA build)
@@ -16,6 +17,8 @@ JUPYTEXT := $(VENV)/bin/jupytext
 REPORTS ?= reports
 PROFILE ?= auto
 DATA ?= embedded
+# The notebooks' other parameters (docs/notebooks.md), shell words of name=value: PARAMS='epochs=5 settings=["A","C"]'
+PARAMS ?=
 KERNEL := dlcv-report
 # The exact versions the tests pass with (per tested Python); $(VENV) is installed with them.
 CONSTRAINTS := constraints.txt
@@ -45,7 +48,7 @@ quote = '$(subst ','\'',$(1))'
 .DEFAULT_GOAL := report
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 $(VENV_STAMP): pyproject.toml $(CONSTRAINTS)
 	@case '$(TORCH)' in venv|system) ;; *) echo "TORCH=$(TORCH): expected TORCH=venv (the default) or TORCH=system" >&2; exit 2;; esac
@@ -99,13 +102,14 @@ predict: $(VENV_STAMP)
 # what auto picks ($$DLCV_PROFILE, else by this machine), asked once per make.
 AUTO_PROFILE = $(eval AUTO_PROFILE := $(shell $(PY) -m helpers.report profile --name-only))$(AUTO_PROFILE)
 PROFILE_STAMP = $(if $(filter auto,$(PROFILE)),auto ($(AUTO_PROFILE)),$(PROFILE))
+PARAMS_STAMP = profile=$(PROFILE_STAMP) data=$(DATA)$(if $(strip $(PARAMS)), params=$(strip $(PARAMS)))
 $(REPORTS)/.notebooks: FORCE
 	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(strip $(NOTEBOOKS))) | cmp -s - $(call quote,$@) \
 	    || echo $(call quote,$(strip $(NOTEBOOKS))) > $(call quote,$@)
 
 $(REPORTS)/%/.params: FORCE | $(VENV_STAMP)
-	@mkdir -p $(call quote,$(@D)); echo $(call quote,profile=$(PROFILE_STAMP) data=$(DATA)) | cmp -s - $(call quote,$@) \
-	    || echo $(call quote,profile=$(PROFILE_STAMP) data=$(DATA)) > $(call quote,$@)
+	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(PARAMS_STAMP)) | cmp -s - $(call quote,$@) \
+	    || echo $(call quote,$(PARAMS_STAMP)) > $(call quote,$@)
 
 # Each notebook is the pair notebooks/<name>.py + .ipynb (jupytext.toml): the newer of the two is synced into
 # the other first, so an edit to either is what runs.
@@ -113,7 +117,7 @@ define NOTEBOOK_RULE
 $(REPORTS)/$(1)/$(1).html: notebooks/$(1).ipynb notebooks/$(1).py $(HELPERS) $(REPORTS)/$(1)/.params | $(VENV_STAMP)
 	$(JUPYTEXT) --sync --quiet notebooks/$(1).ipynb
 	$(PY) -m helpers.report run $(1) --profile $(call quote,$(PROFILE)) --data $(call quote,$(DATA)) \
-	    --reports $(call quote,$(REPORTS)) --kernel $(KERNEL)
+	    --reports $(call quote,$(REPORTS)) --kernel $(KERNEL) $$(if $$(strip $$(PARAMS)),--params $$(call quote,$$(PARAMS)))
 endef
 $(foreach nb,$(NOTEBOOKS),$(eval $(call NOTEBOOK_RULE,$(nb))))
 

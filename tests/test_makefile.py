@@ -110,8 +110,12 @@ def test_paths_with_spaces_and_quotes_reach_the_commands_whole(tmp_path):
         return done.stdout.splitlines()
 
     ran = argv("notebooks", "JUPYTEXT=true", "NOTEBOOKS=dann", "PROFILE=smoke", f"DATA={data}")
-    assert ran[ran.index("--data") + 1] == data
+    assert ran[ran.index("--data") + 1] == data and "--params" not in ran
     assert (reports / "dann" / ".params").read_text() == f"profile=smoke data={data}\n"
+    params = "labels_csv='my data/Dan''s train.csv' attribute=Smiling"
+    ran = argv("notebooks", "JUPYTEXT=true", "NOTEBOOKS=dann", "PROFILE=smoke", f"DATA={data}", f"PARAMS={params}")
+    assert ran[ran.index("--params") + 1] == params  # re-run: the parameters changed
+    assert (reports / "dann" / ".params").read_text() == f"profile=smoke data={data} params={params}\n"
     assert argv("predict", "PROBLEM=dann", "INPUT=in dir/svhn data", "OUTPUT=out dir/pred.csv",
                 "CHECKPOINT=my runs/dann.pt", "N=3", "OVERWRITE=1") == [
         "-m", "helpers.predict", "dann", "--reports", str(reports), "--output", "out dir/pred.csv",

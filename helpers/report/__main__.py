@@ -1,6 +1,6 @@
 """Command line of the report pipeline (what the Makefile calls).
 
-    python -m helpers.report run dann --profile smoke --data embedded --reports reports
+    python -m helpers.report run dann --profile smoke --data embedded --reports reports [--params "epochs=5 ..."]
     python -m helpers.report combine --reports reports dann gan ...
         (a notebook or metrics.json that cannot be read shows its error in its section; report.html is
         written all the same, and the command then exits 1 naming the damaged files)
@@ -18,6 +18,7 @@ from helpers.core.config import PROFILE_ENV, auto_choice, resolve_profile
 from helpers.report.combine import DamagedSections, build_report
 from helpers.report.errors import error_summary
 from helpers.report.execute import KERNEL, execute_notebook
+from helpers.report.parameters import parse_parameters
 from helpers.report.results import results_table
 
 
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--reports", default="reports", help="reports folder (default: reports)")
     run.add_argument("--notebooks", default="notebooks", help="notebooks folder (default: notebooks)")
     run.add_argument("--kernel", default=KERNEL, help=f"Jupyter kernel (default: {KERNEL})")
+    run.add_argument("--params", default="", help="the notebook's other parameters, shell words of name=value, e.g. "
+                                                  "\"attribute=Smiling labels_csv=hw2_data/face/train.csv\"")
     combine = commands.add_parser("combine", help="build reports/report.html from the executed notebooks")
     combine.add_argument("names", nargs="+", help="notebook names")
     combine.add_argument("--reports", default="reports")
@@ -47,8 +50,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "run":
         try:
+            extra = parse_parameters(args.params)
+        except ValueError as error:
+            print(f"helpers.report run: {error}", file=sys.stderr)
+            return 2
+        try:
             path = execute_notebook(args.name, profile=args.profile, data=args.data, reports_dir=args.reports,
-                                    notebooks_dir=args.notebooks, kernel=args.kernel)
+                                    notebooks_dir=args.notebooks, kernel=args.kernel, extra_parameters=extra)
         except Exception as error:  # the notebook's own message in full; the traceback is in the executed notebook
             print(f"\nnotebook {args.name} failed: {error_summary(error)}\n"
                   f"the executed notebook with the full traceback: {args.reports}/{args.name}/{args.name}.ipynb",

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import papermill
 
+from helpers.report.parameters import absolute_paths
 from helpers.report.render import render_html
 
 KERNEL = "dlcv-report"
-
-
 def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded", reports_dir: Path | str = "reports",
                      notebooks_dir: Path | str = "notebooks", kernel: str | None = KERNEL,
                      extra_parameters: dict | None = None, progress_bar: bool = True) -> Path:
     """Execute ``notebooks/<name>.ipynb`` into ``reports/<name>/<name>.ipynb`` and render ``<name>.html``.
+    ``extra_parameters`` are the notebook's other parameters (relative paths among them are the caller's).
 
     The executed notebook is written under a temporary name and renamed when papermill ends, so an earlier
     report is never left half-overwritten. The previous run's HTML and metrics.json are removed first, so a
@@ -33,7 +33,7 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
     partial = out_dir / f".{name}.running.ipynb"
     data_parameter = data if data == "embedded" else str(Path(data).expanduser().resolve())
     parameters = {"profile": profile, "data": data_parameter, "out_dir": os.path.relpath(out_dir, notebooks_dir),
-                  **(extra_parameters or {})}
+                  **absolute_paths(extra_parameters or {})}
     for stale in (html, out_dir / "metrics.json"):
         stale.unlink(missing_ok=True)
     try:

@@ -1,0 +1,56 @@
+"""A notebook's other parameters from `make report PARAMS=...` (helpers/report/parameters.py)."""
+from pathlib import Path
+
+import pytest
+
+from helpers.report import __main__ as report_cli
+from helpers.report import execute, parameters
+
+
+def test_params_are_shell_words_of_name_value_with_python_literals():
+    parsed = parameters.parse_parameters("""attribute=Smiling labels_csv="my data/train.csv" epochs=5 lr=1e-3 """
+                                      """settings='["A", "C", "E"]' inception_weights=None""")
+    assert parsed == {"attribute": "Smiling", "labels_csv": "my data/train.csv", "epochs": 5, "lr": 1e-3,
+                      "settings": ["A", "C", "E"], "inception_weights": None}
+    assert parameters.parse_parameters("") == {}
+
+
+@pytest.mark.parametrize("text, named", [("epochs", "'epochs'"), ("5=epochs", "'5=epochs'"),
+                                         ("labels_csv='unclosed", "No closing quotation")])
+def test_a_bad_params_word_is_named(text, named):
+    with pytest.raises(ValueError, match=named):
+        parameters.parse_parameters(text)
+
+
+def test_relative_paths_are_the_callers_and_keywords_stay(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    resolved = parameters.absolute_paths({"labels_csv": "face/train.csv", "pretrained": "auto", "attribute": "Smiling",
+                                       "inception_weights": None, "gan_metrics": "~/gan/metrics.json"})
+    assert resolved == {"labels_csv": str(tmp_path / "face" / "train.csv"), "pretrained": "auto",
+                        "attribute": "Smiling", "inception_weights": None,
+                        "gan_metrics": str(Path("~/gan/metrics.json").expanduser())}
+    assert parameters.absolute_paths({"pretrained": "weights/r18.pth"}) == {"pretrained": str(tmp_path / "weights" / "r18.pth")}
+    assert parameters.absolute_paths({"pretrained": "r18.pth", "labels_csv": "none"}) == {
+        "pretrained": str(tmp_path / "r18.pth"), "labels_csv": "none"}  # a bare word is a keyword, not a path
+
+
+def test_the_run_command_hands_params_to_papermill(tmp_path, monkeypatch, capsys):
+    """What papermill is given (it is replaced here): the parsed values, paths absolute from where make ran."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    (notebooks / "acgan.ipynb").write_text("{}")
+    given = {}
+
+    def papermill_stand_in(source, output, *, parameters, cwd, **kwargs):
+        given.update(parameters, cwd=cwd)
+        Path(output).write_text("{}")
+
+    monkeypatch.setattr(execute.papermill, "execute_notebook", papermill_stand_in)
+    monkeypatch.setattr(execute, "render_html", lambda executed, html: html)
+    monkeypatch.chdir(tmp_path)
+    assert report_cli.main(["run", "acgan", "--notebooks", str(notebooks), "--reports", "out", "--data", "faces",
+                            "--params", "labels_csv=face/train.csv attribute=Smiling epochs=3"]) == 0
+    assert given["labels_csv"] == str(tmp_path / "face" / "train.csv") and given["data"] == str(tmp_path / "faces")
+    assert given["attribute"] == "Smiling" and given["epochs"] == 3 and given["cwd"] == str(notebooks)
+    assert report_cli.main(["run", "acgan", "--notebooks", str(notebooks), "--params", "epochs"]) == 2
+    assert "'epochs' is not name=value" in capsys.readouterr().err
