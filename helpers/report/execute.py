@@ -10,6 +10,8 @@ from helpers.report.parameters import absolute_paths
 from helpers.report.render import render_html
 
 KERNEL = "dlcv-report"
+
+
 def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded", reports_dir: Path | str = "reports",
                      notebooks_dir: Path | str = "notebooks", kernel: str | None = KERNEL,
                      extra_parameters: dict | None = None, progress_bar: bool = True) -> Path:
