@@ -210,7 +210,9 @@ def say_uncached(path: Path, error: OSError) -> None:
 
 
 def measure(machine: str) -> Calibration:
-    print("profile auto: timing this CPU's training steps (about ten seconds, once per machine)", flush=True)
+    # stderr: stdout of `helpers.report profile --name-only` is the profile's name alone (the Makefile's stamp)
+    print("profile auto: timing this CPU's training steps (about ten seconds, once per machine)", file=sys.stderr,
+          flush=True)
     measured_ms = round_ms()
     return Calibration(machine, round(measured_ms, 2), round(predicted_minutes(measured_ms), 1),
                        dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
