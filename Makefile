@@ -17,8 +17,12 @@ JUPYTEXT := $(VENV)/bin/jupytext
 REPORTS ?= reports
 PROFILE ?= auto
 DATA ?= embedded
-# The notebooks' other parameters (docs/notebooks.md), shell words of name=value: PARAMS='epochs=5 settings=["A","C"]'
+# The notebooks' other parameters (docs/notebooks.md), words of name=value: PARAMS='epochs=5 settings=["A","C"]'
+# (from make's command line only: an environment variable PARAMS is not taken for it)
 PARAMS ?=
+ifeq ($(origin PARAMS),environment)
+PARAMS :=
+endif
 KERNEL := dlcv-report
 # The exact versions the tests pass with (per tested Python); $(VENV) is installed with them.
 CONSTRAINTS := constraints.txt
@@ -128,7 +132,7 @@ test: $(VENV_STAMP)
 	DLCV_PROFILE=smoke $(PY) -m pytest tests $(NBVAL_DIR) --nbval-lax --nbval-current-env
 
 # Every notebook in the gpu profile with a short budget (helpers/report/gpu_check.py), into build/gpu-check:
-# a table of ran or failed (the error's last line), seconds and each notebook's key figure.
+# a table of ran or failed (the error's type and first line), seconds and each notebook's key figure.
 gpu-check: $(VENV_STAMP)
 	$(PY) -m helpers.report.gpu_check --reports build/gpu-check --kernel $(KERNEL) $(NOTEBOOKS_ARG)
 

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--reports", default="reports", help="reports folder (default: reports)")
     run.add_argument("--notebooks", default="notebooks", help="notebooks folder (default: notebooks)")
     run.add_argument("--kernel", default=KERNEL, help=f"Jupyter kernel (default: {KERNEL})")
-    run.add_argument("--params", default="", help="the notebook's other parameters, shell words of name=value, e.g. "
+    run.add_argument("--params", default="", help="the notebook's other parameters, words of name=value, e.g. "
                                                   "\"attribute=Smiling labels_csv=hw2_data/face/train.csv\"")
     combine = commands.add_parser("combine", help="build reports/report.html from the executed notebooks")
     combine.add_argument("names", nargs="+", help="notebook names")

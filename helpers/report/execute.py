@@ -16,7 +16,8 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
                      notebooks_dir: Path | str = "notebooks", kernel: str | None = KERNEL,
                      extra_parameters: dict | None = None, progress_bar: bool = True) -> Path:
     """Execute ``notebooks/<name>.ipynb`` into ``reports/<name>/<name>.ipynb`` and render ``<name>.html``.
-    ``extra_parameters`` are the notebook's other parameters (relative paths among them are the caller's).
+    ``extra_parameters`` are the notebook's other parameters (relative paths among them are the caller's); a name
+    the notebook does not have stops the run before anything is written.
 
     The executed notebook is written under a temporary name and renamed when papermill ends, so an earlier
     report is never left half-overwritten. The previous run's HTML and metrics.json are removed first, so a
@@ -29,6 +30,11 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
     if not source.is_file():
         available = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
         raise FileNotFoundError(f"no notebook {source}; available: {', '.join(available)}")
+    unknown = sorted(set(extra_parameters or {}) - set(papermill.inspect_notebook(str(source))))
+    if unknown:  # papermill would only warn, and the notebook run on its defaults
+        known = ", ".join(papermill.inspect_notebook(str(source)))
+        raise ValueError(f"notebook {name} has no parameter {', '.join(unknown)} (PARAMS goes to every notebook in "
+                         f"NOTEBOOKS); its parameters: {known}")
     out_dir = reports_dir / name
     out_dir.mkdir(parents=True, exist_ok=True)
     executed, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
