@@ -76,8 +76,8 @@ def inception_weights_path(weights: Path | str | None = None) -> Path:
         raise MissingWeightsError(
             f"Inception FID needs pytorch-fid's weights file {INCEPTION_WEIGHTS}, not found {where}. "
             f"Download it on a machine with internet from {pytorch_fid_inception.FID_WEIGHTS_URL} and put it at "
-            f"{Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_WEIGHTS} (or pass its path); until then the "
-            f"tables report the classifier FID only.")
+            f"{Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_WEIGHTS} (or pass its path)"
+            + ("." if weights is not None else "; until then the tables leave the Inception FID out."))
     return path
 
 

@@ -14,4 +14,5 @@ def error_summary(error: BaseException, *, one_line: bool = False) -> str:
     lines = [line.rstrip() for line in str(message).strip().splitlines() if line.strip()]
     if not lines:
         return name
-    return f"{name}: {lines[0] if one_line else chr(10).join(lines)}"
+    text = lines[0] if one_line else "\n".join(lines)
+    return f"{name}: {text}"

@@ -2,7 +2,7 @@
 
 Each notebook runs through papermill with ``profile="gpu"`` and the few epochs of :data:`SHORT_BUDGET`, into
 ``<reports>/<name>/`` (by default ``build/gpu-check``, never over a real report). The table gives, per
-notebook: ran or failed (with the error's last line), seconds, and its key figure from ``metrics.json``.
+notebook: ran or failed (with the error: its type and first line), seconds, and its key figure from ``metrics.json``.
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Check:
     notebook: str
     ok: bool
     seconds: float
-    figure: str  # the key figure, or the error's last line
+    figure: str  # the key figure, or the error (its type and first line)
 
     def row(self) -> str:
         return f"| {self.notebook} | {'ran' if self.ok else 'failed'} | {self.seconds:.0f} | {self.figure} |"
@@ -56,7 +56,7 @@ def key_figure(name: str, metrics: dict) -> str:
     return "no figure in metrics.json"
 
 
-def last_line(error: BaseException) -> str:
+def error_cell(error: BaseException) -> str:
     """The error in one table cell: its type and its message's first line."""
     return error_summary(error, one_line=True).replace("|", "/")[:200]
 
@@ -77,17 +77,17 @@ def check_notebook(name: str, *, reports: Path, notebooks: Path, kernel: str | N
                                    parameters=parameters, kernel_name=kernel, cwd=str(notebooks.resolve()),
                                    progress_bar=False, execution_timeout=cell_timeout)
     except Exception as error:  # papermill's PapermillExecutionError ends with the notebook's exception
-        return Check(name, False, time.perf_counter() - start, last_line(error))
+        return Check(name, False, time.perf_counter() - start, error_cell(error))
     seconds = time.perf_counter() - start
     try:
         figure = key_figure(name, json.loads((out_dir / "metrics.json").read_text()))
     except (OSError, ValueError) as error:
-        return Check(name, False, seconds, f"no metrics.json: {last_line(error)}")
+        return Check(name, False, seconds, f"no metrics.json: {error_cell(error)}")
     return Check(name, True, seconds, figure)
 
 
 def table(checks: list[Check]) -> str:
-    return "\n".join(["| notebook | ran | seconds | key figure (or the error's last line) |",
+    return "\n".join(["| notebook | ran | seconds | key figure (or the error) |",
                       "| --- | --- | --- | --- |", *(c.row() for c in checks)])
 
 

@@ -10,6 +10,7 @@ from helpers.core.images import Domain, ImageSet
 from helpers.core.runtime import derive_seed
 from helpers.data import EMBEDDED
 from helpers.data.class_folder import class_folder_domain
+from helpers.data.course import DataLayoutError
 from helpers.data.embedded import EMBEDDED_DOMAINS, embedded_domains
 from helpers.data.office import class_names, load_csv_folder, load_unlabeled_folder
 from helpers.representation.config import ByolConfig, ClassificationConfig
@@ -106,7 +107,7 @@ def load_byol_data(config: ByolConfig, data: str, seed: int) -> ByolData:
         root = root / BYOL_SUBFOLDER if (root / BYOL_SUBFOLDER).is_dir() else root
         needs_labels = sorted({"B", "D"} & set(config.settings))
         if needs_labels and not (root / "mini" / "train.csv").is_file():  # before any image is read or trained on
-            raise ValueError(f"settings {' and '.join(needs_labels)} need a labelled pretraining set: "
+            raise DataLayoutError(f"settings {' and '.join(needs_labels)} need a labelled pretraining set: "
                              f"{root / 'mini' / 'train.csv'} (filename,label) does not exist; without it, run with "
                              f"settings=['A', 'C', 'E'] (make report NOTEBOOKS=byol PARAMS='settings=[\"A\",\"C\",\"E\"]')")
         unlabeled = rgb(load_unlabeled_folder(root / "mini" / "train", size=config.image_size,

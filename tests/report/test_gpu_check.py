@@ -35,7 +35,7 @@ pathlib.Path(out_dir, "metrics.json").write_text(json.dumps({"results": {"accura
     assert check.row().startswith("| classification | ran |")
 
 
-def test_a_failing_notebook_shows_the_errors_last_line(folders):
+def test_a_failing_notebook_shows_its_error(folders):
     notebooks, reports = folders
     notebook(notebooks / "gan.ipynb", 'raise RuntimeError("Input type (torch.cuda.FloatTensor) and weight type differ")')
     check = gpu_check.check_notebook("gan", reports=reports, notebooks=notebooks, kernel="dlcv-report")
