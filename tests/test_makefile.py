@@ -73,6 +73,20 @@ def test_an_unknown_notebook_name_stops_make_and_lists_the_notebooks(tmp_path):
     assert all(name in done.stderr for name in ("dann", "segmentation", "conditional_diffusion"))
 
 
+@needs_make
+def test_params_come_from_makes_command_line_not_from_the_environment(tmp_path):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()
+    command = ["make", "-s", "--no-print-directory", "notebooks", f"REPORTS={tmp_path / 'reports'}", f"VENV={venv}",
+               "PY=echo", "JUPYTEXT=true", "NOTEBOOKS=dann", "PROFILE=smoke"]
+    env = {**os.environ, "PARAMS": "epochs=5"}  # a CI's or a shell's own PARAMS
+    ran = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, env=env).stdout
+    assert "helpers.report run dann" in ran and "--params" not in ran
+    ran = subprocess.run([*command, "PARAMS=epochs=5"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "--params epochs=5" in ran
+
+
 def fake_python(tmp_path: Path) -> Path:
     """A stand-in for $(PY) that prints its arguments one per line and, as ``combine`` does when a section
     cannot be read, writes the report and exits 1."""
@@ -133,4 +147,4 @@ def test_without_make_the_make_tests_skip_rather_than_error(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-rs",
                            "-k", "not without_make"], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PATH": str(empty), "PYTHONPATH": str(ROOT)})
-    assert done.returncode == 0 and "5 skipped" in done.stdout and "no make on PATH" in done.stdout, done.stdout
+    assert done.returncode == 0 and "6 skipped" in done.stdout and "no make on PATH" in done.stdout, done.stdout
