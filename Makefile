@@ -103,7 +103,7 @@ predict: $(VENV_STAMP)
 
 # A notebook re-runs when it, helpers/ or its parameters change. The parameters live in a stamp file
 # that is rewritten only when they differ, so its date moves only then. With PROFILE=auto the stamp holds
-# what auto picks ($$DLCV_PROFILE, else by this machine), asked once per make.
+# what auto picks (DLCV_PROFILE, else by this machine), asked once per make.
 AUTO_PROFILE = $(eval AUTO_PROFILE := $(shell $(PY) -m helpers.report profile --name-only))$(AUTO_PROFILE)
 PROFILE_STAMP = $(if $(filter auto,$(PROFILE)),auto ($(AUTO_PROFILE)),$(PROFILE))
 PARAMS_STAMP = profile=$(PROFILE_STAMP) data=$(DATA)$(if $(strip $(PARAMS)), params=$(strip $(PARAMS)))

@@ -30,11 +30,11 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
     if not source.is_file():
         available = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
         raise FileNotFoundError(f"no notebook {source}; available: {', '.join(available)}")
-    unknown = sorted(set(extra_parameters or {}) - set(papermill.inspect_notebook(str(source))))
+    declared = papermill.inspect_notebook(str(source))
+    unknown = sorted(set(extra_parameters or {}) - set(declared))
     if unknown:  # papermill would only warn, and the notebook run on its defaults
-        known = ", ".join(papermill.inspect_notebook(str(source)))
         raise ValueError(f"notebook {name} has no parameter {', '.join(unknown)} (PARAMS goes to every notebook in "
-                         f"NOTEBOOKS); its parameters: {known}")
+                         f"NOTEBOOKS); its parameters: {', '.join(declared)}")
     out_dir = reports_dir / name
     out_dir.mkdir(parents=True, exist_ok=True)
     executed, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
