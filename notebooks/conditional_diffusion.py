@@ -200,6 +200,7 @@ def sweep_row(sampler_name, w_value, k, snapshots=()):
 
 
 counts, guidance, sampling = {}, {}, {}
+snapshot_times = tuple(round(config.T * share) for share in (1.0, 0.8, 0.6, 0.4, 0.2, 0.0))  # T = 1000: 1000, 800, ...
 with timer.phase("sweeps"):
     for w_value in config.guidance:
         guidance[f"{w_value:g}"], _, _ = sweep_row(config.sampler, w_value, config.sweep_per_digit)
@@ -207,7 +208,7 @@ with timer.phase("sweeps"):
         ddpm = sampler_name.startswith("ddpm")
         k = config.ddpm_per_digit if ddpm else config.sweep_per_digit
         sampling[sampler_name], counts[sampler_name], kept = sweep_row(
-            sampler_name, config.w, k, snapshots=(1000, 800, 600, 400, 200, 0) if ddpm else ())
+            sampler_name, config.w, k, snapshots=snapshot_times if ddpm else ())
         if ddpm:
             reverse = kept
             # the grid's own samples (config.sampler) from the DDPM row's starting noise: a paired comparison
@@ -222,11 +223,12 @@ display(sampler_table.style.format({"accuracy": "{:.1%}", "samples": "{:.0f}"}, 
 # %% [markdown]
 # ## The reverse process
 #
-# The first "0" of the 1000-step DDPM row of the sampler sweep, from pure noise (t = 1000) to the sample (t = 0).
+# The first "0" of the DDPM row of the sampler sweep (all T = 1000 steps; 100 in the smoke profile), from pure noise
+# (t = T) to the sample (t = 0).
 
 # %%
 fig = reverse_figure({t: for_judge(x[None], judge)[0] for t, x in reverse.items()},
-                     f"the first \"0\" of the DDPM run (w = {config.w:g}), t = 1000 (noise) to 0 (sample)")
+                     f"the first \"0\" of the DDPM run (w = {config.w:g}), t = {config.T} (noise) to 0 (sample)")
 save_figure(fig, out_dir, "reverse_process")
 
 # %%
