@@ -64,15 +64,14 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"wrote {path}")
     elif args.command == "profile":
-        try:
-            chosen = resolve_profile(args.name) if args.name != "auto" or os.environ.get(PROFILE_ENV) else None
-        except ValueError as error:
-            print(f"helpers.report profile: {error}", file=sys.stderr)
-            return 2
-        if chosen is None:
+        if args.name == "auto" and not os.environ.get(PROFILE_ENV):
             chosen, why = auto_choice(recalibrate=args.recalibrate)
-        else:
-            why = f"environment variable {PROFILE_ENV}" if args.name == "auto" else ""
+        else:  # a name given, or auto overridden by the environment: checked, nothing measured
+            try:
+                chosen, why = resolve_profile(args.name), f"environment variable {PROFILE_ENV}"
+            except ValueError as error:
+                print(f"helpers.report profile: {error}", file=sys.stderr)
+                return 2
         if args.name_only:
             print(chosen)
         elif args.name == "auto":
