@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from helpers.adaptation.deliverable import pair_for_input
 from helpers.deliverables.files import check_destination
 from helpers.deliverables.problems import PROBLEMS, formats, problem
 from helpers.deliverables.record import DeliverableError, read_deliverable
@@ -46,7 +47,8 @@ def parser() -> argparse.ArgumentParser:
                "('predict').")
     cli.add_argument("problem", choices=list(PROBLEMS), metavar="problem", help=", ".join(PROBLEMS))
     cli.add_argument("--checkpoint", type=Path, help="a checkpoint the problem's notebook saved (default: the one "
-                                                       "reports/<problem>/metrics.json names)")
+                                                       "reports/<problem>/metrics.json names; dann, adda: the "
+                                                       "pair whose target domain --input names, <domain>/data)")
     cli.add_argument("--reports", type=Path, default=Path("reports"), help="where to look for metrics.json (default reports)")
     cli.add_argument("--input", type=Path, help="input images (folder or CSV); not used by gan, ddpm, "
                                                  "conditional_diffusion")
@@ -63,8 +65,9 @@ def parser() -> argparse.ArgumentParser:
     return cli
 
 
-def default_checkpoint(name: str, reports: Path) -> Path:
-    """The checkpoint the last run of notebook ``name`` names in its metrics.json."""
+def default_checkpoint(name: str, reports: Path, input: Path | None = None) -> Path:
+    """The checkpoint the last run of notebook ``name`` names in its metrics.json; for a notebook of several
+    adapted pairs (dann, adda), the pair whose target domain ``input`` names (:func:`pair_for_input`)."""
     metrics = Path(reports) / name / "metrics.json"
     try:
         entry = json.loads(metrics.read_text()).get("predict") if metrics.is_file() else None
@@ -74,7 +77,16 @@ def default_checkpoint(name: str, reports: Path) -> Path:
     if not entry or not isinstance(entry, dict) or "checkpoint" not in entry:
         raise DeliverableError(f"no --checkpoint given and {metrics} names none; run `make report NOTEBOOKS={name}` "
                                f"first or pass --checkpoint PATH")
-    return Path(entry["checkpoint"])
+    pairs = entry.get("pairs")
+    if pairs is None or input is None:
+        return Path(entry["checkpoint"])
+    if not isinstance(pairs, dict) or not pairs or not all(isinstance(e, dict) and "checkpoint" in e
+                                                            for e in pairs.values()):
+        raise DeliverableError(f"{metrics} is damaged (its predict.pairs is not a checkpoint per pair); run `make "
+                               f"report NOTEBOOKS={name}` again or pass --checkpoint PATH")
+    chosen = pair_for_input(name, pairs, input)
+    print(f"helpers.predict {name}: the {chosen} model, {pairs[chosen]['checkpoint']}", file=sys.stderr)
+    return Path(pairs[chosen]["checkpoint"])
 
 
 def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n: int | None = None,
@@ -105,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     start = time.perf_counter()
     try:
-        checkpoint = args.checkpoint or default_checkpoint(args.problem, args.reports)
+        checkpoint = args.checkpoint or default_checkpoint(args.problem, args.reports, args.input)
         written = predict(args.problem, checkpoint=checkpoint, input=args.input, output=args.output, n=args.n,
                           steps=args.steps, guidance=args.guidance, seed=args.seed, batch_size=args.batch_size,
                           device=args.device, overwrite=args.overwrite)

@@ -115,8 +115,9 @@ def predict_adda(record: Mapping[str, Any], weights: Mapping[str, Any], *, input
 
 
 def pairs_entry(problem: str, results: Sequence[Any], data: str) -> dict[str, Any]:
-    """metrics.json's ``predict`` for a notebook that adapts several pairs: the first pair's entry at the
-    top (what ``helpers.predict`` without ``--checkpoint`` uses) and every pair's under ``pairs``.
+    """metrics.json's ``predict`` for a notebook that adapts several pairs: every pair's entry under ``pairs``
+    (``helpers.predict`` without ``--checkpoint`` takes the one :func:`pair_for_input` picks) and the first
+    pair's at the top, as the report's example.
     ``results`` are the notebook's :class:`MethodResult` of ``problem``; example paths follow the course's
     layout (the data folder itself when ``data`` is one)."""
     pairs = {}
@@ -135,7 +136,38 @@ def pairs_entry(problem: str, results: Sequence[Any], data: str) -> dict[str, An
 def pairs_markdown(entry: Mapping[str, Any]) -> str:
     """The report's paragraph: the first pair's command, then every pair's checkpoint."""
     names = list(entry["pairs"])
-    lines = [predict_markdown(entry), "", f"That model is the one adapted for {names[0]}. Each pair has its own "
-             f"(pass it with `--checkpoint`, and that pair's target images with `--input`):", ""]
+    lines = [predict_markdown(entry), "", f"That model is the one adapted for {names[0]}. Each pair has its own; "
+             f"`make predict` (without `CHECKPOINT=`) takes the pair whose target domain the `INPUT` path names "
+             f"(`<domain>/data`):", ""]
     lines += [f"- {name}: `{entry['pairs'][name]['checkpoint']}`" for name in names]
     return "\n".join(lines)
+
+
+def target_names(pair: str) -> set[str]:
+    """The names a folder of ``pair``'s target images may have: the target's own and its course name."""
+    target = pair.split("->")[-1]
+    return {target, COURSE_NAME.get(target, target)}
+
+
+def pair_for_input(problem: str, pairs: Mapping[str, Mapping[str, Any]], input: Path | str) -> str:
+    """The pair of ``pairs`` (metrics.json's ``predict.pairs``) whose target domain the ``input`` path names, as
+    the course's layout ``<domain>/data`` does: the folder nearest the images named after a pair's target
+    (``usps``, or ``digits-u`` for the embedded stand-in). A notebook of one pair needs no name. A path that names
+    no target, or a target of several pairs, stops with each pair's checkpoint to pass instead."""
+    choices = "\n".join(f"  {name}: --checkpoint {entry['checkpoint']}  (make predict: CHECKPOINT={entry['checkpoint']})"
+                        for name, entry in pairs.items())
+    for part in reversed(Path(input).expanduser().absolute().parts):
+        named = [name for name in pairs if part in target_names(name)]
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise DeliverableError(f"--input {input} is the target domain {part} of {len(named)} of the {problem} "
+                                   f"notebook's pairs ({', '.join(named)}); pass the checkpoint of the one you "
+                                   f"want:\n{choices}")
+    if len(pairs) == 1:
+        return next(iter(pairs))
+    targets = sorted({COURSE_NAME.get(n.split("->")[-1], n.split("->")[-1]) for n in pairs})
+    raise DeliverableError(f"--input {input}: no folder of this path is named after a target domain of the {problem} "
+                           f"notebook's pairs ({', '.join(targets)}; the course's layout is <domain>/data), so which "
+                           f"pair's model should label it is unknown. Pass the checkpoint of the pair whose target "
+                           f"these images are:\n{choices}")

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.config import AddaConfig, DannConfig
-from helpers.adaptation.deliverable import pairs_entry, pairs_markdown, target_images
+from helpers.adaptation.deliverable import pair_for_input, pairs_entry, pairs_markdown, target_images
 from helpers.adaptation.experiment import MethodResult, run_method
 from helpers.core.checkpoint import load_checkpoint
 from helpers.core.config import make_config
@@ -170,7 +170,8 @@ def test_refusals(trained, target_folder, tmp_path):
     assert read_rows(out)[0] == ["image_name", "label"]
 
 
-def test_metrics_entry_names_every_pair_and_the_cli_reads_the_first(trained, target_folder, tmp_path, capsys):
+def test_metrics_entry_names_every_pair_and_the_cli_takes_the_pair_the_input_names(trained, target_folder, tmp_path,
+                                                                                    capsys):
     second = MethodResult("dann", "digits-s->digits-m", None, {}, 0.5, tmp_path / "other.pt")
     entry = pairs_entry("dann", [trained["dann"], second], "embedded")
     assert list(entry["pairs"]) == ["digits-m->digits-u", "digits-s->digits-m"]
@@ -185,9 +186,41 @@ def test_metrics_entry_names_every_pair_and_the_cli_reads_the_first(trained, tar
     out = tmp_path / "cli.csv"
     assert main(["dann", "--reports", str(tmp_path), "--input", str(target_folder / "data"), "--output", str(out),
                  "--device", "cpu"]) == 0
+    assert "the digits-m->digits-u model" in capsys.readouterr().err  # the input is .../digits-u/data
     assert main(["dann", "--reports", str(tmp_path), "--input", str(target_folder / "data"), "--output", str(out),
                  "--device", "cpu"]) == 2
     assert "exists and is not empty" in capsys.readouterr().err
+    # Images of the second pair's target (mnistm, the course's name of digits-m) take the second pair's checkpoint:
+    # here a file that does not exist, so predict stops naming it.
+    mnistm = tmp_path / "hw2_data" / "digits" / "mnistm" / "data"
+    mnistm.mkdir(parents=True)
+    assert main(["dann", "--reports", str(tmp_path), "--input", str(mnistm), "--output", str(tmp_path / "m.csv"),
+                 "--device", "cpu"]) == 2
+    assert str(tmp_path / "other.pt") in capsys.readouterr().err
+    # A folder named after neither target: no model is guessed; each pair's checkpoint is listed.
+    assert main(["dann", "--reports", str(tmp_path), "--input", str(tmp_path / "dann"), "--output",
+                 str(tmp_path / "x.csv"), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "no folder of this path is named after a target domain" in err and "usps" in err and "mnistm" in err
+    assert str(tmp_path / "other.pt") in err and str(trained["dann"].checkpoint.resolve()) in err
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "m.csv").exists()
+
+
+def test_the_pair_for_an_input_is_the_nearest_folder_named_after_a_target():
+    pairs = {name: {"checkpoint": f"/c/{name}.pt"} for name in ("mnistm->svhn", "mnistm->usps", "svhn->mnistm")}
+    assert pair_for_input("dann", pairs, "hw2_data/digits/usps/data") == "mnistm->usps"
+    assert pair_for_input("dann", pairs, "/x/svhn/hw2_data/digits/mnistm/data") == "svhn->mnistm"  # nearest wins
+    assert pair_for_input("dann", pairs, "/x/usps_copy/data/svhn") == "mnistm->svhn"  # names match whole folders
+    embedded = {"digits-m->digits-s": {"checkpoint": "/c/a.pt"}, "digits-m->digits-u": {"checkpoint": "/c/b.pt"}}
+    assert pair_for_input("adda", embedded, "hw2_data/digits/usps/data") == "digits-m->digits-u"  # course name
+    assert pair_for_input("adda", embedded, "my/digits-s/data") == "digits-m->digits-s"
+    assert pair_for_input("dann", {"mnistm->usps": {"checkpoint": "/c/u.pt"}}, "/scans") == "mnistm->usps"  # one pair
+    with pytest.raises(DeliverableError, match="no folder of this path.*\\(mnistm, svhn, usps;"):
+        pair_for_input("dann", pairs, "/scans/data")
+    both = {"mnistm->svhn": {"checkpoint": "/c/1.pt"}, "usps->svhn": {"checkpoint": "/c/2.pt"}}
+    with pytest.raises(DeliverableError, match="target domain svhn of 2 of the dann notebook's pairs") as error:
+        pair_for_input("dann", both, "digits/svhn/data")
+    assert "/c/1.pt" in str(error.value) and "/c/2.pt" in str(error.value)
 
 
 def test_an_adda_checkpoint_from_before_records_becomes_a_deliverable_when_the_notebook_reruns(trained, pair,

@@ -255,6 +255,14 @@ def test_the_default_checkpoint_is_the_one_metrics_json_names(tmp_path):
     (tmp_path / "dann").mkdir()
     (tmp_path / "dann" / "metrics.json").write_text('{"predict": {"checkpoint": "/x/dann.pt"}}')
     assert str(default_checkpoint("dann", tmp_path)) == "/x/dann.pt"
+    (tmp_path / "dann" / "metrics.json").write_text('{"predict": {"checkpoint": "/x/dann.pt", "pairs": {"mnistm->usps": '
+                                                    '{"checkpoint": "/x/usps.pt"}, "mnistm->svhn": {"checkpoint": '
+                                                    '"/x/dann.pt"}}}}')
+    assert str(default_checkpoint("dann", tmp_path, Path("hw2_data/digits/usps/data"))) == "/x/usps.pt"
+    for damaged in ('[]', '{"mnistm->usps": "/x/usps.pt"}', '{}'):
+        (tmp_path / "dann" / "metrics.json").write_text('{"predict": {"checkpoint": "/x/dann.pt", "pairs": %s}}' % damaged)
+        with pytest.raises(DeliverableError, match="metrics.json is damaged.*predict.pairs"):
+            default_checkpoint("dann", tmp_path, Path("usps/data"))
 
 
 def test_the_notebooks_example_command_names_the_checkpoint_and_the_make_form(tmp_path):
