@@ -225,7 +225,9 @@ def test_classification_runs_on_the_course_class_folders(tmp_path):
 
 def test_byol_runs_on_the_course_csv_folders(tmp_path):
     """`DATA=path` with p2_data/mini/train/*.jpg (no labels: settings A, C, E) and office/{train,val} + CSVs (with a
-    byte-order mark and CRLF ends); 40 and 30 images are fewer than one batch of 64 and of 32."""
+    byte-order mark and CRLF ends); 40 and 30 images are fewer than one batch of 64 and of 32, and the smoke profile's
+    label fraction leaves 3 labelled images: an odd batch through ResNet18's narrow downsampling path (on an AVX-512
+    CPU it once killed the kernel: helpers.core.runtime.channels_last_is_safe)."""
     rng = np.random.default_rng(0)
     root = tmp_path / "p2_data"
     for i in range(40):
@@ -238,7 +240,7 @@ def test_byol_runs_on_the_course_csv_folders(tmp_path):
         write_csv(root / "office" / f"{split}.csv", "id,filename,label", rows)
     execute_notebook("byol", profile="smoke", data=str(root), reports_dir=tmp_path / "reports",
                      notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
-                     extra_parameters={"settings": ["A", "C", "E"], "label_fraction": 1.0})
+                     extra_parameters={"settings": ["A", "C", "E"]})
     metrics = json.loads((tmp_path / "reports" / "byol" / "metrics.json").read_text())
     assert set(metrics["results"]["accuracy"]) == {"A", "C", "E"}
 

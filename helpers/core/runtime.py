@@ -38,9 +38,18 @@ def place(model: torch.nn.Module, device: torch.device | str, *, channels_last: 
     segmentation networks, and the GANs without bfloat16; ``bench/memory_format.py``, docs/tuning.md). Outputs
     follow the weights' layout, so inputs need no change. The callers leave it off where it did not pay: the
     GANs under bfloat16 autocast (0.95x, kept bit for bit) and the diffusion UNet (1.18x slower in bfloat16)."""
-    if channels_last and torch.device(device).type == "cpu":
+    if channels_last and torch.device(device).type == "cpu" and channels_last_is_safe(model):
         return model.to(device, memory_format=torch.channels_last)
     return model.to(device)
+
+
+def channels_last_is_safe(model: torch.nn.Module) -> bool:
+    """False for a model with a 1x1 convolution of stride > 1 on fewer than 16 input channels (a ResNet's
+    downsampling path at width 8): in the channels_last layout oneDNN's AVX-512 kernels (torch 2.14.1) kill the
+    process with a segmentation fault in its backward pass, at odd batch sizes from 16x16 inputs and at any from
+    64x64 (docs/tuning.md, "A oneDNN crash"). Such a model stays contiguous; only narrow, smoke-sized ones have one."""
+    return not any(isinstance(m, torch.nn.Conv2d) and m.kernel_size == (1, 1) and max(m.stride) > 1
+                   and m.in_channels < 16 for m in model.modules())
 
 
 def seed_everything(seed: int) -> None:

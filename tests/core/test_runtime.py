@@ -2,6 +2,7 @@
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -69,3 +70,31 @@ def test_place_puts_conv_weights_channels_last_on_a_cpu_and_keeps_the_results():
     torch.testing.assert_close(out, expected, rtol=1e-4, atol=1e-5)
     out.sum().backward()
     assert weight.grad is not None and weight.grad.shape == weight.shape
+
+
+CRASHING_STEP = """
+import torch
+from torchvision.models.resnet import BasicBlock
+from helpers.core.runtime import place
+torch.manual_seed(0)
+# A ResNet block of width 8 that halves the resolution: its downsampling path is a 1x1, stride-2 convolution on 8
+# channels, as in ResNet18 at the smoke profile's width
+block = BasicBlock(8, 16, stride=2, downsample=torch.nn.Sequential(torch.nn.Conv2d(8, 16, 1, stride=2, bias=False),
+                                                                   torch.nn.BatchNorm2d(16)))
+place(block, "cpu")
+block(torch.randn(3, 8, 16, 16)).sum().backward()  # an odd batch, as a small data set's clamped batch can be
+print("trained")
+"""
+
+
+def test_a_narrow_downsampling_convolution_is_left_contiguous_and_its_step_runs():
+    """oneDNN's AVX-512 kernels kill the process in the backward pass of such a convolution in channels_last; the
+    step runs in a process of its own, so that a crash fails this test instead of ending the suite."""
+    narrow = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.Conv2d(8, 16, 1, stride=2))
+    place(narrow, "cpu")
+    assert narrow[0].weight.is_contiguous()  # (a 1x1 kernel's weight has the same strides in both layouts)
+    wide = torch.nn.Sequential(torch.nn.Conv2d(3, 16, 3), torch.nn.Conv2d(16, 32, 1, stride=2))
+    place(wide, "cpu")  # 16 channels and more: channels_last, as measured faster
+    assert wide[0].weight.is_contiguous(memory_format=torch.channels_last) and not wide[0].weight.is_contiguous()
+    done = subprocess.run([sys.executable, "-c", CRASHING_STEP], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0 and "trained" in done.stdout, (done.returncode, done.stderr[-2000:])
