@@ -49,9 +49,8 @@ from helpers.segmentation.analysis import (confusion_figure, examples_figure, mi
                                            observations, predictions_figure)
 from helpers.segmentation.config import MODELS, SegmentationConfig
 from helpers.segmentation.data import load_segmentation
-from helpers.segmentation.masks import write_masks
 from helpers.segmentation.networks import build_model, weights_note
-from helpers.segmentation.experiment import predict, train_segmenter
+from helpers.segmentation.experiment import train_segmenter, validation_masks
 
 overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "backbone": backbone}
 profile, config, device = prepare_run(SegmentationConfig, profile, overrides, seed)
@@ -147,13 +146,12 @@ save_figure(fig, out_dir, "confusion")
 # ## Predicted masks
 #
 # The deliverable model's predictions for the whole validation split, in the course's RGB mask format, for an
-# evaluation script: `out_dir/masks/NNNN_mask.png` (at the size the models see; `helpers.predict` writes them at
-# each image's own size).
+# evaluation script: `out_dir/masks/NNNN_mask.png`, each at its image's own size (as `helpers.predict` writes them),
+# replacing the masks of an earlier run.
 
 # %%
 with timer.phase("masks"):
-    folder = write_masks(predict(best.model, dataset.validation.images, device), dataset.validation.names,
-                         dataset.palette, f"{out_dir}/masks")
+    folder = validation_masks(best.model, dataset, data, f"{out_dir}/masks", device)
 print(f"wrote {len(dataset.validation)} masks of {best.name} to {folder}")
 
 # %% [markdown]

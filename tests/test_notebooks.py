@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from tests.conftest import NOTEBOOKS, ROOT
 
+from helpers.evaluate import evaluate
 from helpers.report.execute import execute_notebook
 # What each notebook's metrics.json must hold: table -> rows -> columns.
 PAIRS = {"digits-m->digits-s", "digits-m->digits-u", "digits-s->digits-m"}
@@ -166,6 +167,9 @@ def test_segmentation_notebook_runs_on_the_course_layout(tmp_path):
             Image.fromarray(rng.integers(0, 255, (96, 96, 3), dtype=np.uint8)).save(tmp_path / "sat" / split / f"{stem}_sat.jpg")
             classes = rng.integers(0, len(colours), (6, 6)).repeat(16, 0).repeat(16, 1)
             Image.fromarray(colours[classes]).save(tmp_path / "sat" / split / f"{stem}_mask.png")
+    stale = tmp_path / "reports" / "segmentation" / "masks" / "0006_mask.png"  # an earlier run's (other data)
+    stale.parent.mkdir(parents=True)
+    Image.fromarray(colours[np.zeros((64, 64), dtype=int)]).save(stale)
     execute_notebook("segmentation", profile="smoke", data=str(tmp_path / "sat"), reports_dir=tmp_path / "reports",
                      notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False)
     out = tmp_path / "reports" / "segmentation"
@@ -174,11 +178,13 @@ def test_segmentation_notebook_runs_on_the_course_layout(tmp_path):
     assert "6 (clamped from 8: 6 training images)" in (out / "segmentation.html").read_text()
     for model in ("fcn32s", "deeplabv3"):
         assert set(metrics["results"]["miou"][model]) == {*LAND_COVER} - {"unknown"} | {"mean"}
-    written = sorted((out / "masks").glob("*_mask.png"))
-    assert [p.name for p in written] == [f"{stem}_mask.png" for stem in names["validation"]]
+    written = sorted((out / "masks").iterdir())
+    assert [p.name for p in written] == [f"{stem}_mask.png" for stem in names["validation"]]  # the stale one gone
     rgb = np.array(Image.open(written[0]).convert("RGB"))
-    assert rgb.shape == (64, 64, 3)  # the smoke profile's image_size
+    assert rgb.shape == (96, 96, 3)  # the image's own size (the smoke profile's models see 64x64), as the course grades
     rgb_to_index(torch.from_numpy(rgb).permute(2, 0, 1), palette_of(tuple(LAND_COVER)), written[0].name)
+    scores = evaluate("segmentation", out / "masks", tmp_path / "sat" / "validation", device="cpu")
+    assert 0.0 <= scores["mIoU"] <= 1.0 and scores["images"] == 4
 def test_conditional_diffusion_runs_on_the_course_layout(tmp_path):
     """`data=path` end to end on the course's MNIST-M layout: CSVs with a byte-order mark and CRLF ends, and 40
     training images, fewer than one batch of 64. (ddpm on a flat folder: the face folder test below.)"""

@@ -28,7 +28,7 @@ SATELLITE_EXCLUDE = ("unknown",)  # left out of mIoU, as the course's evaluation
 LAYOUT = """expected layout:
   <data>/train/NNNN_sat.jpg        <data>/train/NNNN_mask.png
   <data>/validation/NNNN_sat.jpg   <data>/validation/NNNN_mask.png
-  (masks in the 7 land-cover RGB colours)"""
+  (masks in the 7 land-cover RGB colours; <data> is hw1_data/p3_data, or hw1_data)"""
 
 
 @dataclass(frozen=True)
@@ -117,11 +117,24 @@ def satellite_split(folder: Path, size: int | None) -> SegmentationSet:
                            tuple(p.name.removesuffix("_sat.jpg") for p in sats), f"satellite/{folder.name}")
 
 
+SATELLITE_SUBFOLDER = "p3_data"  # hw1_data/p3_data/{train,validation}: DATA may name hw1_data or p3_data
+
+
+def satellite_root(data: Path | str) -> Path:
+    """The folder holding ``train/`` and ``validation/``: ``data`` itself, or its ``p3_data/`` (the course's
+    ``hw1_data``)."""
+    root = Path(data).expanduser()
+    if not (root / "train").is_dir() and (root / SATELLITE_SUBFOLDER).is_dir():
+        return root / SATELLITE_SUBFOLDER
+    return root
+
+
 def satellite_data(root: Path | str, size: int | None = None) -> SegmentationData:
-    """The course's satellite folder (``size``: resize images and masks to size x size; None keeps them)."""
-    root = Path(root).expanduser()
-    if not root.is_dir():
-        raise DataLayoutError(f"data folder {root} does not exist\n{LAYOUT}")
+    """The course's satellite folder (:func:`satellite_root`; ``size``: resize images and masks to size x size;
+    None keeps them)."""
+    if not Path(root).expanduser().is_dir():
+        raise DataLayoutError(f"data folder {Path(root).expanduser()} does not exist\n{LAYOUT}")
+    root = satellite_root(root)
     train, validation = (satellite_split(root / split, size) for split in SPLITS)
     return SegmentationData(train, validation, tuple(LAND_COVER), exclude=SATELLITE_EXCLUDE)
 

@@ -113,7 +113,16 @@ def predict_masks(record: dict[str, Any], weights: dict[str, Any], *, input: Pat
     settings = record["settings"]
     images = satellite_images(input)
     model = rebuild_model(settings, weights[record["modules"]]).to(device)
-    palette = torch.tensor(settings["palette"], dtype=torch.uint8)
+    return write_folder_masks(model, images, size=settings["image_size"],
+                              palette=torch.tensor(settings["palette"], dtype=torch.uint8), output=output,
+                              batch_size=batch_size, device=device, overwrite=overwrite)
+
+
+def write_folder_masks(model: nn.Module, images: Sequence[tuple[str, Path]], *, size: Sequence[int],
+                       palette: torch.Tensor, output: Path | str, batch_size: int, device: torch.device,
+                       overwrite: bool) -> Path:
+    """``model``'s mask of each ``(NNNN, path)`` of :func:`satellite_images`, ``output/NNNN_mask.png`` in RGB at the
+    image's own size (:func:`predict_batch`); ``output`` appears whole, replacing what was there."""
 
     def read(path: Path) -> torch.Tensor:
         return read_image(path, mode="RGB")
@@ -126,8 +135,7 @@ def predict_masks(record: dict[str, Any], weights: dict[str, Any], *, input: Pat
         for start in tqdm(range(0, len(images), batch_size), desc="segmentation masks", unit="batch", leave=False):
             chunk = images[start:start + batch_size]
             try:
-                masks = predict_batch(model, list(pool.map(read, [path for _, path in chunk])),
-                                      settings["image_size"], device)
+                masks = predict_batch(model, list(pool.map(read, [path for _, path in chunk])), size, device)
             except torch.cuda.OutOfMemoryError:
                 raise DeliverableError(f"--batch-size {batch_size}: {len(chunk)} images do not fit in the memory of "
                                        f"{device}; pass a smaller --batch-size") from None

@@ -19,9 +19,12 @@ from helpers.core.runtime import place
 from helpers.core.training import History, fit
 from helpers.data.batches import Batches
 from helpers.segmentation.config import SegmentationConfig
-from helpers.segmentation.data import SegmentationData, SegmentationSet
-from helpers.segmentation.deliverable import segmentation_record
+from helpers.segmentation.data import SegmentationData, SegmentationSet, satellite_root
+from helpers.data import EMBEDDED
+from helpers.deliverables.files import staged_folder
+from helpers.segmentation.deliverable import satellite_images, segmentation_record, write_folder_masks
 from helpers.segmentation.metrics import confusion_matrix, miou_table
+from helpers.segmentation.masks import write_masks
 from helpers.segmentation.networks import build_model
 
 
@@ -116,3 +119,19 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
     _, confusion = evaluate(model, data.validation, n_classes, device)
     return SegmentationResult(name, model, history, miou_table(confusion, data.classes, data.exclude), snapshots,
                               checkpoint, confusion)
+
+
+def validation_masks(model: nn.Module, dataset: SegmentationData, data: str, folder: Path | str,
+                     device: torch.device) -> Path:
+    """``model``'s masks of the whole validation split, ``folder/NNNN_mask.png`` in the course's RGB format. From
+    the course's folder each mask has its image's own size, as the course's evaluation script reads them (the
+    model sees the images resized); the embedded scenes have one size. ``folder`` is replaced whole, so no mask of
+    an earlier run (other data, other names) stays beside them."""
+    if data == EMBEDDED:
+        with staged_folder(folder, overwrite=True) as stage:
+            write_masks(predict(model, dataset.validation.images, device), dataset.validation.names, dataset.palette,
+                        stage)
+        return Path(folder)
+    images = satellite_images(satellite_root(data) / "validation")
+    return write_folder_masks(model, images, size=list(dataset.validation.images.shape[-2:]), palette=dataset.palette,
+                              output=folder, batch_size=16, device=device, overwrite=True)

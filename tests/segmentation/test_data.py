@@ -8,7 +8,7 @@ from PIL import Image
 
 from helpers.data.course import DataLayoutError
 from helpers.data.scenes import SCENE_CLASSES, digit_scenes
-from helpers.segmentation.data import satellite_data
+from helpers.segmentation.data import satellite_data, satellite_root
 from helpers.segmentation.masks import LAND_COVER, MaskColourError
 
 
@@ -31,6 +31,16 @@ def test_the_satellite_layout_loads_with_names_classes_and_unknown_left_out(tmp_
     assert data.train.images.shape == (4, 3, 16, 16) and data.validation.masks.shape == (4, 16, 16)
     assert data.validation.names == ("0000", "0001", "0002", "0003")
     assert int(data.train.masks.max()) < len(LAND_COVER)
+
+
+def test_data_may_name_the_courses_hw1_data_folder_above_p3_data(tmp_path):
+    make_satellite_tree(tmp_path / "hw1_data" / "p3_data")
+    assert satellite_root(tmp_path / "hw1_data") == tmp_path / "hw1_data" / "p3_data"
+    assert satellite_root(tmp_path / "hw1_data" / "p3_data") == tmp_path / "hw1_data" / "p3_data"
+    assert satellite_data(tmp_path / "hw1_data", size=16).validation.names == ("0000", "0001", "0002", "0003")
+    (tmp_path / "other").mkdir()
+    with pytest.raises(DataLayoutError, match="missing folder .*other/train"):
+        satellite_data(tmp_path / "other")
 
 
 def test_a_mask_of_another_size_than_its_image_is_an_error_naming_both(tmp_path):
