@@ -36,6 +36,12 @@ def outside_folder(name: str) -> bool:
     return os.path.isabs(name) or os.path.normpath(name).split(os.sep)[0] == os.pardir
 
 
+def not_utf8(error: UnicodeDecodeError) -> str:
+    """Why a CSV could not be read as text: for an error message that names the file first."""
+    return (f"not a UTF-8 text CSV (byte 0x{error.object[error.start]:02x} at offset {error.start} is not UTF-8: an "
+            f"image or another binary file, or a CSV saved in another encoding; save it as \"CSV UTF-8\")")
+
+
 def read_csv_rows(csv_path: Path, image_dir: Path, name_column: str, layout: str = LAYOUT) -> list[tuple[int, Path, str]]:
     """(line, image path, label text) per row of a ``<name_column>,label`` CSV, every image checked to exist."""
     if not csv_path.is_file():
@@ -44,20 +50,23 @@ def read_csv_rows(csv_path: Path, image_dir: Path, name_column: str, layout: str
         raise DataLayoutError(f"missing image folder {image_dir}\n{layout}")
     rows = []
     # utf-8-sig: a byte-order mark (as Excel writes UTF-8 CSVs) is not part of the first column's name
-    with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or not {name_column, "label"} <= set(reader.fieldnames):
-            raise DataLayoutError(f"{csv_path}: header must have the columns {name_column},label, "
-                                  f"got {reader.fieldnames}\n{layout}")
-        for line, row in enumerate(reader, start=2):
-            name = (row[name_column] or "").strip()
-            if outside_folder(name):
-                raise DataLayoutError(f"{csv_path}, line {line}: image {name!r} is outside the image folder "
-                                      f"{image_dir}; a row must name an image inside it")
-            image = image_dir / name
-            if not image.is_file():
-                raise DataLayoutError(f"{csv_path}, line {line}: image {image} does not exist")
-            rows.append((line, image, (row["label"] or "").strip()))
+    try:
+        with csv_path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or not {name_column, "label"} <= set(reader.fieldnames):
+                raise DataLayoutError(f"{csv_path}: header must have the columns {name_column},label, "
+                                      f"got {reader.fieldnames}\n{layout}")
+            for line, row in enumerate(reader, start=2):
+                name = (row[name_column] or "").strip()
+                if outside_folder(name):
+                    raise DataLayoutError(f"{csv_path}, line {line}: image {name!r} is outside the image folder "
+                                          f"{image_dir}; a row must name an image inside it")
+                image = image_dir / name
+                if not image.is_file():
+                    raise DataLayoutError(f"{csv_path}, line {line}: image {image} does not exist")
+                rows.append((line, image, (row["label"] or "").strip()))
+    except UnicodeDecodeError as error:
+        raise DataLayoutError(f"{csv_path}: {not_utf8(error)}") from None
     if not rows:
         raise DataLayoutError(f"{csv_path} lists no images\n{layout}")
     return rows

@@ -125,3 +125,20 @@ def test_csvs_with_a_byte_order_mark_and_crlf_line_ends_load(tmp_path):
     (tmp_path / "faces.csv").write_text("image_name,Smiling\n00000.png,1\n00001.png,-1\n")
     as_excel_saves_it(tmp_path / "faces.csv")
     assert read_attribute(tmp_path / "faces.csv", "Smiling") == {"00000.png": 1, "00001.png": 0}
+
+
+def test_a_csv_that_is_not_utf8_text_is_an_error_naming_it(tmp_path):
+    """An image given where a CSV belongs, or a CSV saved in a legacy code page: a message, not a traceback."""
+    from helpers.data.faces import read_attribute
+    from helpers.deliverables.files import read_csv
+    from helpers.deliverables.record import DeliverableError
+
+    domain = make_domain(tmp_path)
+    Image.new("RGB", (4, 4)).save(domain / "train.csv", format="JPEG")  # JPEG bytes under the CSV's name
+    with pytest.raises(DataLayoutError, match=r"train\.csv: not a UTF-8 text CSV \(byte 0xff at offset 0"):
+        course_domain(tmp_path, "mnistm")
+    (tmp_path / "faces.csv").write_bytes("image_name,Smiling\n00000.png,1\n".encode() + "Caf\u00e9.png,1\n".encode("cp1252"))
+    with pytest.raises(DataLayoutError, match=r"faces\.csv: not a UTF-8 text CSV \(byte 0xe9 .*save it as \"CSV UTF-8\""):
+        read_attribute(tmp_path / "faces.csv", "Smiling")
+    with pytest.raises(DeliverableError, match=r"--input .*train\.csv: not a UTF-8 text CSV"):
+        read_csv(domain / "train.csv", ["id", "filename"], parameter="--input")
