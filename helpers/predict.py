@@ -74,6 +74,12 @@ def default_checkpoint(name: str, reports: Path, input: Path | None = None) -> P
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
         raise DeliverableError(f"{metrics} is damaged ({type(error).__name__}: {error}); run `make report "
                                f"NOTEBOOKS={name}` again or pass --checkpoint PATH") from None
+    if not metrics.is_file():
+        saved = sorted((metrics.parent / "checkpoints").glob("*.pt"))
+        listed = "".join(f"\n  {path}" for path in saved[:12]) + ("\n  ..." if len(saved) > 12 else "")
+        raise DeliverableError(f"no --checkpoint given and there is no {metrics} to name one (a run that failed or was "
+                               f"killed removes it); run `make report NOTEBOOKS={name}` first, or pass --checkpoint "
+                               f"PATH" + (f" (CHECKPOINT= in make). The checkpoints saved there:{listed}" if saved else ""))
     if not entry or not isinstance(entry, dict) or "checkpoint" not in entry:
         raise DeliverableError(f"no --checkpoint given and {metrics} names none; run `make report NOTEBOOKS={name}` "
                                f"first or pass --checkpoint PATH")
@@ -104,6 +110,9 @@ def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n:
         batch_size = DEFAULT_BATCH_SIZE.get(name, 256)
     if batch_size < 1:
         raise DeliverableError(f"--batch-size must be at least 1, got {batch_size}")
+    if not spec.writes_csv and Path(output).suffix.lower() == ".csv":
+        raise DeliverableError(f"--output {output} is named like a CSV file; {name} writes a folder of images "
+                               f"(e.g. output/{name})")
     if spec.writes_csv and Path(output).is_dir():
         raise DeliverableError(f"--output {output} is a folder; {name} writes a CSV file (e.g. {output}/pred.csv)")
     check_destination(Path(output), overwrite)  # before minutes of sampling, not after

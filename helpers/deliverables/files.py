@@ -87,7 +87,8 @@ def check_destination(path: Path, overwrite: bool) -> None:
     is only what predict writes: call it before any work."""
     if path.is_dir() and any(path.iterdir()) or path.exists() and not path.is_dir():
         if not overwrite:
-            raise DeliverableError(f"--output {path} exists and is not empty; pass --overwrite to replace it")
+            raise DeliverableError(f"--output {path} exists and is not empty; pass --overwrite to replace it "
+                                   f"(make predict: OVERWRITE=1)")
         if path.is_dir():
             foreign = next((p for p in sorted(path.iterdir()) if not written_by_predict(p, WRITTEN_IN_FOLDER)), None)
         else:

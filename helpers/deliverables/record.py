@@ -52,7 +52,7 @@ def read_deliverable(path: Path | str, problem: str) -> tuple[dict[str, Any], di
                                f"reports/{problem}/metrics.json names under 'predict'), or it was written before "
                                f"records existed: re-run the {problem} notebook (it finishes at once and adds the record)")
     if record.get("problem") != problem:
-        raise DeliverableError(f"--checkpoint {path} is a {record.get('problem')!r} checkpoint, not {problem!r}: "
+        raise DeliverableError(f"--checkpoint {path} is a checkpoint of {record.get('problem')!r}, not {problem!r}: "
                                f"pass the checkpoint that reports/{problem}/metrics.json names under 'predict'")
     if record.get("version") != RECORD_VERSION:
         raise DeliverableError(f"--checkpoint {path} has prediction record version {record.get('version')}, "

@@ -33,13 +33,15 @@ def canonical(label: str) -> str:
         return label
 
 
-def labels_from_names(folder: Path) -> dict[str, str]:
-    """The course's class folders name each image ``<label>_<idx>.png``: its truth is in its name."""
+def labels_from_names(folder: Path, key: str = "filename") -> dict[str, str]:
+    """The course's class folders name each image ``<label>_<idx>.png``: its truth is in its name. (``key``: the
+    CSV's key column, named in the error when a folder's images are named otherwise.)"""
     labels = {}
     for path in image_files(folder, parameter="TRUTH"):
         label, sep, _ = path.stem.partition("_")
         if not sep or not label.isdigit():
-            raise DeliverableError(f"TRUTH {folder}: {path.name} is not named <label>_<idx>; pass a filename,label CSV")
+            raise DeliverableError(f"TRUTH {folder}: {path.name} is not named <label>_<idx>; pass a CSV with the "
+                                   f"columns {key},label (e.g. the course's val.csv)")
         labels[path.name] = canonical(label)
     return labels
 
@@ -47,7 +49,7 @@ def labels_from_names(folder: Path) -> dict[str, str]:
 def csv_accuracy(pred: Path, truth: Path | str, *, key: str) -> dict[str, float]:
     """``{"accuracy", "images"}``: the share of truth rows whose predicted label equals theirs."""
     predicted = labels_by_key(Path(pred), key, parameter="PRED")
-    true = labels_from_names(Path(truth)) if Path(truth).is_dir() else labels_by_key(Path(truth), key, parameter="TRUTH")
+    true = labels_from_names(Path(truth), key) if Path(truth).is_dir() else labels_by_key(Path(truth), key, parameter="TRUTH")
     missing = sorted(set(true) - set(predicted))
     if missing:
         raise DeliverableError(f"PRED {pred} has no prediction for {len(missing)} of TRUTH {truth}'s images "

@@ -138,7 +138,7 @@ def test_a_model_can_be_applied_to_another_domain(trained, domains, tmp_path):
 def test_refusals(trained, target_folder, tmp_path):
     out = tmp_path / "pred.csv"
     adda, dann = trained["adda"].checkpoint, trained["dann"].checkpoint
-    with pytest.raises(DeliverableError, match="is a 'dann' checkpoint, not 'adda'"):
+    with pytest.raises(DeliverableError, match="is a checkpoint of 'dann', not 'adda'"):
         predict("adda", checkpoint=dann, input=target_folder / "data", output=out, device="cpu")
     with pytest.raises(DeliverableError, match="carries no prediction record"):
         predict("adda", checkpoint=trained["source-only"].checkpoint, input=target_folder / "data", output=out,

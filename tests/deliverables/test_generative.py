@@ -101,7 +101,7 @@ def test_gan_predict_refuses_a_filled_output_and_overwrites_when_asked(workdir, 
 
 def test_the_cli_refuses_another_problems_checkpoint_with_exit_code_2(workdir, gan, capsys):
     assert main(["ddpm", "--checkpoint", str(gan.checkpoint), "--output", str(workdir / "x")]) == 2
-    assert "is a 'gan' checkpoint, not 'ddpm'" in capsys.readouterr().err
+    assert "is a checkpoint of 'gan', not 'ddpm'" in capsys.readouterr().err
     assert not (workdir / "x").exists()
 
 

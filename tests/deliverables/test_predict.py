@@ -59,7 +59,7 @@ def test_a_finished_checkpoint_without_a_record_gets_one_when_the_notebook_rerun
 def test_refusals_name_the_checkpoint_and_the_problem(tmp_path):
     path = tmp_path / "seg.pt"
     tiny_fit(path, record=deliverable("segmentation", modules="model"))
-    with pytest.raises(DeliverableError, match=r"seg\.pt is a 'segmentation' checkpoint, not 'gan'"):
+    with pytest.raises(DeliverableError, match=r"seg\.pt is a checkpoint of 'segmentation', not 'gan'"):
         read_deliverable(path, "gan")
     with pytest.raises(DeliverableError, match="no such file"):
         read_deliverable(tmp_path / "missing.pt", "gan")
@@ -232,11 +232,21 @@ def test_cli_exits_2_with_the_reason_and_writes_nothing(tmp_path, capsys):
     tiny_fit(path, record=deliverable("dann", modules="model"))
     out = tmp_path / "out"
     assert predict_main(["gan", "--checkpoint", str(path), "--output", str(out), "--device", "cpu"]) == 2
-    assert "is a 'dann' checkpoint, not 'gan'" in capsys.readouterr().err
+    assert "is a checkpoint of 'dann', not 'gan'" in capsys.readouterr().err
+    assert predict_main(["gan", "--checkpoint", str(path), "--output", str(tmp_path / "gan.csv")]) == 2
+    assert "gan.csv is named like a CSV file; gan writes a folder of images" in capsys.readouterr().err
+    assert not (tmp_path / "gan.csv").exists()
     assert not out.exists()
     assert predict_main(["gan", "--reports", str(tmp_path), "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"there is no {tmp_path / 'gan' / 'metrics.json'} to name one" in err and "make report NOTEBOOKS=gan" in err
+    (tmp_path / "gan" / "checkpoints").mkdir(parents=True)  # a failed re-run removed metrics.json; its checkpoints stay
+    (tmp_path / "gan" / "checkpoints" / "dcgan_1234.pt").write_bytes(b"")
+    assert predict_main(["gan", "--reports", str(tmp_path), "--output", str(out)]) == 2
+    assert f"The checkpoints saved there:\n  {tmp_path / 'gan' / 'checkpoints' / 'dcgan_1234.pt'}" in capsys.readouterr().err
+    (tmp_path / "gan" / "metrics.json").write_text('{"notebook": "gan"}')
+    assert predict_main(["gan", "--reports", str(tmp_path), "--output", str(out)]) == 2
     assert "names none; run `make report NOTEBOOKS=gan`" in capsys.readouterr().err
-    (tmp_path / "gan").mkdir()
     for damaged in ('{"predict": {"checkp', "[1, 2]", '{"predict": "gan.pt"}'):  # cut short, not an object, no path
         (tmp_path / "gan" / "metrics.json").write_text(damaged)
         assert predict_main(["gan", "--reports", str(tmp_path), "--output", str(out)]) == 2
@@ -284,3 +294,12 @@ def test_prediction_and_truth_csvs_saved_by_excel_are_read(tmp_path):
                                                                            {"image_name": "b", "label": "2"}]
     pred = write_labels(tmp_path / "pred.csv", "image_name", [("a", 1), ("b", 3)])
     assert csv_accuracy(pred, truth, key="image_name")["accuracy"] == 0.5
+
+
+def test_a_truth_folder_of_unlabelled_names_asks_for_the_problems_csv(tmp_path, capsys):
+    """`helpers.evaluate dann pred.csv svhn/data`: the folder's names carry no labels; the message names dann's CSV."""
+    pred = write_labels(tmp_path / "pred.csv", "image_name", [("00000.png", 1)])
+    (tmp_path / "data").mkdir()
+    Image.new("RGB", (4, 4)).save(tmp_path / "data" / "00000.png")
+    assert evaluate_main(["dann", str(pred), str(tmp_path / "data")]) == 2
+    assert "00000.png is not named <label>_<idx>; pass a CSV with the columns image_name,label" in capsys.readouterr().err

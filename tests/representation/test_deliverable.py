@@ -175,7 +175,7 @@ def test_wrong_input_kinds_and_missing_images_are_refused(classification_run, by
     with pytest.raises(DeliverableError, match="line 2: image '../outside.jpg' is outside"):
         predict("byol", checkpoint=byol_run[0].checkpoint, input=escape / "up.csv", output=tmp_path / "e.csv",
                 device="cpu")
-    with pytest.raises(DeliverableError, match="is a 'classification' checkpoint, not 'byol'"):
+    with pytest.raises(DeliverableError, match="is a checkpoint of 'classification', not 'byol'"):
         predict("byol", checkpoint=classification_run["model-a"].checkpoint, input=office / "office" / "val.csv",
                 output=tmp_path / "d.csv", device="cpu")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["escape", "missing.csv"]  # nothing written

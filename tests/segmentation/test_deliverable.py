@@ -141,7 +141,7 @@ def test_a_checkpoint_of_another_problem_is_refused(trained, tmp_path):
     state = load_checkpoint(results["fcn32s"].checkpoint)
     state["deliverable"] = {**state["deliverable"], "problem": "gan"}
     save_checkpoint(state, tmp_path / "gan.pt")
-    with pytest.raises(DeliverableError, match="'gan' checkpoint, not 'segmentation'"):
+    with pytest.raises(DeliverableError, match="checkpoint of 'gan', not 'segmentation'"):
         predict("segmentation", checkpoint=tmp_path / "gan.pt", input=export_scenes(data, tmp_path / "in"),
                 output=tmp_path / "out", device="cpu")
 
