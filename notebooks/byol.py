@@ -61,7 +61,7 @@ from helpers.representation.byol import BYOL, embedding_std
 from helpers.representation.config import PHOTO_RECIPE, ByolConfig
 from helpers.representation.experiment import SETTINGS, finetune, pretrain_byol, pretrain_supervised
 from helpers.representation.networks import feature_width, random_backbone
-from helpers.representation.data import load_byol_data
+from helpers.representation.data import load_byol_data, office_validation_csv
 
 overrides = {"pretrain_epochs": pretrain_epochs, "finetune_epochs": finetune_epochs, "label_fraction": label_fraction,
              "settings": tuple(settings) if settings else None,
@@ -190,8 +190,9 @@ pd.DataFrame([{"setting": s, "backbone initialisation": SETTINGS[s][0], "fine-tu
 
 # %%
 chosen = best_model({s: r.accuracy for s, r in results.items()})  # a tie goes to the first in A-E order
-deliverable_entry = predict_entry("byol", results[chosen].checkpoint, input="hw1_data/p2_data/office/val.csv",
-                                  output="pred.csv", truth="hw1_data/p2_data/office/val.csv")
+validation_csv = office_validation_csv(data)  # the CSV loaded (the course's path for embedded data)
+deliverable_entry = predict_entry("byol", results[chosen].checkpoint, input=validation_csv, output="pred.csv",
+                                  truth=validation_csv)
 display(Markdown(f"The deliverable is **setting {chosen}**, the best validation accuracy of the table (so that number "
                  f"is an optimistic estimate for new images). Its prediction CSV keeps the input CSV's `id,filename` "
                  f"rows and order and adds the predicted `label` as the training CSV names the class; the images are "

@@ -50,7 +50,7 @@ from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 from helpers.representation.analysis import curves, embed, embedding_panels, learning_rates
 from helpers.representation.networks import build_model_a, build_model_b
-from helpers.representation.data import load_classification_data, n_classes
+from helpers.representation.data import classification_validation, load_classification_data, n_classes
 from helpers.representation.experiment import train_model_a, train_model_b
 from helpers.representation.config import ClassificationConfig
 from helpers.representation.pretrained import resolve_pretrained
@@ -151,8 +151,9 @@ table.style.format({"validation accuracy": "{:.1%}"})
 # %%
 trained = {"model-a": a, "model-b": b}
 chosen = best_model({name: t.accuracy for name, t in trained.items()})  # a tie goes to model A
-deliverable_entry = predict_entry("classification", trained[chosen].checkpoint, input="hw1_data/p1_data/val_50",
-                                  output="pred.csv", truth="hw1_data/p1_data/val_50")
+validation_folder = classification_validation(data)  # the folder loaded (the course's path for embedded data)
+deliverable_entry = predict_entry("classification", trained[chosen].checkpoint, input=validation_folder,
+                                  output="pred.csv", truth=validation_folder)
 display(Markdown(f"The deliverable is **{chosen}**, the model with the better validation accuracy; its prediction "
                  f"CSV has one row `filename,label` per image of the input folder.\n\n" + predict_markdown(deliverable_entry)))
 

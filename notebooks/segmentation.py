@@ -48,7 +48,7 @@ from helpers.report.tables import hyperparameters
 from helpers.segmentation.analysis import (confusion_figure, examples_figure, miou_curves, miou_frame, miou_results,
                                            observations, predictions_figure)
 from helpers.segmentation.config import MODELS, SegmentationConfig
-from helpers.segmentation.data import load_segmentation
+from helpers.segmentation.data import load_segmentation, validation_folder
 from helpers.segmentation.networks import build_model, weights_note
 from helpers.segmentation.experiment import train_segmenter, validation_masks
 
@@ -119,8 +119,8 @@ miou_frame(table).style.format("{:.3f}", na_rep="n/a")
 
 # %%
 best = better_result(results)
-deliverable = predict_entry("segmentation", best.checkpoint, input="hw1_data/p3_data/validation",
-                            output="pred_masks", truth="hw1_data/p3_data/validation")
+deliverable = predict_entry("segmentation", best.checkpoint, input=validation_folder(data), output="pred_masks",
+                            truth=validation_folder(data))  # the folder loaded (the course's path for embedded data)
 print(f"deliverable: {best.name} (validation mIoU {best.miou['mean']:.3f})")
 display(Markdown(predict_markdown(deliverable)))
 

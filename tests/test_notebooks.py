@@ -175,6 +175,7 @@ def test_segmentation_notebook_runs_on_the_course_layout(tmp_path):
     out = tmp_path / "reports" / "segmentation"
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["data"] == str(tmp_path / "sat")
+    assert f"--input {tmp_path / 'sat' / 'validation'} " in metrics["predict"]["command"]  # the folder it read
     assert "6 (clamped from 8: 6 training images)" in (out / "segmentation.html").read_text()
     for model in ("fcn32s", "deeplabv3"):
         assert set(metrics["results"]["miou"][model]) == {*LAND_COVER} - {"unknown"} | {"mean"}
@@ -227,6 +228,8 @@ def test_classification_runs_on_the_course_class_folders(tmp_path):
     metrics = json.loads((tmp_path / "reports" / "classification" / "metrics.json").read_text())
     assert set(metrics["results"]["accuracy"]) == {"model-a", "model-b"}
     assert "from scratch" in metrics["params"]["model_b_initialisation"]
+    # The example commands name the folder the notebook read, so that they run as shown
+    assert f"--input {tmp_path / 'hw1_data' / 'p1_data' / 'val_50'} " in metrics["predict"]["command"]
 
 
 def test_byol_runs_on_the_course_csv_folders(tmp_path):
@@ -249,6 +252,7 @@ def test_byol_runs_on_the_course_csv_folders(tmp_path):
                      extra_parameters={"settings": ["A", "C", "E"]})
     metrics = json.loads((tmp_path / "reports" / "byol" / "metrics.json").read_text())
     assert set(metrics["results"]["accuracy"]) == {"A", "C", "E"}
+    assert f"--input {root / 'office' / 'val.csv'} " in metrics["predict"]["command"]  # the CSV the notebook read
 
 
 def test_generative_notebooks_run_on_a_face_folder(tmp_path):

@@ -9,7 +9,7 @@ import torch
 from helpers.core.images import Domain, ImageSet
 from helpers.core.runtime import derive_seed
 from helpers.data import EMBEDDED
-from helpers.data.class_folder import class_folder_domain
+from helpers.data.class_folder import class_folder_domain, split_folder
 from helpers.data.course import DataLayoutError
 from helpers.data.embedded import EMBEDDED_DOMAINS, embedded_domains
 from helpers.data.office import class_names, load_csv_folder, load_unlabeled_folder
@@ -19,15 +19,35 @@ from helpers.representation.config import ByolConfig, ClassificationConfig
 CLASSIFICATION_SUBFOLDER = "p1_data"  # hw1_data/p1_data/{train_50,val_50}: DATA may name hw1_data or p1_data
 
 
+def course_root(data: str, subfolder: str) -> Path:
+    """The problem's folder: ``data`` itself, or its ``subfolder`` when ``data`` is the course's ``hw1_data``."""
+    root = Path(data).expanduser()
+    return root / subfolder if (root / subfolder).is_dir() else root
+
+
+def classification_validation(data: str) -> str:
+    """The validation folder that ``data`` was loaded from, for the report's example commands (the course's own
+    path for the embedded data)."""
+    if data == EMBEDDED:
+        return f"hw1_data/{CLASSIFICATION_SUBFOLDER}/val_50"
+    return str(split_folder(course_root(data, CLASSIFICATION_SUBFOLDER), "test"))
+
+
+def office_validation_csv(data: str) -> str:
+    """Office-Home's validation CSV that ``data`` was loaded from, for the report's example commands (the course's
+    own path for the embedded data)."""
+    if data == EMBEDDED:
+        return f"hw1_data/{BYOL_SUBFOLDER}/office/val.csv"
+    return str(course_root(data, BYOL_SUBFOLDER) / "office" / "val.csv")
+
+
 def load_classification_data(config: ClassificationConfig, data: str, seed: int) -> Domain:
     """The embedded domain (all 1,797 base digits, split by digit), or the course's class folders; the
     domain's test split is the validation set of the tables."""
     if data == EMBEDDED:
         domain = embedded_domains([config.domain], seed=seed, size=config.image_size, copies=config.copies)[config.domain]
     else:
-        root = Path(data).expanduser()
-        domain = class_folder_domain(root / CLASSIFICATION_SUBFOLDER if (root / CLASSIFICATION_SUBFOLDER).is_dir() else root,
-                                     size=config.image_size)
+        domain = class_folder_domain(course_root(data, CLASSIFICATION_SUBFOLDER), size=config.image_size)
     if config.train_limit and config.train_limit < len(domain.train):
         generator = torch.Generator().manual_seed(derive_seed(seed, "train_limit"))
         keep = torch.randperm(len(domain.train), generator=generator)[:config.train_limit].sort().values
@@ -103,8 +123,7 @@ def load_byol_data(config: ByolConfig, data: str, seed: int) -> ByolData:
                    "supervised backbone": f"{SUPERVISED_DOMAIN}/train", "fine-tuning": f"{FINETUNE_DOMAIN}/train",
                    "validation": f"{FINETUNE_DOMAIN}/test"}
     else:
-        root = Path(data).expanduser()
-        root = root / BYOL_SUBFOLDER if (root / BYOL_SUBFOLDER).is_dir() else root
+        root = course_root(data, BYOL_SUBFOLDER)
         needs_labels = sorted({"B", "D"} & set(config.settings))
         if needs_labels and not (root / "mini" / "train.csv").is_file():  # before any image is read or trained on
             raise DataLayoutError(f"settings {' and '.join(needs_labels)} need a labelled pretraining set: "

@@ -129,6 +129,14 @@ def satellite_root(data: Path | str) -> Path:
     return root
 
 
+def validation_folder(data: str) -> str:
+    """The validation folder that ``data`` was loaded from, for the report's example commands (the course's own
+    path for the embedded data)."""
+    if data == EMBEDDED:
+        return f"hw1_data/{SATELLITE_SUBFOLDER}/validation"
+    return str(satellite_root(data) / "validation")
+
+
 def satellite_data(root: Path | str, size: int | None = None) -> SegmentationData:
     """The course's satellite folder (:func:`satellite_root`; ``size``: resize images and masks to size x size;
     None keeps them)."""
