@@ -104,6 +104,12 @@ def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n:
         raise DeliverableError(f"{name} needs --input: {spec.input}")
     if not spec.input and input is not None:
         raise DeliverableError(f"{name} generates from noise and takes no --input (got {input})")
+    given = [option for option, value in (("n", n), ("steps", steps), ("guidance", guidance)) if value is not None]
+    unused = [option for option in given if option not in spec.options]
+    if unused:
+        takes = ", ".join(f"--{option}" for option in spec.options) or "none of --n, --steps, --guidance"
+        raise DeliverableError(f"{', '.join(f'--{option}' for option in unused)} does not apply to {name} "
+                               f"(it takes {takes})")
     if n is not None and n < 1:
         raise DeliverableError(f"--n must be at least 1, got {n}")
     if batch_size is None:

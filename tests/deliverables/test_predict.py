@@ -233,6 +233,11 @@ def test_cli_exits_2_with_the_reason_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out"
     assert predict_main(["gan", "--checkpoint", str(path), "--output", str(out), "--device", "cpu"]) == 2
     assert "is a checkpoint of 'dann', not 'gan'" in capsys.readouterr().err
+    assert predict_main(["ddpm", "--checkpoint", str(path), "--output", str(out), "--guidance", "3"]) == 2
+    assert "--guidance does not apply to ddpm (it takes --n, --steps)" in capsys.readouterr().err
+    assert predict_main(["dann", "--checkpoint", str(path), "--input", str(tmp_path), "--output", str(tmp_path / "d.csv"),
+                         "--n", "5", "--steps", "20"]) == 2
+    assert "--n, --steps does not apply to dann (it takes none of --n, --steps, --guidance)" in capsys.readouterr().err
     assert predict_main(["gan", "--checkpoint", str(path), "--output", str(tmp_path / "gan.csv")]) == 2
     assert "gan.csv is named like a CSV file; gan writes a folder of images" in capsys.readouterr().err
     assert not (tmp_path / "gan.csv").exists()
