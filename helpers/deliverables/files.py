@@ -132,7 +132,7 @@ def write_csv(path: Path | str, header: Sequence[str], rows: Sequence[Sequence[o
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("w", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = csv.writer(handle, lineterminator="\n")  # LF line ends (the csv module's default is CRLF)
             writer.writerow(header)
             writer.writerows(rows)
         os.replace(tmp, path)

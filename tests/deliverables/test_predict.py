@@ -144,6 +144,7 @@ def test_csv_written_atomically_parses_back_and_is_refused_without_overwrite(tmp
     path = write_csv(tmp_path / "pred.csv", ["image_name", "label"], [("a.png", 3), ("b.png", 7)])
     assert read_csv(path, ["image_name", "label"], parameter="PRED") == [
         {"image_name": "a.png", "label": "3"}, {"image_name": "b.png", "label": "7"}]
+    assert path.read_bytes() == b"image_name,label\na.png,3\nb.png,7\n"  # LF line ends, not the csv module's CRLF
     with pytest.raises(DeliverableError, match="pred.csv exists.*--overwrite"):
         write_csv(path, ["image_name", "label"], [])
     with pytest.raises(DeliverableError, match="is a folder"):
