@@ -56,6 +56,10 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--n", type=int, default=None,
                      help="images to generate (gan, ddpm: default 1000; conditional_diffusion: per digit, default 100)")
     cli.add_argument("--steps", type=int, default=None, help="diffusion sampling steps (DDIM; default: the notebook's)")
+    cli.add_argument("--size", type=int, default=None,
+                     help="gan, ddpm, conditional_diffusion: the images' side in pixels (default: the course "
+                          "data's own when the notebook trained on a course folder, e.g. 28 or 64; else the size "
+                          "it grades at)")
     cli.add_argument("--guidance", type=float, default=None, help="classifier-free guidance scale (default: the notebook's)")
     cli.add_argument("--seed", type=int, default=0, help="seed of the generated noise (default 0)")
     cli.add_argument("--batch-size", type=int, default=None,
@@ -96,7 +100,8 @@ def default_checkpoint(name: str, reports: Path, input: Path | None = None) -> P
 
 
 def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n: int | None = None,
-            steps: int | None = None, guidance: float | None = None, seed: int = 0, batch_size: int | None = None,
+            steps: int | None = None, guidance: float | None = None, size: int | None = None, seed: int = 0,
+            batch_size: int | None = None,
             device: str = "auto", overwrite: bool = False) -> Path:
     """What the CLI does, for tests and scripts: returns the path written."""
     spec = problem(name)
@@ -104,10 +109,11 @@ def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n:
         raise DeliverableError(f"{name} needs --input: {spec.input}")
     if not spec.input and input is not None:
         raise DeliverableError(f"{name} generates from noise and takes no --input (got {input})")
-    given = [option for option, value in (("n", n), ("steps", steps), ("guidance", guidance)) if value is not None]
+    given = [option for option, value in (("n", n), ("steps", steps), ("guidance", guidance), ("size", size))
+             if value is not None]
     unused = [option for option in given if option not in spec.options]
     if unused:
-        takes = ", ".join(f"--{option}" for option in spec.options) or "none of --n, --steps, --guidance"
+        takes = ", ".join(f"--{option}" for option in spec.options) or "none of --n, --steps, --guidance, --size"
         raise DeliverableError(f"{', '.join(f'--{option}' for option in unused)} does not apply to {name} "
                                f"(it takes {takes})")
     if n is not None and n < 1:
@@ -123,7 +129,7 @@ def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n:
         raise DeliverableError(f"--output {output} is a folder; {name} writes a CSV file (e.g. {output}/pred.csv)")
     check_destination(Path(output), overwrite)  # before minutes of sampling, not after
     record, weights = read_deliverable(checkpoint, name)
-    return spec.function("predict")(record, weights, input=input, output=output, n=n, steps=steps,
+    return spec.function("predict")(record, weights, input=input, output=output, n=n, steps=steps, size=size,
                                     guidance=guidance, seed=seed, batch_size=batch_size,
                                     device=device_named(device), overwrite=overwrite)
 
@@ -134,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         checkpoint = args.checkpoint or default_checkpoint(args.problem, args.reports, args.input)
         written = predict(args.problem, checkpoint=checkpoint, input=args.input, output=args.output, n=args.n,
-                          steps=args.steps, guidance=args.guidance, seed=args.seed, batch_size=args.batch_size,
+                          steps=args.steps, guidance=args.guidance, size=args.size, seed=args.seed,
+                          batch_size=args.batch_size,
                           device=args.device, overwrite=args.overwrite)
     except DeliverableError as error:
         print(f"helpers.predict {args.problem}: {error}", file=sys.stderr)

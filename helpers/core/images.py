@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
@@ -18,6 +19,29 @@ def list_images(folder: Path | str, pattern: str = "*") -> list[Path]:
     """The image files of ``folder`` (not its subfolders) matching ``pattern``, sorted by name; [] when there are none."""
     folder = Path(folder)
     return sorted(p for p in folder.glob(pattern) if is_image(p)) if folder.is_dir() else []
+
+
+def resize(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Float or uint8 images ``[N, C, H, W]`` resized to ``size`` x ``size`` (bilinear, antialiased)."""
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images
+    out = F.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    return out.round().clamp(0, 255).to(torch.uint8) if images.dtype == torch.uint8 else out
+
+
+def native_size(folder: Path | str) -> int | None:
+    """The side of the first image of ``folder`` (by name) when it is square, else None: the size a course's
+    grader expects generated images at (its data's own), whatever size a profile trains at."""
+    from PIL import Image, UnidentifiedImageError
+
+    for path in list_images(folder)[:1]:
+        try:
+            with Image.open(path) as image:
+                width, height = image.size
+        except (OSError, UnidentifiedImageError):
+            return None
+        return width if width == height else None
+    return None
 
 
 def as_uint8(images: torch.Tensor) -> torch.Tensor:

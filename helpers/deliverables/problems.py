@@ -24,7 +24,7 @@ class Problem:
     predict: str      # module:function
     evaluate: str     # module:function
     writes_csv: bool = False  # --output is one CSV file (else a folder)
-    options: tuple[str, ...] = ()  # predict's options that apply to it, of --n, --steps and --guidance
+    options: tuple[str, ...] = ()  # predict's options that apply to it, of --n, --steps, --guidance and --size
 
     def function(self, which: str) -> Callable[..., Any]:
         module_name, name = getattr(self, which).split(":")
@@ -39,16 +39,20 @@ SCORES = "helpers.deliverables.scores"
 SEGMENTATION = "helpers.segmentation.deliverable"
 
 PROBLEMS: dict[str, Problem] = {p.name: p for p in [
-    Problem("gan", "folder of N generated images 0000.png ... (--n, default 1000), at the model's size", "",
+    Problem("gan", "folder of N generated images 0000.png ... (--n, default 1000), at the training data's size "
+            "(--size)", "",
             "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
-            f"{GANS}:predict_gan", f"{GANS}:evaluate_images", options=("n",)),
-    Problem("ddpm", "folder of N generated images 0000.png ... (--n, default 1000), at the model's size", "",
+            f"{GANS}:predict_gan", f"{GANS}:evaluate_images", options=("n", "size")),
+    Problem("ddpm", "folder of N generated images 0000.png ... (--n, default 1000), at the training data's size "
+            "(--size)", "",
             "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
-            f"{DIFFUSION}:predict_ddpm", f"{GANS}:evaluate_images", options=("n", "steps")),
-    Problem("conditional_diffusion", "folder of --n images per digit (default 100) named <digit>_<idx:03d>.png", "",
+            f"{DIFFUSION}:predict_ddpm", f"{GANS}:evaluate_images", options=("n", "steps", "size")),
+    Problem("conditional_diffusion", "folder of --n images per digit (default 100) named <digit>_<idx:03d>.png, at "
+            "the data's size (--size)", "",
             "label agreement of PRED's <digit>_<idx>.png images by the suite's digit classifier trained on "
             "TRUTH ('embedded' or a course digits folder)",
-            f"{DIFFUSION}:predict_conditional", f"{DIFFUSION}:evaluate_conditional", options=("n", "steps", "guidance")),
+            f"{DIFFUSION}:predict_conditional", f"{DIFFUSION}:evaluate_conditional",
+            options=("n", "steps", "guidance", "size")),
     Problem("dann", "CSV image_name,label for every image of the --input folder (target domain)",
             "folder of target-domain images", "accuracy of PRED against TRUTH (two image_name,label CSVs)",
             f"{ADAPTATION}:predict_dann", f"{SCORES}:evaluate_image_name", writes_csv=True),

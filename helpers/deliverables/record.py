@@ -73,3 +73,11 @@ def load_weights(module: torch.nn.Module, state: Mapping[str, Any], what: str) -
     except RuntimeError as error:
         raise DeliverableError(f"the checkpoint's {what} weights do not fit the model its record describes "
                                f"({str(error).splitlines()[0]})") from None
+
+
+def written_size(settings: Mapping[str, Any], size: int | None, trained: int) -> int:
+    """The size predict writes: ``--size``, else the course data's own (the record's ``course_size``: what the
+    course grades, e.g. 28x28 MNIST-M or 64x64 faces, when a profile trains smaller), else ``trained``."""
+    if size is not None and size < 8:
+        raise DeliverableError(f"--size {size}: images must be at least 8x8")
+    return size or settings.get("course_size") or trained

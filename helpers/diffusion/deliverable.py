@@ -18,13 +18,13 @@ import torch
 
 from helpers.core.config import make_config, resolve_profile
 from helpers.core.ema import WeightAverage
-from helpers.core.images import Domain, as_uint8, to_float
+from helpers.core.images import Domain, as_uint8, native_size, resize, to_float
 from helpers.data import EMBEDDED
 from helpers.data.course import DataLayoutError, course_domain
 from helpers.deliverables.files import write_images
-from helpers.deliverables.record import DeliverableError, deliverable, load_weights
+from helpers.deliverables.record import DeliverableError, deliverable, load_weights, written_size
 from helpers.diffusion.config import ConditionalDiffusionConfig
-from helpers.diffusion.experiment import (TrainedDiffusion, digit_labels, generate, per_digit_accuracy, resize,
+from helpers.diffusion.experiment import (TrainedDiffusion, digit_labels, generate, per_digit_accuracy,
                                           unet_from_settings, unet_settings)
 from helpers.diffusion.process import check_guidance, make_schedule, parse_sampler
 from helpers.grading.folders import notebook_judge, read_folder, real_digits
@@ -36,18 +36,21 @@ PER_DIGIT = 100      # conditional_diffusion: images per digit by default
 
 def ddpm_record(config: Any, channels: int, *, data: str) -> dict[str, Any]:
     """The record of the DDPM notebook's checkpoint: the EMA UNet, its schedule, the sampler of the FID table
-    and the size the notebook grades at (its data's size)."""
+    and the size the notebook grades at (its data's size); with a folder of images, their own size, which predict
+    writes (:func:`helpers.deliverables.record.written_size`)."""
     return deliverable("ddpm", modules="ema", unet=unet_settings(config, channels), T=config.T,
                        schedule=config.schedule, sampler=config.fid_sampler, output_size=config.data_image_size,
-                       data=data)
+                       data=data, course_size=None if data == EMBEDDED else native_size(data))
 
 
 def conditional_record(config: Any, channels: int, *, data: str) -> dict[str, Any]:
     """The record of the conditional notebook's checkpoint: the EMA UNet, its schedule, and the sampler and
-    guidance scale of the notebook's 10x10 grid and per-digit table."""
+    guidance scale of the notebook's 10x10 grid and per-digit table; with a course folder, the size of its
+    MNIST-M images, which predict writes (:func:`helpers.deliverables.record.written_size`)."""
     return deliverable("conditional_diffusion", modules="ema", unet=unet_settings(config, channels, 10), T=config.T,
                        schedule=config.schedule, sampler=config.sampler, w=config.w, output_size=config.judge_size,
-                       bf16=config.bf16, data=data)
+                       bf16=config.bf16, data=data,
+                       course_size=None if data == EMBEDDED else native_size(Path(data) / "mnistm" / "data"))
 
 
 def trained_from_record(record: Mapping[str, Any], weights: Mapping[str, Any], device: torch.device | str):
@@ -71,20 +74,22 @@ def sampler_for(record: Mapping[str, Any], steps: int | None) -> str:
 
 
 def predict_ddpm(record: Mapping[str, Any], weights: Mapping[str, Any], *, output: Path, n: int | None = None,
-                 steps: int | None = None, seed: int = 0, batch_size: int = 256, device: torch.device | str = "cpu",
-                 overwrite: bool = False, **unused: Any) -> Path:
-    """``n`` DDPM samples, at the data's size as the notebook grades them."""
+                 steps: int | None = None, size: int | None = None, seed: int = 0, batch_size: int = 256,
+                 device: torch.device | str = "cpu", overwrite: bool = False, **unused: Any) -> Path:
+    """``n`` DDPM samples, at :func:`helpers.deliverables.record.written_size`."""
     trained = trained_from_record(record, weights, device)
     sampler, n = sampler_for(record, steps), n or N_IMAGES
     images, _, _ = generate(trained, n, sampler=sampler, batch_size=batch_size, device=device, seed=seed)
-    images = as_uint8(resize(images, record["settings"]["output_size"]))
+    images = as_uint8(resize(images, written_size(record["settings"], size, record["settings"]["output_size"])))
     return write_images(images, [f"{i:04d}.png" for i in range(n)], output, overwrite)
 
 
 def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *, output: Path, n: int | None = None,
-                        steps: int | None = None, guidance: float | None = None, seed: int = 0, batch_size: int = 256,
-                        device: torch.device | str = "cpu", overwrite: bool = False, **unused: Any) -> Path:
-    """``n`` samples of each digit 0-9, named ``<digit>_<idx:03d>.png``, with classifier-free guidance."""
+                        steps: int | None = None, guidance: float | None = None, size: int | None = None, seed: int = 0,
+                        batch_size: int = 256, device: torch.device | str = "cpu", overwrite: bool = False,
+                        **unused: Any) -> Path:
+    """``n`` samples of each digit 0-9, named ``<digit>_<idx:03d>.png``, with classifier-free guidance, at
+    :func:`helpers.deliverables.record.written_size`."""
     trained = trained_from_record(record, weights, device)
     sampler, n = sampler_for(record, steps), n or PER_DIGIT
     w = record["settings"]["w"] if guidance is None else guidance
@@ -95,7 +100,7 @@ def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *
     labels = digit_labels(n)
     images, _, _ = generate(trained, len(labels), sampler=sampler, labels=labels, w=w, batch_size=batch_size,
                             device=device, seed=seed)
-    images = as_uint8(resize(images, record["settings"]["output_size"]))
+    images = as_uint8(resize(images, written_size(record["settings"], size, record["settings"]["output_size"])))
     names = [f"{digit}_{i:03d}.png" for digit in range(10) for i in range(n)]
     return write_images(images, names, output, overwrite)
 

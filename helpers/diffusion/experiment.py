@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import as_dict, budget
 from helpers.core.ema import WeightAverage
-from helpers.core.images import ImageSet
+from helpers.core.images import ImageSet, resize
 from helpers.core.training import History, fit
 from helpers.data.batches import Batches
 from helpers.diffusion.config import DiffusionConfig
@@ -46,14 +45,6 @@ class TrainedDiffusion:
     @property
     def null_label(self) -> int | None:
         return self.model.null_label
-
-
-def resize(images: torch.Tensor, size: int) -> torch.Tensor:
-    """Float or uint8 images ``[N, C, H, W]`` resized to ``size`` x ``size`` (bilinear, antialiased)."""
-    if images.shape[-1] == size and images.shape[-2] == size:
-        return images
-    out = F.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-    return out.round().clamp(0, 255).to(torch.uint8) if images.dtype == torch.uint8 else out
 
 
 def resized_set(data: ImageSet, size: int) -> ImageSet:

@@ -19,10 +19,10 @@ from typing import Any
 import torch
 
 from helpers.core.config import make_config, resolve_profile
-from helpers.core.images import as_uint8, to_float
+from helpers.core.images import as_uint8, native_size, resize, to_float
 from helpers.data import EMBEDDED
 from helpers.deliverables.files import write_images
-from helpers.deliverables.record import DeliverableError, deliverable, load_weights
+from helpers.deliverables.record import DeliverableError, deliverable, load_weights, written_size
 from helpers.gans.config import GanConfig
 from helpers.gans.methods import sample
 from helpers.gans.networks import Generator
@@ -39,20 +39,22 @@ N_IMAGES = 1000  # images written by default
 
 def gan_record(method: str, gan: Any, *, data: str) -> dict[str, Any]:
     """The record of a GAN notebook checkpoint, read off the built ``gan``: its generator's constructor arguments,
-    and whether its samples come from the generator's weight average (when the GAN keeps one)."""
+    whether its samples come from the generator's weight average (when the GAN keeps one), and with a folder of
+    images their own size, which predict writes (:func:`helpers.deliverables.record.written_size`)."""
     g = gan.generator
     return deliverable("gan", modules="ema" if gan.ema is not None else "generator", method=method,
                        image_size=g.image_size, channels=g.channels, width=g.width, z_dim=g.z_dim, code=g.code,
-                       data=data)
+                       data=data, course_size=None if data == EMBEDDED else native_size(data))
 
 
 # ---------------------------------------------------------------- predict
 
 
 def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output: Path, n: int | None = None,
-                seed: int = 0, batch_size: int = 256, device: torch.device | str = "cpu", overwrite: bool = False,
-                **unused: Any) -> Path:
-    """``n`` images of the GAN's generator, from the noise that ``seed`` fixes."""
+                size: int | None = None, seed: int = 0, batch_size: int = 256, device: torch.device | str = "cpu",
+                overwrite: bool = False, **unused: Any) -> Path:
+    """``n`` images of the GAN's generator, from the noise that ``seed`` fixes, at
+    :func:`helpers.deliverables.record.written_size`."""
     s = record["settings"]
     generator = Generator(s["image_size"], s["channels"], s["width"], s["z_dim"], code=s.get("code", 0))
     if "ema" in weights:  # the notebook samples the generator's weight average: an AveragedModel's state,
@@ -63,6 +65,7 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
         load_weights(generator, weights["generator"], "generator")
     n = n or N_IMAGES
     images = as_uint8(sample(generator.to(device), n, seed=seed, batch_size=batch_size))
+    images = resize(images, written_size(s, size, s["image_size"]))
     return write_images(images, [f"{i:04d}.png" for i in range(n)], output, overwrite)
 
 

@@ -14,7 +14,7 @@ from helpers.core.training import fit
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.deliverables.files import image_files, read_csv, read_image, staged_folder, write_csv
 from helpers.deliverables.problems import PROBLEMS, problem
-from helpers.deliverables.record import DeliverableError, deliverable, read_deliverable
+from helpers.deliverables.record import DeliverableError, deliverable, read_deliverable, written_size
 from helpers.deliverables.scores import csv_accuracy
 from helpers.evaluate import main as evaluate_main
 from helpers.predict import default_checkpoint, main as predict_main, predict
@@ -235,10 +235,11 @@ def test_cli_exits_2_with_the_reason_and_writes_nothing(tmp_path, capsys):
     assert predict_main(["gan", "--checkpoint", str(path), "--output", str(out), "--device", "cpu"]) == 2
     assert "is a checkpoint of 'dann', not 'gan'" in capsys.readouterr().err
     assert predict_main(["ddpm", "--checkpoint", str(path), "--output", str(out), "--guidance", "3"]) == 2
-    assert "--guidance does not apply to ddpm (it takes --n, --steps)" in capsys.readouterr().err
+    assert "--guidance does not apply to ddpm (it takes --n, --steps, --size)" in capsys.readouterr().err
     assert predict_main(["dann", "--checkpoint", str(path), "--input", str(tmp_path), "--output", str(tmp_path / "d.csv"),
                          "--n", "5", "--steps", "20"]) == 2
-    assert "--n, --steps does not apply to dann (it takes none of --n, --steps, --guidance)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--n, --steps does not apply to dann (it takes none of --n, --steps, --guidance, --size)" in err
     assert predict_main(["gan", "--checkpoint", str(path), "--output", str(tmp_path / "gan.csv")]) == 2
     assert "gan.csv is named like a CSV file; gan writes a folder of images" in capsys.readouterr().err
     assert not (tmp_path / "gan.csv").exists()
@@ -309,3 +310,12 @@ def test_a_truth_folder_of_unlabelled_names_asks_for_the_problems_csv(tmp_path, 
     Image.new("RGB", (4, 4)).save(tmp_path / "data" / "00000.png")
     assert evaluate_main(["dann", str(pred), str(tmp_path / "data")]) == 2
     assert "00000.png is not named <label>_<idx>; pass a CSV with the columns image_name,label" in capsys.readouterr().err
+
+
+def test_generated_images_are_written_at_size_then_the_course_datas_then_the_trained():
+    assert written_size({"course_size": 64}, None, 32) == 64  # a course folder's own size
+    assert written_size({"course_size": None}, None, 32) == 32  # the embedded data: the size the notebook grades at
+    assert written_size({}, None, 16) == 16  # a record from before course_size
+    assert written_size({"course_size": 64}, 48, 32) == 48  # --size
+    with pytest.raises(DeliverableError, match="--size 4: images must be at least 8x8"):
+        written_size({}, 4, 32)
