@@ -12,6 +12,10 @@ def error_summary(error: BaseException, *, one_line: bool = False) -> str:
     if name is None or message is None:
         name, message = type(error).__name__, str(error)
     lines = [line.rstrip() for line in str(message).strip().splitlines() if line.strip()]
+    if name == "DeadKernelError":  # nbclient's "Kernel died": no exception of the notebook's own to show
+        lines = [*(lines or ["Kernel died"])[:1], "the notebook's Python process ended without an exception: out of "
+                 "memory (try a smaller batch_size or profile) or a crash in native code (torch, oneDNN); the executed "
+                 "notebook in the report folder shows the last cell that ran"]
     if not lines:
         return name
     text = lines[0] if one_line else "\n".join(lines)

@@ -31,6 +31,16 @@ def test_other_errors_give_their_type_and_message():
     assert error_summary(KeyboardInterrupt()) == "KeyboardInterrupt"
 
 
+def test_a_kernel_that_died_says_what_kills_one():
+    """nbclient's DeadKernelError ("Kernel died") carries no exception of the notebook's: the summary names the usual
+    causes, and its first line stays the error itself (make gpu-check's table)."""
+    from nbclient.exceptions import DeadKernelError
+
+    full = error_summary(DeadKernelError("Kernel died"))
+    assert full.startswith("DeadKernelError: Kernel died\n") and "out of memory" in full and "native code" in full
+    assert error_summary(DeadKernelError("Kernel died"), one_line=True) == "DeadKernelError: Kernel died"
+
+
 def test_make_reports_terminal_names_the_data_folder_at_fault(monkeypatch, capsys):
     def fail(*args, **kwargs):
         raise layout_error()
