@@ -15,16 +15,23 @@ import json
 import sys
 from pathlib import Path
 
+from helpers.core.config import resolve_profile
 from helpers.deliverables.problems import PROBLEMS, problem
 from helpers.deliverables.record import DeliverableError
 from helpers.predict import device_named
 
 
-def evaluate(name: str, pred: Path, truth: Path | str, *, device: str = "auto",
-             reports: Path | str = "reports") -> dict[str, float | None]:
+def evaluate(name: str, pred: Path, truth: Path | str, *, device: str = "auto", reports: Path | str = "reports",
+             profile: str = "auto") -> dict[str, float | None]:
     """The measures of ``pred`` against ``truth`` for ``name``, as {measure: number}; the suite's digit
-    classifier (gan, ddpm, conditional_diffusion) is loaded from, or trained into, ``reports/_judge``."""
-    return problem(name).function("evaluate")(Path(pred), truth, device=device_named(device), reports=Path(reports))
+    classifier (gan, ddpm, conditional_diffusion) is the one of ``profile`` (as the notebooks size it), loaded
+    from, or trained into, ``reports/_judge``."""
+    try:
+        profile = resolve_profile(profile)
+    except ValueError as error:
+        raise DeliverableError(f"--profile: {error}") from None
+    return problem(name).function("evaluate")(Path(pred), truth, device=device_named(device), reports=Path(reports),
+                                              profile=profile)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,10 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     cli.add_argument("--reports", type=Path, default=Path("reports"),
                      help="where the notebooks cache the digit classifier (<reports>/_judge; default reports)")
+    cli.add_argument("--profile", default="auto",
+                     help="gan, ddpm, conditional_diffusion: grade with the digit classifier of this profile, the "
+                          "one the notebook ran in, to get its numbers (default auto: this machine's)")
     cli.add_argument("--json", action="store_true", help="print the measures as JSON")
     args = cli.parse_args(argv)
     try:
-        scores = evaluate(args.problem, args.pred, args.truth, device=args.device, reports=args.reports)
+        scores = evaluate(args.problem, args.pred, args.truth, device=args.device, reports=args.reports,
+                          profile=args.profile)
     except DeliverableError as error:
         print(f"helpers.evaluate {args.problem}: {error}", file=sys.stderr)
         return 2

@@ -134,13 +134,14 @@ def conditional_truth(truth: Path | str, size: int, profile: str) -> Domain:
 
 
 def evaluate_conditional(pred: Path, truth: Path | str, *, device: torch.device | str = "cpu",
-                         reports: Path | str = "reports", **unused: Any) -> dict[str, float | None]:
+                         reports: Path | str = "reports", profile: str = "auto",
+                         **unused: Any) -> dict[str, float | None]:
     """conditional_diffusion: label agreement (overall and per digit) of PRED's ``<digit>_<idx>.png`` images,
     read by the suite's digit classifier of TRUTH's real digits."""
     pred = Path(pred)
     files, images = read_folder(pred, "PRED", mode="RGB")
     labels = digits_in_names(files, pred)
-    profile = resolve_profile("auto")
+    profile = resolve_profile(profile)
     judge = notebook_judge(conditional_truth(truth, images.shape[-1], profile), profile, device, reports)
     predicted = judge.probabilities(to_float(images)).argmax(1)
     table = per_digit_accuracy(predicted, labels)

@@ -75,7 +75,7 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
 # ---------------------------------------------------------------- evaluate
 
 def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str = "cpu",
-                    reports: Path | str = "reports", **unused: Any) -> dict[str, float | None]:
+                    reports: Path | str = "reports", profile: str = "auto", **unused: Any) -> dict[str, float | None]:
     """gan, ddpm: classifier FID (and recognised share) with the suite's digit classifier, and Inception FID
     when its weights exist, of PRED's images against TRUTH's (``embedded``: the notebooks' held-out digits;
     or a folder of real images, read at PRED's size). Whatever the images: the random-feature FID and its
@@ -86,7 +86,7 @@ def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str
     if len(fake) < 2:
         raise DeliverableError(f"PRED {pred}: FID needs at least 2 images, found {len(fake)}")
     channels, size = fake.shape[1], fake.shape[-1]
-    profile = resolve_profile("auto")
+    profile = resolve_profile(profile)
     judge = None
     if str(truth) == EMBEDDED:
         if channels != 1:

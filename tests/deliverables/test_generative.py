@@ -82,6 +82,12 @@ def test_gan_images_graded_from_files_give_the_notebooks_fid(workdir, digits, ga
     for i, image in enumerate(digits[1].test.images):
         save_image(image, truth / f"{i:04d}.png")
     assert evaluate("gan", out, truth, device="cpu")["fid_classifier"] == table_row["fid_classifier"]
+    # On a machine whose own profile is another, --profile names the notebook's, whose classifier gave the table
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DLCV_PROFILE", "cpu")
+        assert evaluate("gan", out, EMBEDDED, device="cpu", profile="smoke") == scores
+    with pytest.raises(DeliverableError, match="--profile: unknown profile 'fast'"):
+        evaluate("gan", out, EMBEDDED, device="cpu", profile="fast")
 
 
 def test_gan_predict_refuses_a_filled_output_and_overwrites_when_asked(workdir, gan):
