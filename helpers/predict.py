@@ -101,8 +101,7 @@ def default_checkpoint(name: str, reports: Path, input: Path | None = None) -> P
 
 def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n: int | None = None,
             steps: int | None = None, guidance: float | None = None, size: int | None = None, seed: int = 0,
-            batch_size: int | None = None,
-            device: str = "auto", overwrite: bool = False) -> Path:
+            batch_size: int | None = None, device: str = "auto", overwrite: bool = False) -> Path:
     """What the CLI does, for tests and scripts: returns the path written."""
     spec = problem(name)
     if spec.input and input is None:
@@ -141,8 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         checkpoint = args.checkpoint or default_checkpoint(args.problem, args.reports, args.input)
         written = predict(args.problem, checkpoint=checkpoint, input=args.input, output=args.output, n=args.n,
                           steps=args.steps, guidance=args.guidance, size=args.size, seed=args.seed,
-                          batch_size=args.batch_size,
-                          device=args.device, overwrite=args.overwrite)
+                          batch_size=args.batch_size, device=args.device, overwrite=args.overwrite)
     except DeliverableError as error:
         print(f"helpers.predict {args.problem}: {error}", file=sys.stderr)
         return 2

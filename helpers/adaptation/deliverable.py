@@ -92,7 +92,7 @@ def predict_labels(model: nn.Module, record: Mapping[str, Any], *, input: Path, 
                                f"(e.g. {output}/pred.csv)")
     if output.exists() and not overwrite:
         raise DeliverableError(f"--output {output} exists and is not empty; pass --overwrite to replace it "
-                                   f"(make predict: OVERWRITE=1)")
+                               f"(make predict: OVERWRITE=1)")
     files, data = target_images(input, settings)
     with torch.no_grad():
         labels = apply(model.to(device), data, device, batch_size).argmax(1).tolist()
