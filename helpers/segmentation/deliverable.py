@@ -122,7 +122,9 @@ def write_folder_masks(model: nn.Module, images: Sequence[tuple[str, Path]], *, 
                        palette: torch.Tensor, output: Path | str, batch_size: int, device: torch.device,
                        overwrite: bool) -> Path:
     """``model``'s mask of each ``(NNNN, path)`` of :func:`satellite_images`, ``output/NNNN_mask.png`` in RGB at the
-    image's own size (:func:`predict_batch`); ``output`` appears whole, replacing what was there."""
+    image's own size (:func:`predict_batch`, in evaluation mode); ``output`` appears whole, replacing what was
+    there."""
+    model.eval()
 
     def read(path: Path) -> torch.Tensor:
         return read_image(path, mode="RGB")
