@@ -73,17 +73,17 @@ def default_checkpoint(name: str, reports: Path, input: Path | None = None) -> P
     """The checkpoint the last run of notebook ``name`` names in its metrics.json; for a notebook of several
     adapted pairs (dann, adda), the pair whose target domain ``input`` names (:func:`pair_for_input`)."""
     metrics = Path(reports) / name / "metrics.json"
-    try:
-        entry = json.loads(metrics.read_text()).get("predict") if metrics.is_file() else None
-    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
-        raise DeliverableError(f"{metrics} is damaged ({type(error).__name__}: {error}); run `make report "
-                               f"NOTEBOOKS={name}` again or pass --checkpoint PATH") from None
     if not metrics.is_file():
         saved = sorted((metrics.parent / "checkpoints").glob("*.pt"))
         listed = "".join(f"\n  {path}" for path in saved[:12]) + ("\n  ..." if len(saved) > 12 else "")
         raise DeliverableError(f"no --checkpoint given and there is no {metrics} to name one (a run that failed or was "
                                f"killed removes it); run `make report NOTEBOOKS={name}` first, or pass --checkpoint "
                                f"PATH" + (f" (CHECKPOINT= in make). The checkpoints saved there:{listed}" if saved else ""))
+    try:
+        entry = json.loads(metrics.read_text()).get("predict")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as error:
+        raise DeliverableError(f"{metrics} is damaged ({type(error).__name__}: {error}); run `make report "
+                               f"NOTEBOOKS={name}` again or pass --checkpoint PATH") from None
     if not entry or not isinstance(entry, dict) or "checkpoint" not in entry:
         raise DeliverableError(f"no --checkpoint given and {metrics} names none; run `make report NOTEBOOKS={name}` "
                                f"first or pass --checkpoint PATH")

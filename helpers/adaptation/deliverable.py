@@ -144,10 +144,15 @@ def pairs_markdown(entry: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def course_target(pair: str) -> str:
+    """``pair``'s target domain by its course name (``digits-u`` is usps)."""
+    target = pair.split("->")[-1]
+    return COURSE_NAME.get(target, target)
+
+
 def target_names(pair: str) -> set[str]:
     """The names a folder of ``pair``'s target images may have: the target's own and its course name."""
-    target = pair.split("->")[-1]
-    return {target, COURSE_NAME.get(target, target)}
+    return {pair.split("->")[-1], course_target(pair)}
 
 
 def pair_for_input(problem: str, pairs: Mapping[str, Mapping[str, Any]], input: Path | str) -> str:
@@ -167,7 +172,7 @@ def pair_for_input(problem: str, pairs: Mapping[str, Mapping[str, Any]], input: 
                                    f"want:\n{choices}")
     if len(pairs) == 1:
         return next(iter(pairs))
-    targets = sorted({COURSE_NAME.get(n.split("->")[-1], n.split("->")[-1]) for n in pairs})
+    targets = sorted({course_target(name) for name in pairs})
     raise DeliverableError(f"--input {input}: no folder of this path is named after a target domain of the {problem} "
                            f"notebook's pairs ({', '.join(targets)}; the course's layout is <domain>/data), so which "
                            f"pair's model should label it is unknown. Pass the checkpoint of the pair whose target "

@@ -36,10 +36,26 @@ def outside_folder(name: str) -> bool:
     return os.path.isabs(name) or os.path.normpath(name).split(os.sep)[0] == os.pardir
 
 
-def not_utf8(error: UnicodeDecodeError) -> str:
-    """Why a CSV could not be read as text: for an error message that names the file first."""
-    return (f"not a UTF-8 text CSV (byte 0x{error.object[error.start]:02x} at offset {error.start} is not UTF-8: an "
-            f"image or another binary file, or a CSV saved in another encoding; save it as \"CSV UTF-8\")")
+def course_root(data: Path | str, subfolder: str) -> Path:
+    """A problem's folder: ``data`` itself, or its ``subfolder`` when ``data`` is the course's ``hw1_data`` (which
+    holds ``p1_data``, ``p2_data`` and ``p3_data``)."""
+    root = Path(data).expanduser()
+    return root / subfolder if (root / subfolder).is_dir() else root
+
+
+def csv_table(path: Path, error: type[Exception], name: str | None = None) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and the rows of a CSV as people save them: a UTF-8 byte-order mark (as Excel writes UTF-8 CSVs) is
+    not part of the first column's name, and CRLF line ends read as LF. A file that is not UTF-8 text (an image
+    passed for it, a legacy code page) raises ``error`` naming the file (as ``name``, default its path)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            return list(reader.fieldnames or []), list(reader)
+    except UnicodeDecodeError as decode_error:
+        byte = decode_error.object[decode_error.start]
+        raise error(f"{name or path}: not a UTF-8 text CSV (byte 0x{byte:02x} at offset {decode_error.start} is not "
+                    f"UTF-8: an image or another binary file, or a CSV saved in another encoding; save it as "
+                    f"\"CSV UTF-8\")") from None
 
 
 def read_csv_rows(csv_path: Path, image_dir: Path, name_column: str, layout: str = LAYOUT) -> list[tuple[int, Path, str]]:
@@ -48,25 +64,19 @@ def read_csv_rows(csv_path: Path, image_dir: Path, name_column: str, layout: str
         raise DataLayoutError(f"missing label file {csv_path}\n{layout}")
     if not image_dir.is_dir():
         raise DataLayoutError(f"missing image folder {image_dir}\n{layout}")
+    columns, table = csv_table(csv_path, DataLayoutError)
+    if not {name_column, "label"} <= set(columns):
+        raise DataLayoutError(f"{csv_path}: header must have the columns {name_column},label, got {columns}\n{layout}")
     rows = []
-    # utf-8-sig: a byte-order mark (as Excel writes UTF-8 CSVs) is not part of the first column's name
-    try:
-        with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames is None or not {name_column, "label"} <= set(reader.fieldnames):
-                raise DataLayoutError(f"{csv_path}: header must have the columns {name_column},label, "
-                                      f"got {reader.fieldnames}\n{layout}")
-            for line, row in enumerate(reader, start=2):
-                name = (row[name_column] or "").strip()
-                if outside_folder(name):
-                    raise DataLayoutError(f"{csv_path}, line {line}: image {name!r} is outside the image folder "
-                                          f"{image_dir}; a row must name an image inside it")
-                image = image_dir / name
-                if not image.is_file():
-                    raise DataLayoutError(f"{csv_path}, line {line}: image {image} does not exist")
-                rows.append((line, image, (row["label"] or "").strip()))
-    except UnicodeDecodeError as error:
-        raise DataLayoutError(f"{csv_path}: {not_utf8(error)}") from None
+    for line, row in enumerate(table, start=2):
+        name = (row[name_column] or "").strip()
+        if outside_folder(name):
+            raise DataLayoutError(f"{csv_path}, line {line}: image {name!r} is outside the image folder "
+                                  f"{image_dir}; a row must name an image inside it")
+        image = image_dir / name
+        if not image.is_file():
+            raise DataLayoutError(f"{csv_path}, line {line}: image {image} does not exist")
+        rows.append((line, image, (row["label"] or "").strip()))
     if not rows:
         raise DataLayoutError(f"{csv_path} lists no images\n{layout}")
     return rows

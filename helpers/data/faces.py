@@ -6,13 +6,12 @@
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import torch
 
 from helpers.core.images import Domain, ImageSet, list_images
-from helpers.data.course import DataLayoutError, decode, not_utf8
+from helpers.data.course import DataLayoutError, csv_table, decode
 
 LAYOUT = """expected layout: a folder of images <data>/*.png (or .jpg), e.g. the course's 64x64 face crops;
   with an attribute, a CSV with a header image_name,<attribute>,... and values 0/1 (or -1/1)"""
@@ -33,22 +32,16 @@ def read_attribute(csv_path: Path | str, attribute: str) -> dict[str, int]:
     csv_path = Path(csv_path).expanduser()
     if not csv_path.is_file():
         raise DataLayoutError(f"missing attribute file {csv_path}\n{LAYOUT}")
+    columns, table = csv_table(csv_path, DataLayoutError)
+    if "image_name" not in columns or attribute not in columns:
+        raise DataLayoutError(f"{csv_path}: needs the columns image_name and {attribute!r}; "
+                              f"its columns are {', '.join(columns) or 'none'}")
     values: dict[str, int] = {}
-    # utf-8-sig: a byte-order mark (as Excel writes UTF-8 CSVs) is not part of the first column's name
-    try:
-        with csv_path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            columns = reader.fieldnames or []
-            if "image_name" not in columns or attribute not in columns:
-                raise DataLayoutError(f"{csv_path}: needs the columns image_name and {attribute!r}; "
-                                      f"its columns are {', '.join(columns) or 'none'}")
-            for line, row in enumerate(reader, start=2):
-                text = (row[attribute] or "").strip()
-                if text not in ("0", "1", "-1", "0.0", "1.0", "-1.0"):
-                    raise DataLayoutError(f"{csv_path}, line {line}: {attribute}={text!r} is not 0/1 (or -1/1)")
-                values[row["image_name"].strip()] = int(float(text) > 0)
-    except UnicodeDecodeError as error:
-        raise DataLayoutError(f"{csv_path}: {not_utf8(error)}") from None
+    for line, row in enumerate(table, start=2):
+        text = (row[attribute] or "").strip()
+        if text not in ("0", "1", "-1", "0.0", "1.0", "-1.0"):
+            raise DataLayoutError(f"{csv_path}, line {line}: {attribute}={text!r} is not 0/1 (or -1/1)")
+        values[row["image_name"].strip()] = int(float(text) > 0)
     return values
 
 

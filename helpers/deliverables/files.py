@@ -21,7 +21,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from helpers.core.images import IMAGE_SUFFIXES, list_images
-from helpers.data.course import not_utf8
+from helpers.data.course import csv_table
 from helpers.deliverables.record import DeliverableError
 
 # The names predict writes: a CSV file (dann, adda, classification, byol), or a folder of PNGs named
@@ -146,17 +146,10 @@ def read_csv(path: Path | str, columns: Sequence[str], *, parameter: str) -> lis
     path = Path(path)
     if not path.is_file():
         raise DeliverableError(f"{parameter} {path}: no such file")
-    # utf-8-sig: a byte-order mark (as Excel writes UTF-8 CSVs) is not part of the first column's name
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames is None or not set(columns) <= {name.strip() for name in reader.fieldnames}:
-                raise DeliverableError(f"{parameter} {path}: header must contain {','.join(columns)}, "
-                                       f"got {reader.fieldnames}")
-            rows = [{key.strip(): (value or "").strip() for key, value in row.items() if key is not None}
-                    for row in reader]
-    except UnicodeDecodeError as error:
-        raise DeliverableError(f"{parameter} {path}: {not_utf8(error)}") from None
+    header, table = csv_table(path, DeliverableError, f"{parameter} {path}")
+    if not set(columns) <= {name.strip() for name in header}:
+        raise DeliverableError(f"{parameter} {path}: header must contain {','.join(columns)}, got {header}")
+    rows = [{key.strip(): (value or "").strip() for key, value in row.items() if key is not None} for row in table]
     if not rows:
         raise DeliverableError(f"{parameter} {path} has no rows")
     return rows

@@ -10,19 +10,13 @@ from helpers.core.images import Domain, ImageSet
 from helpers.core.runtime import derive_seed
 from helpers.data import EMBEDDED
 from helpers.data.class_folder import class_folder_domain, split_folder
-from helpers.data.course import DataLayoutError
+from helpers.data.course import DataLayoutError, course_root
 from helpers.data.embedded import EMBEDDED_DOMAINS, embedded_domains
 from helpers.data.office import class_names, load_csv_folder, load_unlabeled_folder
 from helpers.representation.config import ByolConfig, ClassificationConfig
 
 
 CLASSIFICATION_SUBFOLDER = "p1_data"  # hw1_data/p1_data/{train_50,val_50}: DATA may name hw1_data or p1_data
-
-
-def course_root(data: str, subfolder: str) -> Path:
-    """The problem's folder: ``data`` itself, or its ``subfolder`` when ``data`` is the course's ``hw1_data``."""
-    root = Path(data).expanduser()
-    return root / subfolder if (root / subfolder).is_dir() else root
 
 
 def classification_validation(data: str) -> str:
@@ -127,8 +121,9 @@ def load_byol_data(config: ByolConfig, data: str, seed: int) -> ByolData:
         needs_labels = sorted({"B", "D"} & set(config.settings))
         if needs_labels and not (root / "mini" / "train.csv").is_file():  # before any image is read or trained on
             raise DataLayoutError(f"settings {' and '.join(needs_labels)} need a labelled pretraining set: "
-                             f"{root / 'mini' / 'train.csv'} (filename,label) does not exist; without it, run with "
-                             f"settings=['A', 'C', 'E'] (make report NOTEBOOKS=byol PARAMS='settings=[\"A\",\"C\",\"E\"]')")
+                                  f"{root / 'mini' / 'train.csv'} (filename,label) does not exist; without it, run "
+                                  f"with settings=['A', 'C', 'E'] (make report NOTEBOOKS=byol "
+                                  f"PARAMS='settings=[\"A\",\"C\",\"E\"]')")
         unlabeled = rgb(load_unlabeled_folder(root / "mini" / "train", size=config.image_size,
                                               limit=config.limit or None))
         supervised = supervised_val = None

@@ -19,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from helpers.core.images import ImageSet
 from helpers.data import EMBEDDED
-from helpers.data.course import DataLayoutError
+from helpers.data.course import DataLayoutError, course_root
 from helpers.data.scenes import SCENE_CLASSES, digit_scenes
 from helpers.segmentation.masks import LAND_COVER, palette_of, rgb_to_index
 
@@ -121,12 +121,8 @@ SATELLITE_SUBFOLDER = "p3_data"  # hw1_data/p3_data/{train,validation}: DATA may
 
 
 def satellite_root(data: Path | str) -> Path:
-    """The folder holding ``train/`` and ``validation/``: ``data`` itself, or its ``p3_data/`` (the course's
-    ``hw1_data``)."""
-    root = Path(data).expanduser()
-    if not (root / "train").is_dir() and (root / SATELLITE_SUBFOLDER).is_dir():
-        return root / SATELLITE_SUBFOLDER
-    return root
+    """The folder holding ``train/`` and ``validation/``: ``data`` itself, or its ``p3_data/``."""
+    return course_root(data, SATELLITE_SUBFOLDER)
 
 
 def validation_folder(data: str) -> str:
