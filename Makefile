@@ -81,9 +81,10 @@ notebooks: $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).html)
 
 combine: $(REPORTS)/report.html
 
-# A section that cannot be read shows its error and combine exits 1 with the report written; the report is
-# then dated old, so the next make combines (and says so) again.
-$(REPORTS)/report.html: $(wildcard $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).ipynb)) $(REPORTS)/.notebooks | $(VENV_STAMP)
+# The report holds NOTEBOOKS and the sections earlier runs left in REPORTS (a course-data report is made one
+# problem family at a time, each with its DATA). A section that cannot be read shows its error and combine exits 1
+# with the report written; the report is then dated old, so the next make combines (and says so) again.
+$(REPORTS)/report.html: $(wildcard $(REPORTS)/*/*.ipynb) $(REPORTS)/.notebooks | $(VENV_STAMP)
 	$(PY) -m helpers.report combine --reports $(call quote,$(REPORTS)) $(NOTEBOOKS) \
 	    || { status=$$?; touch -c -t 200001010000 $(call quote,$@); exit $$status; }
 

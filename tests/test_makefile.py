@@ -148,3 +148,27 @@ def test_without_make_the_make_tests_skip_rather_than_error(tmp_path):
                            "-k", "not without_make"], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PATH": str(empty), "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0 and "6 skipped" in done.stdout and "no make on PATH" in done.stdout, done.stdout
+
+
+@needs_make
+def test_a_section_an_earlier_run_left_makes_the_report_combine_again(tmp_path):
+    """report.html holds the sections of earlier runs too (helpers.report combine), so a newer one of them, e.g.
+    dann re-run with its own DATA, re-combines it even when this make's NOTEBOOKS does not name it."""
+    venv, reports = tmp_path / "venv", tmp_path / "reports"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()
+    python = tmp_path / "python"  # combines by writing a page; every other command just prints
+    python.write_text('#!/bin/sh\nprintf \'%s\\n\' "$@"\nif [ "$3" = combine ]; then echo page > "$5/report.html"; fi\n')
+    python.chmod(0o755)
+    command = ["make", "-s", "--no-print-directory", "combine", f"REPORTS={reports}", f"VENV={venv}", f"PY={python}",
+               "NOTEBOOKS=byol"]
+    (reports / "dann").mkdir(parents=True)
+    (reports / "dann" / "dann.ipynb").write_text("{}")
+
+    def combined() -> bool:
+        return "combine" in subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    assert combined() and not combined()
+    later = time.time() + 5
+    os.utime(reports / "dann" / "dann.ipynb", (later, later))
+    assert combined()

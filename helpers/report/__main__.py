@@ -1,7 +1,8 @@
 """Command line of the report pipeline (what the Makefile calls).
 
     python -m helpers.report run dann --profile smoke --data embedded --reports reports [--params "epochs=5 ..."]
-    python -m helpers.report combine --reports reports dann gan ...
+    python -m helpers.report combine --reports reports dann gan ... [--only]
+        (the sections earlier runs left in the reports folder too, unless --only)
         (a notebook or metrics.json that cannot be read shows its error in its section; report.html is
         written all the same, and the command then exits 1 naming the damaged files)
     python -m helpers.report results --reports reports     (the README's results table, Markdown)
@@ -15,7 +16,7 @@ import os
 import sys
 
 from helpers.core.config import PROFILE_ENV, auto_choice, resolve_profile
-from helpers.report.combine import DamagedSections, build_report
+from helpers.report.combine import DamagedSections, build_report, earlier_sections
 from helpers.report.errors import error_summary
 from helpers.report.execute import KERNEL, execute_notebook
 from helpers.report.parameters import parse_parameters
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     combine.add_argument("names", nargs="+", help="notebook names")
     combine.add_argument("--reports", default="reports")
     combine.add_argument("--output", default=None, help="default: <reports>/report.html")
+    combine.add_argument("--only", action="store_true", help="only the named notebooks (default: also the "
+                         "sections that earlier runs left in the reports folder, e.g. each with its own DATA)")
     results = commands.add_parser("results", help="print the results table of a run's metrics.json files (Markdown)")
     results.add_argument("--reports", default="reports")
     profile = commands.add_parser("profile", help="check a profile's name; for auto, print what it picks here and why")
@@ -84,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     else:
         try:
-            print(f"wrote {build_report(args.reports, args.names, args.output)}")
+            earlier = [] if args.only else earlier_sections(args.reports, args.names)
+            print(f"wrote {build_report(args.reports, args.names, args.output, earlier)}")
         except DamagedSections as error:  # the report is written; the damaged sections show their error
             print(f"helpers.report combine: {error}", file=sys.stderr)
             return 1

@@ -114,6 +114,14 @@ def manifest_rows(metrics: dict[str, dict[str, Any]]) -> str:
             + (f"<p>Versions: {html.escape(listed)}.</p>" if listed else ""))
 
 
+def earlier_note(names: list[str], earlier: list[str]) -> str:
+    if not earlier:
+        return ""
+    return (f"<p>This run: {html.escape(', '.join(ordered(names)))}. From earlier runs, as they were left in the "
+            f"reports folder: {html.escape(', '.join(ordered(earlier)))} (the manifest gives each one's data, profile "
+            f"and when it finished).</p>")
+
+
 class DamagedSections(Exception):
     """The report was written, but some sections show an error instead of a notebook: ``path``, ``damaged``."""
 
@@ -122,15 +130,25 @@ class DamagedSections(Exception):
         self.path, self.damaged = path, damaged
 
 
-def build_report(reports_dir: Path | str, names: list[str], output: Path | str | None = None) -> Path:
-    """Combine the executed notebooks under ``reports_dir`` into one self-contained HTML file.
+def earlier_sections(reports_dir: Path | str, names: list[str]) -> list[str]:
+    """The notebooks not in ``names`` whose executed section an earlier run left under ``reports_dir``
+    (``<name>/<name>.ipynb``): a course-data report is made one problem family at a time, each with its DATA."""
+    return [path.parent.name for path in sorted(Path(reports_dir).glob("*/*.ipynb"))
+            if path.stem == path.parent.name and path.parent.name not in names]
+
+
+def build_report(reports_dir: Path | str, names: list[str], output: Path | str | None = None,
+                 earlier: list[str] = ()) -> Path:
+    """Combine the executed notebooks under ``reports_dir`` into one self-contained HTML file: ``names``
+    (one not run shows so) and ``earlier``, sections of earlier runs (``earlier_sections``), said so at the top.
 
     A notebook or metrics.json that cannot be read (not JSON, not the contract) does not stop the others:
     its section shows the file and the reason, the report is written, and then DamagedSections is raised."""
     reports_dir = Path(reports_dir)
     output = Path(output) if output else reports_dir / "report.html"
     sections, contents, summaries, metrics, damaged = [], [], [], {}, []
-    for name in ordered(names):
+    earlier = [name for name in earlier if name not in names]
+    for name in ordered([*names, *earlier]):
         executed = reports_dir / name / f"{name}.ipynb"
         metrics_path = reports_dir / name / "metrics.json"
         title = name
@@ -166,7 +184,8 @@ def build_report(reports_dir: Path | str, names: list[str], output: Path | str |
 <html lang="en"><head><meta charset="utf-8"><title>dlcv-report</title><style>{STYLE}</style></head>
 <body>
 <h1>dlcv-report: deep learning for computer vision, the course problems</h1>
-<p>Built {created}; {len(metrics)} of {len(names)} notebooks with results; {total:.0f} s of notebook time.</p>
+<p>Built {created}; {len(metrics)} of {len(names) + len(earlier)} notebooks with results; {total:.0f} s of notebook time.</p>
+{earlier_note(names, earlier)}
 <h2>Run manifest</h2>{manifest_rows(metrics)}
 <h2>Contents</h2><nav><ol>{''.join(contents)}</ol></nav>
 <h2>Summary of results</h2>

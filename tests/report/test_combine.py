@@ -167,3 +167,26 @@ def test_earlier_results_are_reused_only_with_the_same_settings(tmp_path):
     assert earlier_results(path, table="accuracy", row="dann", same={**same, "profile": "cpu"}) is None
     assert earlier_results(path, table="accuracy", row="dann", same={**same, "seed": 1}) is None
     assert earlier_results(tmp_path / "missing.json", table="accuracy", row="dann", same=same) is None
+
+
+def test_combine_keeps_the_sections_earlier_runs_left_and_says_which_they_are(tmp_path, capsys):
+    """A course-data report is made one problem family at a time (each its own DATA): `make report
+    NOTEBOOKS=byol DATA=hw1_data` after `NOTEBOOKS="dann adda" DATA=hw2_data/digits` keeps dann's section."""
+    from helpers.report.__main__ import main
+
+    executed_notebook(tmp_path / "dann" / "dann.ipynb", "Domain adaptation with DANN")
+    write(tmp_path / "dann")
+    executed_notebook(tmp_path / "byol" / "byol.ipynb", "BYOL")
+    write(tmp_path / "byol", {"accuracy": {"A": {"validation": 0.25}}})
+    (tmp_path / "figures").mkdir()  # not a section: no figures/figures.ipynb
+    (tmp_path / "gan").mkdir()  # a folder without an executed notebook is not a section either
+    assert main(["combine", "--reports", str(tmp_path), "byol"]) == 0
+    page = (tmp_path / "report.html").read_text()
+    assert page.index("id='dann'") < page.index("id='byol'") and "id='gan'" not in page and "id='figures'" not in page
+    assert "2 of 2 notebooks with results" in page
+    assert "This run: byol. From earlier runs, as they were left in the reports folder: dann" in page
+    metrics = json.loads(re.search(r'id="metrics">(.*?)</script>', page, re.S).group(1).replace("&quot;", '"'))
+    assert set(metrics) == {"dann", "byol"}
+    assert main(["combine", "--reports", str(tmp_path), "byol", "--only"]) == 0
+    page = (tmp_path / "report.html").read_text()
+    assert "id='dann'" not in page and "From earlier runs" not in page
