@@ -48,7 +48,9 @@ from IPython.display import Markdown, display
 from helpers.core.config import as_dict, budget, prepare_run
 from helpers.data import EMBEDDED
 from helpers.core.images import to_float
+from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.gans.acgan import build_acgan, class_balanced_samples, run_acgan, same_noise_grid
+from helpers.gans.deliverable import acgan_record
 from helpers.gans.config import AcganConfig
 from helpers.gans.data import is_face_folder, load_gan_data
 from helpers.grading.faces import face_share
@@ -94,7 +96,8 @@ print(acgan.discriminator)
 # %%
 with timer.phase("training"):
     history, checkpoint = run_acgan(acgan, train, config, device=device, seed=seed,
-                                    checkpoint_dir=Path(out_dir) / "checkpoints")
+                                    checkpoint_dir=Path(out_dir) / "checkpoints",
+                                    deliverable=acgan_record(acgan, data=data, class_names=class_names))
 fig = loss_curves({"adversarial losses": {k: history[k] for k in ("d_loss", "g_loss")},
                    "auxiliary class loss": {k: history[k] for k in ("aux_loss_real", "aux_loss_generated")}})
 save_figure(fig, out_dir, "loss_curves")
@@ -164,8 +167,14 @@ display(Markdown(
        if "face_share" in table["generated"] else "")))
 
 # %%
+# The deliverable: the generator's images of every class, named <class>_<idx>.png (class numbers as in the grid's
+# columns: on faces 0 is without the attribute, 1 with it), and how to grade them.
+predict = predict_entry("acgan", checkpoint, output="output/acgan", truth="embedded" if data == EMBEDDED else data)
+display(Markdown(predict_markdown(predict)))
+
+# %%
 metrics_path = write_metrics(
     out_dir, notebook="acgan", profile=profile, data=data, device=device,
     params={"seed": seed, "attribute": attribute, **as_dict(config)}, results={"acgan": table},
-    timings=timer.as_dict(), extra={"checkpoint": str(checkpoint), "per_class_agreement": per_class})
+    timings=timer.as_dict(), extra={"predict": predict, "checkpoint": str(checkpoint), "per_class_agreement": per_class})
 print(f"wrote {metrics_path}")

@@ -314,6 +314,13 @@ def test_generative_notebooks_run_on_a_face_folder(tmp_path):
     assert set(metrics["results"]["acgan"]) == {"real", "generated"}
     assert all(0 <= row["face_share"] <= 1 for row in metrics["results"]["acgan"].values())
     assert metrics["results"]["acgan"]["real"]["face_share"] == 1.0
+    out = tmp_path / "acgan_out"  # both classes from the same run, at the faces' 64x64, graded as the gan's faces
+    assert predict_main(["acgan", "--reports", str(reports), "--output", str(out), "--n", "2", "--device", "cpu"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["0_000.png", "0_001.png", "1_000.png", "1_001.png"]
+    with Image.open(out / "1_001.png") as image:
+        assert image.size == (64, 64) and image.mode == "RGB"
+    scores = evaluate("acgan", out, tmp_path / "face", device="cpu")
+    assert scores["face_share_real"] == 1.0 and 0 <= scores["face_share"] <= 1 and scores["fid_random"] > 0
     with pytest.raises(Exception, match="needs the columns image_name and 'Frowning'"):
         execute_notebook("acgan", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
                          notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,

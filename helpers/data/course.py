@@ -123,11 +123,12 @@ def load_split(domain_dir: Path, split: str, size: int) -> ImageSet:
 
 
 def course_domain(root: Path | str, name: str, *, size: int = 28) -> Domain:
-    """Load one domain of the course's digits folder, validating everything before training starts."""
+    """Load one domain of the course's digits folder (or of that domain's own folder, ``.../mnistm``), validating
+    everything before training starts."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DataLayoutError(f"data folder {root} does not exist\n{LAYOUT}")
-    domain_dir = root / name
+    domain_dir = root if root.name == name and (root / "data").is_dir() else root / name
     if not (domain_dir / "data").is_dir():
         found = sorted(p.name for p in root.iterdir() if p.is_dir())
         raise DataLayoutError(f"missing folder {domain_dir / 'data'} for domain {name!r} (found: {found or 'nothing'})\n{LAYOUT}")

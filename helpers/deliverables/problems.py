@@ -43,6 +43,11 @@ PROBLEMS: dict[str, Problem] = {p.name: p for p in [
             "(--size)", "",
             "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
             f"{GANS}:predict_gan", f"{GANS}:evaluate_images", options=("n", "size")),
+    Problem("acgan", "folder of --n images per class (default 100) named <class>_<idx:03d>.png (digits: the digit; "
+            "faces: 0 without the attribute, 1 with it), at the training data's size (--size)", "",
+            "digits: label agreement by the suite's digit classifier (TRUTH embedded); faces: face share and "
+            "random-feature FID against TRUTH, a folder of real faces",
+            f"{GANS}:predict_acgan", f"{GANS}:evaluate_acgan", options=("n", "size")),
     Problem("ddpm", "folder of N generated images 0000.png ... (--n, default 1000), at the training data's size "
             "(--size)", "",
             "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",

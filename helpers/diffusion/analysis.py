@@ -11,9 +11,9 @@ import seaborn as sns
 import torch
 
 from helpers.core.images import as_uint8
-from helpers.diffusion.experiment import per_digit_accuracy, resize
+from helpers.diffusion.experiment import resize
 from helpers.grading.fid import classifier_fid
-from helpers.grading.judge import Judge, label_agreement
+from helpers.grading.judge import Judge, label_agreement, per_digit_accuracy
 
 Table = dict[str, dict[str, float]]
 

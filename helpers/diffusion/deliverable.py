@@ -9,8 +9,7 @@ image generation from a checkpoint, and grading of image folders.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +23,11 @@ from helpers.data.course import DataLayoutError, course_domain
 from helpers.deliverables.files import write_images
 from helpers.deliverables.record import DeliverableError, deliverable, load_weights, written_size
 from helpers.diffusion.config import ConditionalDiffusionConfig
-from helpers.diffusion.experiment import (TrainedDiffusion, digit_labels, generate, per_digit_accuracy,
+from helpers.diffusion.experiment import (TrainedDiffusion, digit_labels, generate,
                                           unet_from_settings, unet_settings)
 from helpers.diffusion.process import check_guidance, make_schedule, parse_sampler
-from helpers.grading.folders import notebook_judge, read_folder, real_digits
+from helpers.grading.folders import labels_in_names, notebook_judge, read_folder, real_digits
+from helpers.grading.judge import per_digit_accuracy
 
 
 N_IMAGES = 1000      # ddpm: images written by default
@@ -105,30 +105,13 @@ def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *
     return write_images(images, names, output, overwrite)
 
 
-NAME = re.compile(r"^(\d)_(\d+)$")
-
-
-def digits_in_names(files: Sequence[Path], folder: Path) -> torch.Tensor:
-    """The digit each ``<digit>_<idx>.png`` names; any other name is an error."""
-    labels = []
-    for path in files:
-        match = NAME.match(path.stem)
-        if match is None:
-            raise DeliverableError(f"PRED {folder}: {path.name} is not named <digit>_<idx>.png (e.g. 3_017.png)")
-        labels.append(int(match.group(1)))
-    return torch.tensor(labels)
-
-
 def conditional_truth(truth: Path | str, size: int, profile: str) -> Domain:
     """The labelled real digits the judge learns: the embedded ``digits-m``, or the course's MNIST-M
     (TRUTH the digits folder that holds ``mnistm/``, or ``mnistm/`` itself)."""
     if str(truth) == EMBEDDED:
         return real_digits("digits-m", size, make_config(ConditionalDiffusionConfig, profile).copies)
-    root = Path(truth)
-    if root.name == "mnistm" and (root / "data").is_dir():
-        root = root.parent
     try:
-        return course_domain(root, "mnistm", size=size)
+        return course_domain(truth, "mnistm", size=size)
     except DataLayoutError as error:
         raise DeliverableError(f"TRUTH {truth}: 'embedded' or the course's digits folder with mnistm/ ({error})") from None
 
@@ -140,7 +123,7 @@ def evaluate_conditional(pred: Path, truth: Path | str, *, device: torch.device 
     read by the suite's digit classifier of TRUTH's real digits."""
     pred = Path(pred)
     files, images = read_folder(pred, "PRED", mode="RGB")
-    labels = digits_in_names(files, pred)
+    labels = labels_in_names(files, pred)
     profile = resolve_profile(profile)
     judge = notebook_judge(conditional_truth(truth, images.shape[-1], profile), profile, device, reports)
     predicted = judge.probabilities(to_float(images)).argmax(1)

@@ -185,10 +185,3 @@ def generate(trained: TrainedDiffusion, n: int, *, sampler: str, labels: torch.T
 def digit_labels(per_digit: int, classes: int = 10) -> torch.Tensor:
     """0, 0, ..., 1, 1, ...: ``per_digit`` of each class, in class order."""
     return torch.arange(classes).repeat_interleave(per_digit)
-
-
-def per_digit_accuracy(predicted: torch.Tensor, labels: torch.Tensor, classes: int = 10) -> dict[str, float]:
-    """The fraction of each digit's samples that the classifier reads as that digit, and ``overall``."""
-    table = {str(c): float((predicted[labels == c] == c).float().mean()) for c in range(classes) if (labels == c).any()}
-    table["overall"] = float((predicted == labels).float().mean())
-    return table

@@ -10,7 +10,7 @@ from torch.nn import functional as F
 
 from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import budget
-from helpers.core.images import ImageSet
+from helpers.core.images import ImageSet, as_uint8, to_float
 from helpers.core.runtime import derive_seed, place
 from helpers.core.training import History, fit
 from helpers.data.batches import Batches
@@ -79,8 +79,9 @@ def build_acgan(config: AcganConfig, channels: int, n_classes: int, device: torc
 
 
 def run_acgan(acgan: Acgan, train: ImageSet, config: AcganConfig, *, device: torch.device | str, seed: int,
-              checkpoint_dir: Path | str) -> tuple[History, Path]:
-    """Train with the shared loop (checkpoint each epoch, resume); the loss history and the checkpoint."""
+              checkpoint_dir: Path | str, deliverable: dict | None = None) -> tuple[History, Path]:
+    """Train with the shared loop (checkpoint each epoch, resume); the loss history and the checkpoint, which
+    carries ``deliverable`` (:func:`helpers.gans.deliverable.acgan_record`) for ``helpers.predict``."""
     checkpoint = checkpoint_path(checkpoint_dir, "acgan", config=config, seed=seed, data=train.name, n=len(train),
                                  classes=acgan.n_classes)
     length = budget(config, "steps", len(train))
@@ -88,7 +89,7 @@ def run_acgan(acgan: Acgan, train: ImageSet, config: AcganConfig, *, device: tor
     history = fit(acgan.step, lambda: batches, name="acgan", epochs=length.epochs,
                   modules={"generator": acgan.generator, "discriminator": acgan.discriminator},
                   optimizers={"generator": acgan.opt_g, "discriminator": acgan.opt_d},
-                  checkpoint=checkpoint, seed=derive_seed(seed, "acgan"))
+                  checkpoint=checkpoint, seed=derive_seed(seed, "acgan"), deliverable=deliverable)
     return history, checkpoint
 
 
@@ -106,6 +107,7 @@ def same_noise_grid(generator: Generator, n_classes: int, rows: int, seed: int) 
 
 def class_balanced_samples(generator: Generator, n_classes: int, per_class: int, seed: int
                            ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``per_class`` images of every class (float, [-1, 1]) and the labels they were asked for."""
+    """``per_class`` images of every class (float, [-1, 1], 8-bit as a written PNG holds them, so that the notebook
+    grades what ``helpers.predict acgan`` writes) and the labels they were asked for."""
     labels = torch.arange(n_classes).repeat_interleave(per_class)
-    return sample(generator, len(labels), seed=seed, labels=labels), labels
+    return to_float(as_uint8(sample(generator, len(labels), seed=seed, labels=labels))), labels

@@ -3,6 +3,10 @@ image folders (the ddpm notebook's images are graded alike).
 
 - predict: ``--n`` images (default 1000) ``0000.png ...`` at the GAN's image size, 8-bit as the notebook quantises
   them, from the generator's weight average when it keeps one.
+- acgan: ``--n`` images per class (default 100) ``<class>_<idx:03d>.png`` (digits: the digit; faces: 0 without the
+  attribute, 1 with it), the images the acgan notebook grades. Graded by label agreement with the suite's digit
+  classifier on digits; on faces by the gan's measures (face share, random-feature FID), which cannot read the
+  attribute.
 - evaluate: classifier FID (and Inception FID when its weights exist) against TRUTH, the random-feature FID with its
   floor (two halves of TRUTH), and on colour images the face share of PRED and of TRUTH. TRUTH ``embedded`` is the
   real images the notebook grades against (the held-out embedded digits, seed 0), and the digit classifier is the
@@ -23,16 +27,17 @@ from helpers.core.images import as_uint8, native_size, resize, to_float
 from helpers.data import EMBEDDED
 from helpers.deliverables.files import write_images
 from helpers.deliverables.record import DeliverableError, deliverable, load_weights, written_size
-from helpers.gans.config import GanConfig
+from helpers.gans.config import AcganConfig, GanConfig
 from helpers.gans.methods import sample
 from helpers.gans.networks import Generator
 from helpers.grading.faces import face_share
 from helpers.grading.fid import MissingWeightsError, classifier_fid, inception_fid
-from helpers.grading.folders import note, notebook_judge, read_folder, real_digits
-from helpers.grading.judge import recognised
+from helpers.grading.folders import labels_in_names, note, notebook_judge, read_folder, real_digits
+from helpers.grading.judge import per_digit_accuracy, recognised
 from helpers.grading.random_features import random_fid
 
 N_IMAGES = 1000  # images written by default
+PER_CLASS = 100  # acgan: images per class written by default
 
 
 # ---------------------------------------------------------------- records (what the notebooks store)
@@ -45,6 +50,15 @@ def gan_record(method: str, gan: Any, *, data: str) -> dict[str, Any]:
     return deliverable("gan", modules="ema" if gan.ema is not None else "generator", method=method,
                        image_size=g.image_size, channels=g.channels, width=g.width, z_dim=g.z_dim, code=g.code,
                        data=data, course_size=None if data == EMBEDDED else native_size(data))
+
+
+def acgan_record(acgan: Any, *, data: str, class_names: list[str]) -> dict[str, Any]:
+    """The record of the acgan notebook's checkpoint: its class-conditional generator's constructor arguments,
+    the class names (index = the label asked for), and with a folder of images their own size."""
+    g = acgan.generator
+    return deliverable("acgan", modules="generator", image_size=g.image_size, channels=g.channels, width=g.width,
+                       z_dim=g.z_dim, n_classes=g.n_classes, class_names=class_names, data=data,
+                       course_size=None if data == EMBEDDED else native_size(data))
 
 
 # ---------------------------------------------------------------- predict
@@ -67,6 +81,23 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
     images = as_uint8(sample(generator.to(device), n, seed=seed, batch_size=batch_size))
     images = resize(images, written_size(s, size, s["image_size"]))
     return write_images(images, [f"{i:04d}.png" for i in range(n)], output, overwrite)
+
+
+def predict_acgan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output: Path, n: int | None = None,
+                  size: int | None = None, seed: int = 0, device: torch.device | str = "cpu", overwrite: bool = False,
+                  **unused: Any) -> Path:
+    """``n`` images of every class, ``<class>_<idx:03d>.png``: with the notebook's seed and its ``per_class``,
+    the very images its label agreement grades (:func:`helpers.gans.acgan.class_balanced_samples`)."""
+    from helpers.gans.acgan import class_balanced_samples
+
+    s = record["settings"]
+    generator = Generator(s["image_size"], s["channels"], s["width"], s["z_dim"], n_classes=s["n_classes"])
+    load_weights(generator, weights["generator"], "generator")
+    n = n or PER_CLASS
+    images, labels = class_balanced_samples(generator.to(device), s["n_classes"], n, seed)
+    images = resize(as_uint8(images), written_size(s, size, s["image_size"]))
+    names = [f"{label}_{i % n:03d}.png" for i, label in enumerate(labels.tolist())]
+    return write_images(images, names, output, overwrite)
 
 
 # ---------------------------------------------------------------- the judge and the real images
@@ -118,3 +149,26 @@ def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str
         scores["face_share"], scores["face_share_real"] = face_share(fake), face_share(real)
     scores["images"] = float(len(fake))
     return scores
+
+
+def evaluate_acgan(pred: Path, truth: Path | str, *, device: torch.device | str = "cpu",
+                   reports: Path | str = "reports", profile: str = "auto", **unused: Any) -> dict[str, float | None]:
+    """acgan. Digits (gray ``<digit>_<idx>.png``, TRUTH ``embedded``): label agreement, overall and per digit, by
+    the notebook's digit classifier. Faces (colour ``<class>_<idx>.png``, TRUTH a folder of real faces): the gan's
+    measures (:func:`evaluate_images`); no classifier here reads the attribute, so no label agreement."""
+    pred = Path(pred)
+    files, images = read_folder(pred, "PRED")
+    labels = labels_in_names(files, pred, word="class")
+    if images.shape[1] == 3:
+        note("colour images: no classifier of the attribute here, so the face share and the random-feature FID "
+             "of the whole folder, as for gan")
+        return evaluate_images(pred, truth, device=device, reports=reports, profile=profile)
+    if str(truth) != EMBEDDED:
+        raise DeliverableError(f"TRUTH {truth}: gray ACGAN images are the embedded digits' (the notebook's only "
+                               f"labelled gray data); pass TRUTH embedded")
+    profile = resolve_profile(profile)
+    domain = real_digits("digits", images.shape[-1], make_config(AcganConfig, profile).copies)
+    judge = notebook_judge(domain, profile, device, reports)
+    table = per_digit_accuracy(judge.probabilities(to_float(images)).argmax(1), labels)
+    return {"label_agreement": table.pop("overall"), **{f"digit_{d}": v for d, v in table.items()},
+            "images": float(len(images))}

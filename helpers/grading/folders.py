@@ -2,7 +2,9 @@
 classifier of them, as the notebooks render and cache them (seed 0, ``reports/_judge``), and a folder read whole."""
 from __future__ import annotations
 
+import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -47,3 +49,17 @@ def read_folder(folder: Path, parameter: str, *, mode: str | None = None, size: 
         raise DeliverableError(f"{parameter} {folder}: the images are {images.shape[-1]}x{images.shape[-2]}; "
                                f"square images expected")
     return files, images
+
+
+LABELLED_NAME = re.compile(r"^(\d)_(\d+)$")
+
+
+def labels_in_names(files: Sequence[Path], folder: Path, word: str = "digit") -> torch.Tensor:
+    """The digit (or class, ``word``) each ``<digit>_<idx>.png`` names; any other name is an error."""
+    labels = []
+    for path in files:
+        match = LABELLED_NAME.match(path.stem)
+        if match is None:
+            raise DeliverableError(f"PRED {folder}: {path.name} is not named <{word}>_<idx>.png (e.g. 3_017.png)")
+        labels.append(int(match.group(1)))
+    return torch.tensor(labels)

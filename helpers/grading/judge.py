@@ -93,6 +93,13 @@ def label_agreement(judge: Judge, images: torch.Tensor, labels: torch.Tensor) ->
     return (judge.probabilities(images).argmax(1) == labels.cpu()).float().mean().item()
 
 
+def per_digit_accuracy(predicted: torch.Tensor, labels: torch.Tensor, classes: int = 10) -> dict[str, float]:
+    """The fraction of each digit's (class's) samples that the classifier reads as that digit, and ``overall``."""
+    table = {str(c): float((predicted[labels == c] == c).float().mean()) for c in range(classes) if (labels == c).any()}
+    table["overall"] = float((predicted == labels).float().mean())
+    return table
+
+
 def class_entropy(judge: Judge, images: torch.Tensor, n_classes: int = 10) -> float:
     """Entropy (nats) of the histogram of predicted classes: log(10) = 2.30 when every digit is equally
     common, 0 when every sample is the same digit (mode collapse)."""

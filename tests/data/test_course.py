@@ -29,6 +29,15 @@ def test_good_tree_loads_into_tensors(tmp_path):
     assert domains["mnistm"].train.labels.tolist() == [0, 1, 2, 3]
 
 
+def test_the_domains_own_folder_loads_as_its_digits_folder_does(tmp_path):
+    """DATA=hw2_data/digits/mnistm (what helpers.evaluate already took as TRUTH) reads as DATA=hw2_data/digits."""
+    mnistm = make_domain(tmp_path)
+    loaded = load_domains(str(mnistm), ["mnistm"], size=28)["mnistm"]
+    assert loaded.train.labels.tolist() == load_domains(str(tmp_path), ["mnistm"], size=28)["mnistm"].train.labels.tolist()
+    with pytest.raises(DataLayoutError, match=r"mnistm/svhn/data for domain 'svhn'"):  # another domain is not in it
+        course_domain(mnistm, "svhn")
+
+
 def test_missing_data_folder(tmp_path):
     with pytest.raises(DataLayoutError, match=r"data folder .*nowhere does not exist[\s\S]*expected layout"):
         course_domain(tmp_path / "nowhere", "mnistm")

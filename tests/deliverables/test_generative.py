@@ -1,4 +1,4 @@
-"""helpers.predict / helpers.evaluate for gan, ddpm and conditional_diffusion: each notebook's number, computed
+"""helpers.predict / helpers.evaluate for gan, acgan, ddpm and conditional_diffusion: each notebook's number, computed
 with the notebook's own functions, equals the one graded from the files that predict writes."""
 from pathlib import Path
 
@@ -17,12 +17,13 @@ from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
 from helpers.diffusion.deliverable import conditional_record, ddpm_record
 from helpers.diffusion.experiment import digit_labels, generate, resize, train_diffusion
 from helpers.evaluate import evaluate
-from helpers.gans.config import GanConfig
+from helpers.gans.acgan import build_acgan, class_balanced_samples, run_acgan
+from helpers.gans.config import AcganConfig, GanConfig
 from helpers.gans.data import load_gan_data
-from helpers.gans.deliverable import gan_record
+from helpers.gans.deliverable import acgan_record, gan_record
 from helpers.gans.experiment import run_gan
 from helpers.gans.methods import build_gan
-from helpers.grading.judge import JUDGE_STEPS, judge_if_labelled, load_judge
+from helpers.grading.judge import JUDGE_STEPS, judge_if_labelled, label_agreement, load_judge
 from helpers.grading.measures import grade as ddpm_grade, grade as gan_grade
 from helpers.predict import main, predict
 from tests.grading.test_faces import drawn_faces
@@ -214,6 +215,40 @@ def test_conditional_refusals_bad_guidance_bad_names_bad_truth(workdir, conditio
     (named / "1_000.png").unlink()
     with pytest.raises(DeliverableError, match="course's digits folder with mnistm"):
         evaluate("conditional_diffusion", named, workdir / "nowhere", device="cpu")
+
+
+@pytest.fixture(scope="module")
+def acgan(workdir):
+    """The acgan notebook's generator (smoke) on the embedded digits, with the record the notebook stores."""
+    config = make_config(AcganConfig, "smoke")
+    domain = load_gan_data(EMBEDDED, size=config.image_size, copies=config.copies, seed=0)
+    model = build_acgan(config, domain.train.channels, 10, "cpu")
+    _, checkpoint = run_acgan(model, domain.train, config, device="cpu", seed=0, checkpoint_dir=workdir / "acgan",
+                              deliverable=acgan_record(model, data=EMBEDDED, class_names=[str(d) for d in range(10)]))
+    judge = load_judge(domain.train, cache_dir=JUDGE_CACHE, device="cpu", seed=0, profile="smoke", held_out=domain.test)
+    return model, checkpoint, judge
+
+
+def test_acgan_label_agreement_from_files_is_the_notebooks(workdir, acgan):
+    model, checkpoint, judge = acgan
+    generated, wanted = class_balanced_samples(model.generator, 10, 3, seed=0)  # as the notebook grades them
+    out = predict("acgan", checkpoint=checkpoint, input=None, output=workdir / "acgan_out", n=3, device="cpu")
+    names = sorted(p.name for p in out.iterdir())
+    assert names[:4] == ["0_000.png", "0_001.png", "0_002.png", "1_000.png"] and len(names) == 30
+    with Image.open(out / "9_002.png") as image:
+        assert image.mode == "L" and image.size == (32, 32)
+    from helpers.grading.folders import read_folder
+
+    assert torch.equal(to_float(read_folder(out, "PRED")[1]), generated)  # the notebook grades the 8-bit images
+    scores = evaluate("acgan", out, EMBEDDED, device="cpu")
+    assert scores["label_agreement"] == label_agreement(judge, generated, wanted)
+    assert {d: scores[f"digit_{d}"] for d in range(10)} == {
+        d: label_agreement(judge, generated[wanted == d], wanted[wanted == d]) for d in range(10)}
+    with pytest.raises(DeliverableError, match="TRUTH .*pass TRUTH embedded"):
+        evaluate("acgan", out, workdir / "acgan_out", device="cpu")
+    (out / "0_000.png").rename(out / "smiling.png")
+    with pytest.raises(DeliverableError, match=r"smiling.png is not named <class>_<idx>.png"):
+        evaluate("acgan", out, EMBEDDED, device="cpu")
 
 
 def test_a_face_gan_writes_colour_images_graded_without_the_digit_classifier(workdir):

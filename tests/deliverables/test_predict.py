@@ -213,9 +213,9 @@ def test_class_folder_truth_reads_labels_from_names(tmp_path):
 
 
 def test_every_problem_has_a_format_and_an_unknown_one_is_named():
-    assert set(PROBLEMS) == {"gan", "ddpm", "conditional_diffusion", "dann", "adda", "classification", "byol",
-                             "segmentation"}
-    with pytest.raises(DeliverableError, match="unknown problem 'fcn'; choose one of gan, ddpm"):
+    assert set(PROBLEMS) == {"gan", "acgan", "ddpm", "conditional_diffusion", "dann", "adda", "classification",
+                             "byol", "segmentation"}
+    with pytest.raises(DeliverableError, match="unknown problem 'fcn'; choose one of gan, acgan, ddpm"):
         problem("fcn")
 
 

@@ -6,9 +6,10 @@ from helpers.core.checkpoint import load_checkpoint
 from helpers.core.config import make_config
 from helpers.core.images import ImageSet
 from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
-from helpers.diffusion.experiment import (diffusion_checkpoint, digit_labels, generate, per_digit_accuracy, resize,
+from helpers.diffusion.experiment import (diffusion_checkpoint, digit_labels, generate, resize,
                                          train_diffusion, training_fields)
 from helpers.diffusion.networks import UNet
+from helpers.grading.judge import per_digit_accuracy
 
 
 def tiny_set(n=40, channels=1, size=12):
