@@ -82,17 +82,11 @@ def target_images(folder: Path | str, settings: Mapping[str, Any]) -> tuple[list
 
 def predict_labels(model: nn.Module, record: Mapping[str, Any], *, input: Path, output: Path, batch_size: int,
                    device: torch.device, overwrite: bool) -> Path:
-    """Classify every image of ``input`` and write ``image_name,label`` rows to ``output``."""
+    """Classify every image of ``input`` and write ``image_name,label`` rows to ``output`` (``helpers.predict`` has
+    checked it: a CSV path, free or ``overwrite``)."""
     settings = record["settings"]
     if list(settings.get("pixel_range", [])) != [-1, 1]:
         raise DeliverableError(f"the record's pixel range {settings.get('pixel_range')} is not the suite's [-1, 1]")
-    output = Path(output)
-    if output.is_dir():
-        raise DeliverableError(f"--output {output} is a folder; {record['problem']} writes a CSV file "
-                               f"(e.g. {output}/pred.csv)")
-    if output.exists() and not overwrite:
-        raise DeliverableError(f"--output {output} exists and is not empty; pass --overwrite to replace it "
-                               f"(make predict: OVERWRITE=1)")
     files, data = target_images(input, settings)
     with torch.no_grad():
         labels = apply(model.to(device), data, device, batch_size).argmax(1).tolist()
