@@ -81,10 +81,12 @@ notebooks: $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).html)
 
 combine: $(REPORTS)/report.html
 
-# The report holds NOTEBOOKS and the sections earlier runs left in REPORTS (a course-data report is made one
-# problem family at a time, each with its DATA). A section that cannot be read shows its error and combine exits 1
-# with the report written; the report is then dated old, so the next make combines (and says so) again.
-$(REPORTS)/report.html: $(wildcard $(REPORTS)/*/*.ipynb) $(REPORTS)/.notebooks | $(VENV_STAMP)
+# The report holds NOTEBOOKS and the sections earlier runs left in REPORTS, <name>/<name>.ipynb (a course-data
+# report is made one problem family at a time, each with its DATA); .notebooks lists both, so a section removed
+# re-combines too. A section of this run that cannot be read shows its error and combine exits 1 with the report
+# written; the report is then dated old, so the next make combines (and says so) again.
+SECTIONS = $(wildcard $(foreach d,$(notdir $(patsubst %/,%,$(wildcard $(REPORTS)/*/))),$(REPORTS)/$(d)/$(d).ipynb))
+$(REPORTS)/report.html: $(SECTIONS) $(REPORTS)/.notebooks | $(VENV_STAMP)
 	$(PY) -m helpers.report combine --reports $(call quote,$(REPORTS)) $(NOTEBOOKS) \
 	    || { status=$$?; touch -c -t 200001010000 $(call quote,$@); exit $$status; }
 
@@ -109,8 +111,8 @@ AUTO_PROFILE = $(eval AUTO_PROFILE := $(shell $(PY) -m helpers.report profile --
 PROFILE_STAMP = $(if $(filter auto,$(PROFILE)),auto ($(AUTO_PROFILE)),$(PROFILE))
 PARAMS_STAMP = profile=$(PROFILE_STAMP) data=$(DATA)$(if $(strip $(PARAMS)), params=$(strip $(PARAMS)))
 $(REPORTS)/.notebooks: FORCE
-	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(strip $(NOTEBOOKS))) | cmp -s - $(call quote,$@) \
-	    || echo $(call quote,$(strip $(NOTEBOOKS))) > $(call quote,$@)
+	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(strip $(NOTEBOOKS)) | $(notdir $(SECTIONS))) | cmp -s - $(call quote,$@) \
+	    || echo $(call quote,$(strip $(NOTEBOOKS)) | $(notdir $(SECTIONS))) > $(call quote,$@)
 
 $(REPORTS)/%/.params: FORCE | $(VENV_STAMP)
 	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(PARAMS_STAMP)) | cmp -s - $(call quote,$@) \

@@ -24,7 +24,7 @@ from helpers.predict import device_named
 def evaluate(name: str, pred: Path, truth: Path | str, *, device: str = "auto", reports: Path | str = "reports",
              profile: str = "auto") -> dict[str, float | None]:
     """The measures of ``pred`` against ``truth`` for ``name``, as {measure: number}; the suite's digit
-    classifier (gan, ddpm, conditional_diffusion) is the one of ``profile`` (as the notebooks size it), loaded
+    classifier (gan, acgan, ddpm, conditional_diffusion) is the one of ``profile`` (as the notebooks size it), loaded
     from, or trained into, ``reports/_judge``."""
     try:
         profile = resolve_profile(profile)
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument("--reports", type=Path, default=Path("reports"),
                      help="where the notebooks cache the digit classifier (<reports>/_judge; default reports)")
     cli.add_argument("--profile", default="auto",
-                     help="gan, ddpm, conditional_diffusion: grade with the digit classifier of this profile, the "
+                     help="gan, acgan, ddpm, conditional_diffusion: grade with the digit classifier of this profile, the "
                           "one the notebook ran in, to get its numbers (default auto: this machine's)")
     cli.add_argument("--json", action="store_true", help="print the measures as JSON")
     args = cli.parse_args(argv)

@@ -50,14 +50,15 @@ def parser() -> argparse.ArgumentParser:
                                                        "reports/<problem>/metrics.json names; dann, adda: the "
                                                        "pair whose target domain --input names, <domain>/data)")
     cli.add_argument("--reports", type=Path, default=Path("reports"), help="where to look for metrics.json (default reports)")
-    cli.add_argument("--input", type=Path, help="input images (folder or CSV); not used by gan, ddpm, "
+    cli.add_argument("--input", type=Path, help="input images (folder or CSV); not used by gan, acgan, ddpm, "
                                                  "conditional_diffusion")
     cli.add_argument("--output", required=True, type=Path, help="output folder or CSV file")
     cli.add_argument("--n", type=int, default=None,
-                     help="images to generate (gan, ddpm: default 1000; conditional_diffusion: per digit, default 100)")
+                     help="images to generate (gan, ddpm: default 1000; acgan: per class, conditional_diffusion: per "
+                          "digit, default 100)")
     cli.add_argument("--steps", type=int, default=None, help="diffusion sampling steps (DDIM; default: the notebook's)")
     cli.add_argument("--size", type=int, default=None,
-                     help="gan, ddpm, conditional_diffusion: the images' side in pixels (default: the course "
+                     help="gan, acgan, ddpm, conditional_diffusion: the images' side in pixels (default: the course "
                           "data's own when the notebook trained on a course folder, e.g. 28 or 64; else the size "
                           "it grades at)")
     cli.add_argument("--guidance", type=float, default=None, help="classifier-free guidance scale (default: the notebook's)")

@@ -154,7 +154,7 @@ def test_without_make_the_make_tests_skip_rather_than_error(tmp_path):
 @needs_make
 def test_a_section_an_earlier_run_left_makes_the_report_combine_again(tmp_path):
     """report.html holds the sections of earlier runs too (helpers.report combine), so a newer one of them, e.g.
-    dann re-run with its own DATA, re-combines it even when this make's NOTEBOOKS does not name it."""
+    dann re-run with its own DATA, or one removed re-combines it even when this make's NOTEBOOKS does not name it."""
     venv, reports = tmp_path / "venv", tmp_path / "reports"
     (venv / "bin").mkdir(parents=True)
     (venv / ".installed").touch()
@@ -169,7 +169,10 @@ def test_a_section_an_earlier_run_left_makes_the_report_combine_again(tmp_path):
     def combined() -> bool:
         return "combine" in subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
+    (reports / "dann" / "dann copy.ipynb").write_text("{}")  # not a section, and its space breaks no rule
     assert combined() and not combined()
-    later = time.time() + 5
-    os.utime(reports / "dann" / "dann.ipynb", (later, later))
+    earlier = time.time() - 10  # the report older than dann's section, as after dann is re-run
+    os.utime(reports / "report.html", (earlier, earlier))
+    assert combined() and not combined()
+    (reports / "dann" / "dann.ipynb").unlink()  # a section removed: the report leaves it out
     assert combined()

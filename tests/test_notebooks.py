@@ -321,6 +321,8 @@ def test_generative_notebooks_run_on_a_face_folder(tmp_path):
         assert image.size == (64, 64) and image.mode == "RGB"
     scores = evaluate("acgan", out, tmp_path / "face", device="cpu")
     assert scores["face_share_real"] == 1.0 and 0 <= scores["face_share"] <= 1 and scores["fid_random"] > 0
+    with pytest.raises(ValueError, match="holds colour images; TRUTH 'embedded' is the gray embedded digits"):
+        evaluate("acgan", out, "embedded", device="cpu")
     with pytest.raises(Exception, match="needs the columns image_name and 'Frowning'"):
         execute_notebook("acgan", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
                          notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,

@@ -122,13 +122,20 @@ def load_split(domain_dir: Path, split: str, size: int) -> ImageSet:
     return ImageSet(torch.stack(images).contiguous(), labels, f"{domain_dir.name}/{split}")
 
 
+def domain_folder(root: Path | str, name: str) -> Path:
+    """Domain ``name``'s folder (with ``data/``, ``train.csv``, ``val.csv``) of the course's digits folder ``root``,
+    or ``root`` itself when it is that domain's own folder (``.../mnistm``)."""
+    root = Path(root).expanduser()
+    return root if root.name == name and (root / "data").is_dir() else root / name
+
+
 def course_domain(root: Path | str, name: str, *, size: int = 28) -> Domain:
     """Load one domain of the course's digits folder (or of that domain's own folder, ``.../mnistm``), validating
     everything before training starts."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DataLayoutError(f"data folder {root} does not exist\n{LAYOUT}")
-    domain_dir = root if root.name == name and (root / "data").is_dir() else root / name
+    domain_dir = domain_folder(root, name)
     if not (domain_dir / "data").is_dir():
         found = sorted(p.name for p in root.iterdir() if p.is_dir())
         raise DataLayoutError(f"missing folder {domain_dir / 'data'} for domain {name!r} (found: {found or 'nothing'})\n{LAYOUT}")

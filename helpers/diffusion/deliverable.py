@@ -19,7 +19,7 @@ from helpers.core.config import make_config, resolve_profile
 from helpers.core.ema import WeightAverage
 from helpers.core.images import Domain, as_uint8, native_size, resize, to_float
 from helpers.data import EMBEDDED
-from helpers.data.course import DataLayoutError, course_domain
+from helpers.data.course import DataLayoutError, course_domain, domain_folder
 from helpers.deliverables.files import write_images
 from helpers.deliverables.record import DeliverableError, deliverable, load_weights, written_size
 from helpers.diffusion.config import ConditionalDiffusionConfig
@@ -50,7 +50,7 @@ def conditional_record(config: Any, channels: int, *, data: str) -> dict[str, An
     return deliverable("conditional_diffusion", modules="ema", unet=unet_settings(config, channels, 10), T=config.T,
                        schedule=config.schedule, sampler=config.sampler, w=config.w, output_size=config.judge_size,
                        bf16=config.bf16, data=data,
-                       course_size=None if data == EMBEDDED else native_size(Path(data) / "mnistm" / "data"))
+                       course_size=None if data == EMBEDDED else native_size(domain_folder(data, "mnistm") / "data"))
 
 
 def trained_from_record(record: Mapping[str, Any], weights: Mapping[str, Any], device: torch.device | str):

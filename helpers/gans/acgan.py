@@ -78,12 +78,18 @@ def build_acgan(config: AcganConfig, channels: int, n_classes: int, device: torc
                  n_classes, config.aux_weight, config.aux_on_generated)
 
 
+def acgan_checkpoint(checkpoint_dir: Path | str, config: AcganConfig, seed: int, train: ImageSet, n_classes: int) -> Path:
+    """Where :func:`run_acgan` saves and resumes, named by the settings and by the training images and their labels
+    (``ImageSet.digest``): a face folder conditioned on another attribute has other labels, so it trains anew."""
+    return checkpoint_path(checkpoint_dir, "acgan", config=config, seed=seed, data=train.name, contents=train.digest(),
+                           n=len(train), classes=n_classes)
+
+
 def run_acgan(acgan: Acgan, train: ImageSet, config: AcganConfig, *, device: torch.device | str, seed: int,
               checkpoint_dir: Path | str, deliverable: dict | None = None) -> tuple[History, Path]:
     """Train with the shared loop (checkpoint each epoch, resume); the loss history and the checkpoint, which
     carries ``deliverable`` (:func:`helpers.gans.deliverable.acgan_record`) for ``helpers.predict``."""
-    checkpoint = checkpoint_path(checkpoint_dir, "acgan", config=config, seed=seed, data=train.name, n=len(train),
-                                 classes=acgan.n_classes)
+    checkpoint = acgan_checkpoint(checkpoint_dir, config, seed, train, acgan.n_classes)
     length = budget(config, "steps", len(train))
     batches = Batches(train, length.batch_size, device)
     history = fit(acgan.step, lambda: batches, name="acgan", epochs=length.epochs,
@@ -105,9 +111,9 @@ def same_noise_grid(generator: Generator, n_classes: int, rows: int, seed: int) 
     return generator(noise.to(device), labels.to(device)).cpu()
 
 
-def class_balanced_samples(generator: Generator, n_classes: int, per_class: int, seed: int
+def class_balanced_samples(generator: Generator, n_classes: int, per_class: int, seed: int, batch_size: int = 500
                            ) -> tuple[torch.Tensor, torch.Tensor]:
     """``per_class`` images of every class (float, [-1, 1], 8-bit as a written PNG holds them, so that the notebook
     grades what ``helpers.predict acgan`` writes) and the labels they were asked for."""
     labels = torch.arange(n_classes).repeat_interleave(per_class)
-    return to_float(as_uint8(sample(generator, len(labels), seed=seed, labels=labels))), labels
+    return to_float(as_uint8(sample(generator, len(labels), seed=seed, labels=labels, batch_size=batch_size))), labels

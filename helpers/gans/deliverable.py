@@ -4,9 +4,9 @@ image folders (the ddpm notebook's images are graded alike).
 - predict: ``--n`` images (default 1000) ``0000.png ...`` at the GAN's image size, 8-bit as the notebook quantises
   them, from the generator's weight average when it keeps one.
 - acgan: ``--n`` images per class (default 100) ``<class>_<idx:03d>.png`` (digits: the digit; faces: 0 without the
-  attribute, 1 with it), the images the acgan notebook grades. Graded by label agreement with the suite's digit
-  classifier on digits; on faces by the gan's measures (face share, random-feature FID), which cannot read the
-  attribute.
+  attribute, 1 with it); with the notebook's ``per_class`` and seed, the images it grades. Graded against TRUTH
+  ``embedded`` by label agreement with the suite's digit classifier; against a folder of real faces by the gan's
+  measures (face share, random-feature FID), which cannot read the attribute.
 - evaluate: classifier FID (and Inception FID when its weights exist) against TRUTH, the random-feature FID with its
   floor (two halves of TRUTH), and on colour images the face share of PRED and of TRUTH. TRUTH ``embedded`` is the
   real images the notebook grades against (the held-out embedded digits, seed 0), and the digit classifier is the
@@ -84,17 +84,18 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
 
 
 def predict_acgan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output: Path, n: int | None = None,
-                  size: int | None = None, seed: int = 0, device: torch.device | str = "cpu", overwrite: bool = False,
-                  **unused: Any) -> Path:
-    """``n`` images of every class, ``<class>_<idx:03d>.png``: with the notebook's seed and its ``per_class``,
-    the very images its label agreement grades (:func:`helpers.gans.acgan.class_balanced_samples`)."""
+                  size: int | None = None, seed: int = 0, batch_size: int = 256, device: torch.device | str = "cpu",
+                  overwrite: bool = False, **unused: Any) -> Path:
+    """``n`` images of every class, ``<class>_<idx:03d>.png``, at :func:`helpers.deliverables.record.written_size`.
+    With ``n`` the notebook's ``per_class`` and ``seed`` its seed, the images its label agreement grades
+    (:func:`helpers.gans.acgan.class_balanced_samples`; on a course folder resized to the data's own size)."""
     from helpers.gans.acgan import class_balanced_samples
 
     s = record["settings"]
     generator = Generator(s["image_size"], s["channels"], s["width"], s["z_dim"], n_classes=s["n_classes"])
     load_weights(generator, weights["generator"], "generator")
     n = n or PER_CLASS
-    images, labels = class_balanced_samples(generator.to(device), s["n_classes"], n, seed)
+    images, labels = class_balanced_samples(generator.to(device), s["n_classes"], n, seed, batch_size)
     images = resize(as_uint8(images), written_size(s, size, s["image_size"]))
     names = [f"{label}_{i % n:03d}.png" for i, label in enumerate(labels.tolist())]
     return write_images(images, names, output, overwrite)
@@ -153,19 +154,19 @@ def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str
 
 def evaluate_acgan(pred: Path, truth: Path | str, *, device: torch.device | str = "cpu",
                    reports: Path | str = "reports", profile: str = "auto", **unused: Any) -> dict[str, float | None]:
-    """acgan. Digits (gray ``<digit>_<idx>.png``, TRUTH ``embedded``): label agreement, overall and per digit, by
-    the notebook's digit classifier. Faces (colour ``<class>_<idx>.png``, TRUTH a folder of real faces): the gan's
-    measures (:func:`evaluate_images`); no classifier here reads the attribute, so no label agreement."""
+    """acgan, by TRUTH. ``embedded`` (the notebook's digits; PRED gray ``<digit>_<idx>.png``): label agreement,
+    overall and per digit, by the notebook's digit classifier. A folder of real images (the course's faces): the
+    gan's measures (:func:`evaluate_images`) of the whole folder; no classifier here reads a face attribute."""
     pred = Path(pred)
     files, images = read_folder(pred, "PRED")
     labels = labels_in_names(files, pred, word="class")
-    if images.shape[1] == 3:
-        note("colour images: no classifier of the attribute here, so the face share and the random-feature FID "
-             "of the whole folder, as for gan")
-        return evaluate_images(pred, truth, device=device, reports=reports, profile=profile)
     if str(truth) != EMBEDDED:
-        raise DeliverableError(f"TRUTH {truth}: gray ACGAN images are the embedded digits' (the notebook's only "
-                               f"labelled gray data); pass TRUTH embedded")
+        note("TRUTH is a folder of real images: the gan's measures of the whole folder (no classifier here reads "
+             "the attribute, so no label agreement)")
+        return evaluate_images(pred, truth, device=device, reports=reports, profile=profile)
+    if images.shape[1] != 1:
+        raise DeliverableError(f"PRED {pred} holds colour images; TRUTH 'embedded' is the gray embedded digits: "
+                               f"pass the folder of real images the notebook trained on as TRUTH")
     profile = resolve_profile(profile)
     domain = real_digits("digits", images.shape[-1], make_config(AcganConfig, profile).copies)
     judge = notebook_judge(domain, profile, device, reports)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -118,8 +119,8 @@ def earlier_note(names: list[str], earlier: list[str]) -> str:
     if not earlier:
         return ""
     return (f"<p>This run: {html.escape(', '.join(ordered(names)))}. From earlier runs, as they were left in the "
-            f"reports folder: {html.escape(', '.join(ordered(earlier)))} (the manifest gives each one's data, profile "
-            f"and when it finished).</p>")
+            f"reports folder: {html.escape(', '.join(ordered(earlier)))} (each section says what it ran on; the "
+            f"manifest gives the data, profile and finishing time of those with results).</p>")
 
 
 class DamagedSections(Exception):
@@ -143,7 +144,8 @@ def build_report(reports_dir: Path | str, names: list[str], output: Path | str |
     (one not run shows so) and ``earlier``, sections of earlier runs (``earlier_sections``), said so at the top.
 
     A notebook or metrics.json that cannot be read (not JSON, not the contract) does not stop the others:
-    its section shows the file and the reason, the report is written, and then DamagedSections is raised."""
+    its section shows the file and the reason, the report is written, and then DamagedSections is raised when
+    it is one of ``names`` (an earlier run's is named on stderr)."""
     reports_dir = Path(reports_dir)
     output = Path(output) if output else reports_dir / "report.html"
     sections, contents, summaries, metrics, damaged = [], [], [], {}, []
@@ -169,14 +171,21 @@ def build_report(reports_dir: Path | str, names: list[str], output: Path | str |
                     document = read_metrics(metrics_path)
                     summaries.append(f"<h3>{html.escape(title)}</h3>{results_table(document['results'])}")
                     metrics[name] = document
-            except Exception as problem:  # shown in its section, and raised once the report is written
+            except Exception as problem:  # shown in its section; this run's raised once the report is written
                 text = str(problem).strip()
                 reason = f"{type(problem).__name__}: {text.splitlines()[0] if text else ''}"
-                damaged.append(f"{reading}: {reason}")
+                remedy = "re-run the notebook to replace it"
+                if name in names:
+                    damaged.append(f"{reading}: {reason}")
+                else:  # an earlier run's: it does not fail this one, whose notebooks it is not
+                    remedy += f", or remove {reports_dir / name} to leave it out"
+                    print(f"helpers.report combine: an earlier run's section could not be read: {reading} ({reason}); "
+                          f"{remedy}", file=sys.stderr)
                 body = (f"<p class='status-failed'>This section could not be read: {html.escape(str(reading))} "
-                        f"({html.escape(reason)}); re-run the notebook to replace it.</p>") + body
-        contents.append(f"<li><a href='#{name}'>{html.escape(title)}</a></li>")
-        sections.append(f"<section class='problem' id='{name}'>{body}</section>")
+                        f"({html.escape(reason)}); {html.escape(remedy)}.</p>") + body
+        anchor = html.escape(name, quote=True)
+        contents.append(f"<li><a href='#{anchor}'>{html.escape(title)}</a></li>")
+        sections.append(f"<section class='problem' id='{anchor}'>{body}</section>")
 
     created = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     total = sum(m["timings"].get("total_s", 0) for m in metrics.values())

@@ -38,6 +38,17 @@ def test_the_domains_own_folder_loads_as_its_digits_folder_does(tmp_path):
         course_domain(mnistm, "svhn")
 
 
+def test_the_conditional_record_finds_mnistm_s_own_size_from_either_folder(tmp_path):
+    """predict writes conditional samples at the course MNIST-M's 28x28 whichever folder DATA named."""
+    from helpers.core.config import make_config
+    from helpers.diffusion.config import ConditionalDiffusionConfig
+    from helpers.diffusion.deliverable import conditional_record
+
+    mnistm = make_domain(tmp_path, size=28)
+    config = make_config(ConditionalDiffusionConfig, "smoke")
+    assert [conditional_record(config, 3, data=str(data))["settings"]["course_size"] for data in (tmp_path, mnistm)] == [28, 28]
+
+
 def test_missing_data_folder(tmp_path):
     with pytest.raises(DataLayoutError, match=r"data folder .*nowhere does not exist[\s\S]*expected layout"):
         course_domain(tmp_path / "nowhere", "mnistm")

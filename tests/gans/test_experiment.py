@@ -56,3 +56,20 @@ def test_a_gan_row_without_diversity_is_not_reused_where_the_ddpm_table_has_the_
     gan_run({k: v for k, v in graded.items() if k != "diversity"})  # a gan notebook run from before it graded it
     row, samples, source = dcgan_row(train, reference, **common)
     assert "trained here" in source and LABELLED <= set(row) and samples is not None
+
+
+def test_an_acgan_on_the_same_faces_with_another_attribute_trains_anew(tmp_path):
+    """Every folder of the course's faces is called `train`: the checkpoint is named by the images and labels, so
+    attribute=Male after attribute=Smiling does not resume Smiling's generator (and label its classes Male)."""
+    from helpers.gans.acgan import acgan_checkpoint
+    from helpers.gans.config import AcganConfig
+
+    config = make_config(AcganConfig, "smoke")
+    images = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8)
+    smiling = ImageSet(images, torch.tensor([0, 1] * 4), "train")
+    male = ImageSet(images, torch.tensor([1, 1, 0, 0] * 2), "train")
+    other_faces = ImageSet(images.flip(0), smiling.labels, "train")
+    paths = {acgan_checkpoint(tmp_path, config, 0, data, 2) for data in (smiling, male, other_faces)}
+    assert len(paths) == 3
+    assert acgan_checkpoint(tmp_path, config, 0, smiling, 2) == acgan_checkpoint(tmp_path, config, 0, ImageSet(
+        images.clone(), smiling.labels.clone(), "train"), 2)  # the same data, the same checkpoint: a re-run resumes

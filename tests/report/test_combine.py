@@ -190,3 +190,10 @@ def test_combine_keeps_the_sections_earlier_runs_left_and_says_which_they_are(tm
     assert main(["combine", "--reports", str(tmp_path), "byol", "--only"]) == 0
     page = (tmp_path / "report.html").read_text()
     assert "id='dann'" not in page and "From earlier runs" not in page
+    (tmp_path / "gan" / "gan.ipynb").write_text('{"cells": [{"cell_type": "mark')  # an earlier run cut off mid-write
+    capsys.readouterr()
+    assert main(["combine", "--reports", str(tmp_path), "byol"]) == 0  # not this run's: it does not fail it
+    assert "an earlier run's section could not be read" in capsys.readouterr().err
+    gan = (tmp_path / "report.html").read_text().split("id='gan'")[1]
+    assert f"or remove {tmp_path / 'gan'} to leave it out" in gan
+    assert main(["combine", "--reports", str(tmp_path), "byol", "gan"]) == 1  # named in this run: it does
