@@ -40,6 +40,14 @@ class GanRun:
     checkpoint: Path
 
 
+def gan_checkpoint(checkpoint_dir: Path | str, name: str, config: GanConfig, epochs: int, seed: int, train: ImageSet,
+                   gan: Gan) -> Path:
+    """Where :func:`run_gan` saves and resumes, named by the settings, the networks and the training images
+    (``ImageSet.digest``: every folder of the course's faces is called ``train``)."""
+    return checkpoint_path(checkpoint_dir, name, config=config, epochs=epochs, seed=seed, data=train.name,
+                           contents=train.digest(), n=len(train), print=str(gan.generator) + str(gan.discriminator))
+
+
 def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.device | str, seed: int,
             checkpoint_dir: Path | str, judge: Judge | None = None, name: str | None = None,
             gan: Gan | None = None, epochs: int | None = None, deliverable: Mapping | None = None,
@@ -53,8 +61,7 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
     length = budget(config, "steps", len(train))
     epochs = epochs or length.epochs
     gan = gan or build_gan(method, config, train.channels, device)
-    checkpoint = checkpoint_path(checkpoint_dir, name, config=config, epochs=epochs, seed=seed, data=train.name,
-                                 n=len(train), print=str(gan.generator) + str(gan.discriminator))
+    checkpoint = gan_checkpoint(checkpoint_dir, name, config, epochs, seed, train, gan)
     probe_seed = derive_seed(seed, "probe")
 
     def probe(epoch: int) -> dict[str, float] | None:

@@ -73,3 +73,18 @@ def test_an_acgan_on_the_same_faces_with_another_attribute_trains_anew(tmp_path)
     assert len(paths) == 3
     assert acgan_checkpoint(tmp_path, config, 0, smiling, 2) == acgan_checkpoint(tmp_path, config, 0, ImageSet(
         images.clone(), smiling.labels.clone(), "train"), 2)  # the same data, the same checkpoint: a re-run resumes
+
+
+def test_a_gan_on_other_faces_of_the_same_name_and_count_trains_anew(tmp_path):
+    """Two face folders both called `train` with as many images: the checkpoint is named by the images."""
+    from helpers.gans.config import GanConfig
+    from helpers.gans.experiment import gan_checkpoint
+    from helpers.gans.methods import build_gan
+
+    config = make_config(GanConfig, "smoke")
+    gan = build_gan("dcgan", config, 3, "cpu")
+    faces = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8)
+    labels = torch.zeros(8, dtype=torch.long)
+    paths = [gan_checkpoint(tmp_path, "dcgan", config, 2, 0, ImageSet(images, labels, "train"), gan)
+             for images in (faces, faces.clone(), 255 - faces)]
+    assert paths[0] == paths[1] != paths[2]
