@@ -24,7 +24,9 @@ from helpers.deliverables.problems import PROBLEMS, formats, problem
 from helpers.deliverables.record import DeliverableError, read_deliverable
 
 
-DEFAULT_BATCH_SIZE = {"segmentation": 16}  # DeepLabV3-ResNet50 at 512x512: a batch of 256 would need ~25-30 GB
+# segmentation: DeepLabV3-ResNet50 at 512x512, a batch of 256 would need ~25-30 GB; acgan: the notebook's batches,
+# so that on a GPU (whose kernels may differ by batch size) its images are the notebook's to the pixel
+DEFAULT_BATCH_SIZE = {"segmentation": 16, "acgan": 500}
 
 
 def device_named(name: str) -> torch.device:

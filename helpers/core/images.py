@@ -92,8 +92,8 @@ class ImageSet:
     def digest(self) -> str:
         """A fingerprint of the images and labels (12 hex digits): sets that differ in a pixel or a label differ
         here, whatever their names (every folder of the course's faces is called ``train``)."""
-        digest = hashlib.sha256(self.images.contiguous().numpy().tobytes())
-        digest.update(self.labels.contiguous().numpy().tobytes())
+        digest = hashlib.sha256(self.images.cpu().contiguous().numpy())  # the buffer itself, not a copy of it
+        digest.update(self.labels.cpu().contiguous().numpy())
         return digest.hexdigest()[:12]
 
 
