@@ -17,7 +17,7 @@ import torch
 
 from helpers.core.config import make_config, resolve_profile
 from helpers.core.ema import WeightAverage
-from helpers.core.images import Domain, as_uint8, native_size, resize, to_float
+from helpers.core.images import Domain, as_uint8, native_size, resize
 from helpers.data import EMBEDDED
 from helpers.data.course import DataLayoutError, course_domain, domain_folder
 from helpers.deliverables.files import write_images
@@ -26,8 +26,7 @@ from helpers.diffusion.config import ConditionalDiffusionConfig
 from helpers.diffusion.experiment import (TrainedDiffusion, digit_labels, generate,
                                           unet_from_settings, unet_settings)
 from helpers.diffusion.process import check_guidance, make_schedule, parse_sampler
-from helpers.grading.folders import labels_in_names, notebook_judge, read_folder, real_digits
-from helpers.grading.judge import per_digit_accuracy
+from helpers.grading.folders import agreement_scores, labels_in_names, notebook_judge, read_folder, real_digits
 
 
 N_IMAGES = 1000      # ddpm: images written by default
@@ -126,7 +125,4 @@ def evaluate_conditional(pred: Path, truth: Path | str, *, device: torch.device 
     labels = labels_in_names(files, pred)
     profile = resolve_profile(profile)
     judge = notebook_judge(conditional_truth(truth, images.shape[-1], profile), profile, device, reports)
-    predicted = judge.probabilities(to_float(images)).argmax(1)
-    table = per_digit_accuracy(predicted, labels)
-    return {"label_agreement": table.pop("overall"), **{f"digit_{d}": v for d, v in table.items()},
-            "images": float(len(images))}
+    return agreement_scores(judge, images, labels)

@@ -32,8 +32,8 @@ from helpers.gans.methods import sample
 from helpers.gans.networks import Generator
 from helpers.grading.faces import face_share
 from helpers.grading.fid import MissingWeightsError, classifier_fid, inception_fid
-from helpers.grading.folders import labels_in_names, note, notebook_judge, read_folder, real_digits
-from helpers.grading.judge import per_digit_accuracy, recognised
+from helpers.grading.folders import agreement_scores, labels_in_names, note, notebook_judge, read_folder, real_digits
+from helpers.grading.judge import recognised
 from helpers.grading.random_features import random_fid
 
 N_IMAGES = 1000  # images written by default
@@ -169,7 +169,4 @@ def evaluate_acgan(pred: Path, truth: Path | str, *, device: torch.device | str 
                                f"pass the folder of real images the notebook trained on as TRUTH")
     profile = resolve_profile(profile)
     domain = real_digits("digits", images.shape[-1], make_config(AcganConfig, profile).copies)
-    judge = notebook_judge(domain, profile, device, reports)
-    table = per_digit_accuracy(judge.probabilities(to_float(images)).argmax(1), labels)
-    return {"label_agreement": table.pop("overall"), **{f"digit_{d}": v for d, v in table.items()},
-            "images": float(len(images))}
+    return agreement_scores(notebook_judge(domain, profile, device, reports), images, labels)

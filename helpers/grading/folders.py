@@ -9,11 +9,11 @@ from pathlib import Path
 
 import torch
 
-from helpers.core.images import Domain
+from helpers.core.images import Domain, to_float
 from helpers.data.embedded import embedded_domains
 from helpers.deliverables.files import image_files, read_images
 from helpers.deliverables.record import DeliverableError
-from helpers.grading.judge import load_judge
+from helpers.grading.judge import Judge, load_judge, per_digit_accuracy
 
 
 JUDGE_SEED = 0  # the notebooks' default seed, which fixes the embedded split and the judge
@@ -63,3 +63,11 @@ def labels_in_names(files: Sequence[Path], folder: Path, word: str = "digit") ->
             raise DeliverableError(f"PRED {folder}: {path.name} is not named <{word}>_<idx>.png (e.g. 3_017.png)")
         labels.append(int(match.group(1)))
     return torch.tensor(labels)
+
+
+def agreement_scores(judge: Judge, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    """How often ``judge`` reads 8-bit ``images`` as the labels their names ask for: overall (``label_agreement``),
+    per digit or class (``digit_<d>``), and the number of images, as helpers.evaluate reports them."""
+    table = per_digit_accuracy(judge.probabilities(to_float(images)).argmax(1), labels)
+    return {"label_agreement": table.pop("overall"), **{f"digit_{d}": v for d, v in table.items()},
+            "images": float(len(images))}

@@ -17,14 +17,14 @@ from helpers.core.evaluation import check_device
 from helpers.core.images import to_float
 from helpers.core.runtime import place
 from helpers.core.training import History, fit
+from helpers.data import EMBEDDED
 from helpers.data.batches import Batches
+from helpers.deliverables.files import staged_folder
 from helpers.segmentation.config import SegmentationConfig
 from helpers.segmentation.data import SegmentationData, SegmentationSet, satellite_root
-from helpers.data import EMBEDDED
-from helpers.deliverables.files import staged_folder
 from helpers.segmentation.deliverable import satellite_images, segmentation_record, write_folder_masks
-from helpers.segmentation.metrics import confusion_matrix, miou_table
 from helpers.segmentation.masks import write_masks
+from helpers.segmentation.metrics import confusion_matrix, miou_table
 from helpers.segmentation.networks import build_model
 
 
