@@ -30,6 +30,7 @@ epochs = None      # None keeps the profile's value
 batch_size = None
 lr = None
 backbone = None    # "narrow" (the cpu profile's) or "reference" (VGG16 and ResNet50, the gpu profile's)
+pretrained = None  # reference backbones: "auto" (ImageNet files if in the torch cache, else scratch) | "imagenet" | "none" | a folder
 
 # %%
 from helpers.core.runtime import PhaseTimer
@@ -52,8 +53,9 @@ from helpers.segmentation.data import load_segmentation, validation_folder
 from helpers.segmentation.networks import build_model, weights_note
 from helpers.segmentation.experiment import train_segmenter, validation_masks
 
-overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "backbone": backbone}
+overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "backbone": backbone, "pretrained": pretrained}
 profile, config, device = prepare_run(SegmentationConfig, profile, overrides, seed)
+imagenet_weights = weights_note(config)  # a missing file or folder asked for stops here, naming it
 
 # %% [markdown]
 # ## Data
@@ -77,7 +79,7 @@ save_figure(fig, out_dir, "examples")
 
 # %%
 hyperparameters(config, budget(config, "steps", len(dataset.train)), profile=profile, device=str(device), data=data,
-                seed=seed, imagenet_weights=weights_note(config))
+                seed=seed, imagenet_weights=imagenet_weights)
 
 # %% [markdown]
 # ## Models

@@ -6,7 +6,7 @@ from pathlib import Path
 
 # Parameters that name a file. A value that is a path (it has a folder, a file extension or a leading ~, or names
 # something that exists) is the caller's: made absolute, since papermill runs the notebook from notebooks/. Other
-# values are keywords (classification's pretrained="auto", "imagenet", "none").
+# values are keywords (pretrained="auto", "imagenet", "none" of classification and segmentation).
 PATH_PARAMETERS = ("labels_csv", "inception_weights", "gan_metrics", "dann_metrics", "pretrained")
 # What make's own variables set: PROFILE=, DATA= and REPORTS= (out_dir), not PARAMS.
 RESERVED = {"profile": "PROFILE=", "data": "DATA=", "out_dir": "REPORTS="}

@@ -7,6 +7,10 @@ from typing import ClassVar
 from helpers.core.config import steps_field
 
 MODELS = ("fcn32s", "deeplabv3")
+# The reference backbones' ImageNet weights (helpers.segmentation.networks.imagenet_file): "auto": from the torch
+# cache when there, else from scratch (said in the table); "imagenet": the cache's, which must be there; "none":
+# from scratch; anything else: a folder holding torchvision's vgg16-397923af.pth and resnet50-0676ba61.pth.
+PRETRAINED_CHOICES = ("auto", "imagenet", "none")
 
 
 @dataclass
@@ -14,8 +18,7 @@ class SegmentationConfig:
     """Defaults of the segmentation notebook (the cpu profile); ``PROFILES`` overrides per profile.
 
     ``backbone="narrow"`` keeps VGG16's and ResNet50's layouts with the widths below (trained from scratch);
-    ``"reference"`` is the course's: torchvision's VGG16 and ResNet50 (ImageNet weights when ``imagenet`` and
-    their files are in the torch cache)."""
+    ``"reference"`` is the course's: torchvision's VGG16 and ResNet50, with ImageNet weights by ``pretrained``."""
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(train_scenes=48, val_scenes=16, steps=12, batch_size=8, fcn_widths=(4, 8, 8, 16, 16),
@@ -41,7 +44,7 @@ class SegmentationConfig:
     image_size: int = field(default=128, metadata={"min": 32})
     # models
     backbone: str = field(default="narrow", metadata={"choices": ("narrow", "reference")})
-    imagenet: bool = True  # reference backbones: ImageNet weights when the file is in the torch cache
+    pretrained: str = "auto"  # the reference backbones' ImageNet weights: PRETRAINED_CHOICES or a folder
     fcn_widths: tuple[int, ...] = field(default=(8, 16, 32, 64, 64), metadata={"min": 1, "each": True})
     fcn_hidden: int = field(default=128, metadata={"min": 1})  # fc6/fc7 channels (VGG16: 4096)
     deeplab_widths: tuple[int, ...] = field(default=(16, 24, 32, 64), metadata={"min": 1, "each": True})

@@ -64,7 +64,7 @@ def rebuild_model(settings: dict[str, Any], state: dict[str, torch.Tensor]) -> n
     name = settings.get("model")
     if name not in BUILDERS:
         raise DeliverableError(f"the checkpoint's record names model {name!r}; this suite builds {', '.join(BUILDERS)}")
-    model = BUILDERS[name](len(settings["classes"]), **settings["builder"], pretrained=False)
+    model = BUILDERS[name](len(settings["classes"]), **settings["builder"])
     load_weights(model, state, name)
     if getattr(model, "aux_classifier", None) is not None:
         model.aux_classifier = None  # DeepLabV3's auxiliary head only helps training; "out" does not use it

@@ -25,7 +25,7 @@ from helpers.segmentation.data import SegmentationData, SegmentationSet, satelli
 from helpers.segmentation.deliverable import satellite_images, segmentation_record, write_folder_masks
 from helpers.segmentation.masks import write_masks
 from helpers.segmentation.metrics import confusion_matrix, miou_table
-from helpers.segmentation.networks import build_model
+from helpers.segmentation.networks import build_model, imagenet_file
 
 
 @dataclass
@@ -76,6 +76,15 @@ def snapshot_epochs(epochs: int) -> list[int]:
     return sorted({1, (epochs + 1) // 2, epochs})
 
 
+def segmenter_checkpoint(folder: Path | str, name: str, config: SegmentationConfig, *, data_name: str,
+                         seed: int) -> Path:
+    """Where model ``name``'s training keeps its checkpoint: named by the configuration, the data, the seed and the
+    ImageNet weights file it starts from, so that a run after the file is put in place (``pretrained="auto"``)
+    trains from those weights instead of resuming the one trained from scratch."""
+    weights = imagenet_file(name, config.pretrained, config.backbone)
+    return checkpoint_path(folder, name, data=data_name, seed=seed, config=config, weights=str(weights))
+
+
 def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfig, *, watch: Sequence[int],
                     seed: int, device: torch.device, checkpoint_dir: Path | str | None = None,
                     data_name: str = "embedded") -> SegmentationResult:
@@ -92,7 +101,7 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
 
     checkpoint, snapshot_file, snapshots = None, None, {}
     if checkpoint_dir is not None:
-        checkpoint = checkpoint_path(checkpoint_dir, name, data=data_name, seed=seed, config=config)
+        checkpoint = segmenter_checkpoint(checkpoint_dir, name, config, data_name=data_name, seed=seed)
         snapshot_file = checkpoint.with_name(f"{checkpoint.stem}_snapshots.pt")
         if snapshot_file.exists() and checkpoint.exists():
             snapshots = load_checkpoint(snapshot_file)

@@ -1,9 +1,9 @@
 """The two segmentation models: FCN32s (Long et al. 2015) on VGG16's features, and DeepLabV3 (Chen et al.
 2017) from torchvision.models.segmentation, with its auxiliary classifier.
 
-The ``reference`` backbones are the course's: torchvision's VGG16 and ResNet50, with ImageNet weights when
-their files are in the torch cache (never downloaded; read with ``weights_only=True``, so a file that holds
-more than tensors is refused instead of unpickled). The ``narrow`` backbones keep the layouts (VGG16's
+The ``reference`` backbones are the course's: torchvision's VGG16 and ResNet50, with ImageNet weights from the
+torch cache or a folder (:func:`imagenet_file`; never downloaded; read with ``weights_only=True``, so a file
+that holds more than tensors is refused instead of unpickled). The ``narrow`` backbones keep the layouts (VGG16's
 2-2-3-3-3 convolutions with five poolings; ResNet50's stem and four stages of Bottleneck blocks, stages 3-4
 dilated instead of strided) with fewer channels, for a CPU.
 """
@@ -25,6 +25,8 @@ from torchvision.models.segmentation.deeplabv3 import ASPP
 from torchvision.models.segmentation.fcn import FCNHead
 from torchvision.models.vgg import make_layers
 
+from helpers.segmentation.config import PRETRAINED_CHOICES
+
 IMAGENET_WEIGHTS = {"fcn32s": VGG16_Weights.IMAGENET1K_V1, "deeplabv3": ResNet50_Weights.IMAGENET1K_V1}
 
 
@@ -33,34 +35,61 @@ def weights_file(model: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(IMAGENET_WEIGHTS[model].url).name
 
 
-def missing_weights_message(model: str) -> str:
-    weights, path = IMAGENET_WEIGHTS[model], weights_file(model)
+def missing_weights_message(model: str, path: Path) -> str:
+    weights = IMAGENET_WEIGHTS[model]
     builder = {"fcn32s": "vgg16", "deeplabv3": "resnet50"}[model]
     return (f"ImageNet weights for {model}'s {builder} backbone not found: {path}\n"
-            f"Put the file {path.name} in the torch cache folder {path.parent} (on a machine with network: "
-            f"python -c \"import torchvision; torchvision.models.{builder}(weights='IMAGENET1K_V1')\", or download "
-            f"{weights.url}), or pass imagenet=False to train from scratch.")
+            f"Put the file {path.name} in the torch cache folder {weights_file(model).parent} (on a machine with "
+            f"network: python -c \"import torchvision; torchvision.models.{builder}(weights='IMAGENET1K_V1')\", or "
+            f"download {weights.url}), or pass pretrained=<a folder holding {' and '.join(weights_files())}>, or "
+            f"pretrained='none' to train from scratch.")
 
 
-def imagenet_state_dict(model: str) -> dict[str, torch.Tensor]:
-    """The ImageNet weights of ``model``'s reference backbone from the torch cache (:func:`weights_file`), read
-    with ``torch.load(weights_only=True)``: tensors and plain containers only, so a file that would run code
-    when unpickled is refused (torchvision's own loader, ``torch.hub.load_state_dict_from_url``, unpickles
-    anything). Nothing is downloaded."""
-    path = weights_file(model)
+def weights_files() -> list[str]:
+    """torchvision's file names of the reference backbones' ImageNet weights."""
+    return [Path(weights.url).name for weights in IMAGENET_WEIGHTS.values()]
+
+
+def imagenet_file(model: str, pretrained: str, backbone: str) -> Path | None:
+    """The ImageNet weights file of ``model``'s backbone, by ``pretrained`` (:class:`SegmentationConfig`):
+    ``"auto"``: the torch cache's (:func:`weights_file`) when it is there, else None (trained from scratch;
+    :func:`weights_note` says so); ``"imagenet"``: the torch cache's, which must be there; ``"none"``: None; any
+    other value: a folder, which must hold torchvision's file. The narrow backbones have no ImageNet weights:
+    ``"auto"`` and ``"none"`` give None, a request for weights is an error."""
+    if pretrained == "none":
+        return None
+    if backbone != "reference":
+        if pretrained == "auto":
+            return None
+        raise ValueError(f"pretrained={pretrained!r} asks for ImageNet weights, which only the reference backbones "
+                         f"have (backbone='reference'); the {backbone} backbones are trained from scratch "
+                         f"(pretrained='auto' or 'none')")
+    cached = weights_file(model)
+    if pretrained == "auto":
+        return cached if cached.is_file() else None
+    if pretrained == "imagenet":
+        path = cached
+    else:
+        folder = Path(pretrained).expanduser()
+        if not folder.is_dir():
+            raise FileNotFoundError(f"pretrained={pretrained!r} is neither one of {', '.join(PRETRAINED_CHOICES)} nor "
+                                    f"an existing folder (a folder holding {' and '.join(weights_files())})")
+        path = folder / cached.name
     if not path.is_file():
-        raise FileNotFoundError(missing_weights_message(model))
+        raise FileNotFoundError(missing_weights_message(model, path))
+    return path
+
+
+def imagenet_state_dict(model: str, path: Path) -> dict[str, torch.Tensor]:
+    """The ImageNet weights of ``model``'s reference backbone from ``path`` (:func:`imagenet_file`), read with
+    ``torch.load(weights_only=True)``: tensors and plain containers only, so a file that would run code when
+    unpickled is refused (torchvision's own loader, ``torch.hub.load_state_dict_from_url``, unpickles anything).
+    Nothing is downloaded."""
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError, ValueError) as error:
         raise RuntimeError(f"ImageNet weights file {path} is damaged or holds more than tensors ({error}); delete it "
                            f"and put torchvision's {path.name} there ({IMAGENET_WEIGHTS[model].url})") from None
-
-
-def imagenet_weights(model: str, wanted: bool) -> dict[str, torch.Tensor] | None:
-    """The ImageNet state dict of ``model``'s reference backbone when wanted and its file is in the torch cache,
-    else None (trained from scratch; :func:`weights_note` says so)."""
-    return imagenet_state_dict(model) if wanted and weights_file(model).is_file() else None
 
 
 class FCN32s(nn.Module):
@@ -83,14 +112,13 @@ class FCN32s(nn.Module):
 
 
 def fcn32s(n_classes: int, *, backbone: str, widths: Sequence[int] = (), hidden: int = 4096,
-           pretrained: bool = True) -> FCN32s:
-    """FCN32s on torchvision's VGG16 (``reference``) or on VGG16's layout with ``widths`` per block and batch
-    normalisation (``narrow``, trained from scratch)."""
+           weights: Path | None = None) -> FCN32s:
+    """FCN32s on torchvision's VGG16 (``reference``; ImageNet ``weights`` when given, :func:`imagenet_file`) or on
+    VGG16's layout with ``widths`` per block and batch normalisation (``narrow``, trained from scratch)."""
     if backbone == "reference":
-        state = imagenet_weights("fcn32s", pretrained)
-        vgg = vgg16(init_weights=state is None)  # as vgg16(weights=...) builds it: no initialisation to overwrite
-        if state is not None:
-            vgg.load_state_dict(state)
+        vgg = vgg16(init_weights=weights is None)  # as vgg16(weights=...) builds it: no initialisation to overwrite
+        if weights is not None:
+            vgg.load_state_dict(imagenet_state_dict("fcn32s", weights))
         return FCN32s(vgg.features, 512, n_classes, hidden)
     w1, w2, w3, w4, w5 = widths
     layout = [w1, w1, "M", w2, w2, "M", w3, w3, w3, "M", w4, w4, w4, "M", w5, w5, w5, "M"]
@@ -131,15 +159,15 @@ def deeplab_head(in_channels: int, n_classes: int, rates: Sequence[int], channel
 
 def deeplabv3(n_classes: int, *, backbone: str, widths: Sequence[int] = (), blocks: Sequence[int] = (),
               rates: Sequence[int] = (12, 24, 36), aspp_channels: int = 256, output_stride: int = 8,
-              pretrained: bool = True) -> DeepLabV3:
+              weights: Path | None = None) -> DeepLabV3:
     """torchvision's DeepLabV3 with the auxiliary FCN head on stage 3: ResNet50 (``reference``, the course's
-    model) or :func:`dilated_resnet` (``narrow``)."""
+    model; ImageNet ``weights`` when given, :func:`imagenet_file`) or :func:`dilated_resnet` (``narrow``)."""
     if backbone == "reference":
         if output_stride != 8:
             raise ValueError(f"output_stride={output_stride}: the reference ResNet50 backbone has output stride 8")
-        state = imagenet_weights("deeplabv3", pretrained)
         model = deeplabv3_resnet50(weights=None, weights_backbone=None, num_classes=n_classes, aux_loss=True)
-        if state is not None:  # ResNet50's layers up to layer4; its classifier (fc) is not part of the backbone
+        if weights is not None:  # ResNet50's layers up to layer4; its classifier (fc) is not part of the backbone
+            state = imagenet_state_dict("deeplabv3", weights)
             model.backbone.load_state_dict({k: v for k, v in state.items() if not k.startswith("fc.")})
         return model
     body = IntermediateLayerGetter(dilated_resnet(widths, blocks, output_stride), return_layers={"layer4": "out", "layer3": "aux"})
@@ -152,7 +180,7 @@ BUILDERS = {"fcn32s": fcn32s, "deeplabv3": deeplabv3}
 
 def builder_arguments(name: str, config) -> dict:
     """The keyword arguments of model ``name``'s builder (:data:`BUILDERS`) for the configuration
-    (:class:`SegmentationConfig`), ``pretrained`` aside: what a checkpoint's record keeps to rebuild it."""
+    (:class:`SegmentationConfig`), the initial ``weights`` aside: what a checkpoint's record keeps to rebuild it."""
     narrow = config.backbone == "narrow"  # the reference backbones have torchvision's widths, blocks and rates
     if name == "fcn32s":
         return {"backbone": config.backbone, "hidden": config.fcn_hidden,
@@ -167,18 +195,20 @@ def builder_arguments(name: str, config) -> dict:
 def build_model(name: str, n_classes: int, config) -> nn.Module:
     """``fcn32s`` or ``deeplabv3`` as the configuration (:class:`SegmentationConfig`) describes it."""
     arguments = builder_arguments(name, config)  # an unknown name raises here, listing the valid ones
-    return BUILDERS[name](n_classes, **arguments, pretrained=config.imagenet)
+    return BUILDERS[name](n_classes, **arguments, weights=imagenet_file(name, config.pretrained, config.backbone))
 
 
 def weights_note(config) -> str:
-    """The hyperparameter table's line on ImageNet weights: which were used, or why none were."""
-    if config.backbone == "narrow":
-        return "none: the narrow backbones are trained from scratch"
-    if not config.imagenet:
-        return "none (imagenet=False): trained from scratch"
+    """The hyperparameter table's line on ImageNet weights: which were used, or why none were. A ``pretrained``
+    that names a missing file or folder, or asks the narrow backbones for weights, raises here."""
+    files = {model: imagenet_file(model, config.pretrained, config.backbone) for model in IMAGENET_WEIGHTS}
+    if config.backbone != "reference":
+        return f"none: the {config.backbone} backbones are trained from scratch"
+    if config.pretrained == "none":
+        return "none (pretrained='none'): trained from scratch"
     notes = []
     for model, backbone in (("fcn32s", "VGG16"), ("deeplabv3", "ResNet50")):
-        path = weights_file(model)
-        notes.append(f"{backbone}: ImageNet, {path}" if path.is_file() else
-                     f"{backbone}: not found at {path}, trained from scratch (put the file there to use it)")
+        notes.append(f"{backbone}: ImageNet, {files[model]}" if files[model] is not None else
+                     f"{backbone}: not found at {weights_file(model)}, trained from scratch (put the file there, "
+                     f"or pass pretrained=<its folder>)")
     return "; ".join(notes)

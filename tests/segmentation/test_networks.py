@@ -10,8 +10,8 @@ from torchvision.models import resnet50
 
 from helpers.core.config import make_config
 from helpers.segmentation.config import SegmentationConfig
-from helpers.segmentation.networks import (build_model, dilated_resnet, imagenet_state_dict, imagenet_weights,
-                                           weights_note)
+from helpers.segmentation.experiment import segmenter_checkpoint
+from helpers.segmentation.networks import build_model, dilated_resnet, imagenet_file, imagenet_state_dict, weights_note
 
 
 def test_the_narrow_models_segment_at_full_resolution_and_deeplab_has_its_aux_head():
@@ -28,20 +28,45 @@ def test_the_narrow_models_segment_at_full_resolution_and_deeplab_has_its_aux_he
         build_model("unet", 11, config)
 
 
-def test_imagenet_weights_only_from_the_torch_cache(tmp_path, monkeypatch):
+def test_imagenet_weights_from_the_torch_cache_or_a_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     reference = make_config(SegmentationConfig, "gpu")
-    assert imagenet_weights("fcn32s", True) is None
+    assert imagenet_file("fcn32s", "auto", "reference") is None
     assert "not found at" in weights_note(reference) and str(tmp_path) in weights_note(reference)
-    (tmp_path / "checkpoints").mkdir()
-    torch.save({"features.0.bias": torch.ones(2)}, tmp_path / "checkpoints" / "vgg16-397923af.pth")
-    assert torch.equal(imagenet_weights("fcn32s", True)["features.0.bias"], torch.ones(2))
-    assert imagenet_weights("fcn32s", False) is None
-    assert "VGG16: ImageNet" in weights_note(reference)
+    cached = tmp_path / "checkpoints" / "vgg16-397923af.pth"
+    cached.parent.mkdir()
+    torch.save({"features.0.bias": torch.ones(2)}, cached)
+    assert imagenet_file("fcn32s", "auto", "reference") == imagenet_file("fcn32s", "imagenet", "reference") == cached
+    assert torch.equal(imagenet_state_dict("fcn32s", cached)["features.0.bias"], torch.ones(2))
+    assert imagenet_file("fcn32s", "none", "reference") is None
+    assert "VGG16: ImageNet" in weights_note(reference) and "ResNet50: not found" in weights_note(reference)
+    assert "from scratch" in weights_note(make_config(SegmentationConfig, "gpu", {"pretrained": "none"}))
     assert "from scratch" in weights_note(make_config(SegmentationConfig, "cpu"))
-    missing = r"resnet50-0676ba61\.pth\n.*torchvision\.models\.resnet50\(weights='IMAGENET1K_V1'\).*imagenet=False"
+    missing = r"resnet50-0676ba61\.pth\n.*torchvision\.models\.resnet50\(weights='IMAGENET1K_V1'\).*pretrained='none'"
     with pytest.raises(FileNotFoundError, match=missing):  # the file, where it goes, what to run instead
-        imagenet_state_dict("deeplabv3")
+        imagenet_file("deeplabv3", "imagenet", "reference")
+
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    torch.save({"features.0.bias": torch.zeros(2)}, folder / "vgg16-397923af.pth")
+    assert imagenet_file("fcn32s", str(folder), "reference") == folder / "vgg16-397923af.pth"
+    with pytest.raises(FileNotFoundError, match=re.escape(str(folder / "resnet50-0676ba61.pth"))):
+        weights_note(make_config(SegmentationConfig, "gpu", {"pretrained": str(folder)}))
+    with pytest.raises(FileNotFoundError, match="pretrained='/nowhere'.*neither one of auto, imagenet, none"):
+        imagenet_file("fcn32s", "/nowhere", "reference")
+    with pytest.raises(ValueError, match="only the reference backbones"):  # the narrow ones have no ImageNet weights
+        weights_note(make_config(SegmentationConfig, "cpu", {"pretrained": "imagenet"}))
+
+
+def test_a_checkpoint_trained_from_scratch_is_not_resumed_once_imagenet_weights_are_there(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    reference = make_config(SegmentationConfig, "gpu")
+    before = segmenter_checkpoint(tmp_path / "ck", "fcn32s", reference, data_name="embedded", seed=0)
+    (tmp_path / "checkpoints").mkdir()
+    torch.save({}, tmp_path / "checkpoints" / "vgg16-397923af.pth")
+    after = segmenter_checkpoint(tmp_path / "ck", "fcn32s", reference, data_name="embedded", seed=0)
+    assert after != before
+    assert segmenter_checkpoint(tmp_path / "ck", "deeplabv3", reference, data_name="embedded", seed=0).name.startswith("deeplabv3_")
 
 
 class Payload:
