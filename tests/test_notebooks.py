@@ -214,11 +214,11 @@ def test_conditional_diffusion_runs_on_the_course_layout(tmp_path):
     out = tmp_path / "generated"
     assert predict_main(["conditional_diffusion", "--reports", str(tmp_path / "reports"), "--output", str(out),
                          "--n", "1", "--steps", "5", "--device", "cpu"]) == 0
-    with Image.open(out / "7_000.png") as image:
+    with Image.open(out / "7_001.png") as image:
         assert image.size == (28, 28)
     assert predict_main(["conditional_diffusion", "--reports", str(tmp_path / "reports"), "--output", str(out),
                          "--n", "1", "--steps", "5", "--size", "20", "--overwrite", "--device", "cpu"]) == 0
-    with Image.open(out / "7_000.png") as image:
+    with Image.open(out / "7_001.png") as image:
         assert image.size == (20, 20)
 
 
@@ -316,8 +316,8 @@ def test_generative_notebooks_run_on_a_face_folder(tmp_path):
     assert metrics["results"]["acgan"]["real"]["face_share"] == 1.0
     out = tmp_path / "acgan_out"  # both classes from the same run, at the faces' 64x64, graded as the gan's faces
     assert predict_main(["acgan", "--reports", str(reports), "--output", str(out), "--n", "2", "--device", "cpu"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["0_000.png", "0_001.png", "1_000.png", "1_001.png"]
-    with Image.open(out / "1_001.png") as image:
+    assert sorted(p.name for p in out.iterdir()) == ["0_001.png", "0_002.png", "1_001.png", "1_002.png"]
+    with Image.open(out / "1_002.png") as image:
         assert image.size == (64, 64) and image.mode == "RGB"
     scores = evaluate("acgan", out, tmp_path / "face", device="cpu")
     assert scores["face_share_real"] == 1.0 and 0 <= scores["face_share"] <= 1 and scores["fid_random"] > 0

@@ -25,7 +25,7 @@ from helpers.data.course import csv_table
 from helpers.deliverables.record import DeliverableError
 
 # The names predict writes: a CSV file (dann, adda, classification, byol), or a folder of PNGs named
-# 0000.png (gan, ddpm), <digit>_000.png (conditional_diffusion; acgan's <class>_000.png) or <NNNN>_mask.png
+# 0000.png (gan, ddpm), <digit>_001.png (conditional_diffusion; acgan's <class>_001.png) or <NNNN>_mask.png
 # (segmentation).
 WRITTEN_FILE = re.compile(r".+\.csv", re.IGNORECASE)
 WRITTEN_IN_FOLDER = re.compile(r"[0-9]+\.png|[0-9]_[0-9]+\.png|.+_mask\.png")
@@ -97,7 +97,7 @@ def check_destination(path: Path, overwrite: bool) -> None:
         if foreign is not None:
             raise DeliverableError(
                 f"--output {path}: --overwrite replaces only what predict writes (a .csv file, or a folder of "
-                f"0000.png, <digit>_000.png, <class>_000.png or NNNN_mask.png files), and {foreign} is not; "
+                f"0000.png, <digit>_001.png, <class>_001.png or NNNN_mask.png files), and {foreign} is not; "
                 f"choose another --output or remove it yourself")
 
 

@@ -3,7 +3,7 @@ image generation from a checkpoint, and grading of image folders.
 
 - ddpm: ``--n`` images (default 1000) ``0000.png ...``, its samples resized to its data's size (as the notebook
   grades them), 8-bit. Graded as the gan notebook's images (:func:`helpers.gans.deliverable.evaluate_images`).
-- conditional_diffusion: ``--n`` images per digit (default 100) ``<digit>_<idx:03d>.png``, sampled with the
+- conditional_diffusion: ``--n`` images per digit (default 100) ``<digit>_<idx:03d>.png`` from 001, sampled with the
   notebook's sampler and guidance scale (``--steps`` picks DDIM with that many steps, ``--guidance`` the
   scale). Graded by label agreement: the share the suite's digit classifier reads as the digit in the name.
 """
@@ -87,7 +87,7 @@ def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *
                         steps: int | None = None, guidance: float | None = None, size: int | None = None, seed: int = 0,
                         batch_size: int = 256, device: torch.device | str = "cpu", overwrite: bool = False,
                         **unused: Any) -> Path:
-    """``n`` samples of each digit 0-9, named ``<digit>_<idx:03d>.png``, with classifier-free guidance, at
+    """``n`` samples of each digit 0-9, named ``<digit>_<idx:03d>.png`` (idx from 001), with classifier-free guidance, at
     :func:`helpers.deliverables.record.written_size`."""
     trained = trained_from_record(record, weights, device)
     sampler, n = sampler_for(record, steps), n or PER_DIGIT
@@ -100,7 +100,7 @@ def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *
     images, _, _ = generate(trained, len(labels), sampler=sampler, labels=labels, w=w, batch_size=batch_size,
                             device=device, seed=seed)
     images = as_uint8(resize(images, written_size(record["settings"], size, record["settings"]["output_size"])))
-    names = [f"{digit}_{i:03d}.png" for digit in range(10) for i in range(n)]
+    names = [f"{digit}_{i + 1:03d}.png" for digit in range(10) for i in range(n)]  # 0_001.png, as the course numbers them
     return write_images(images, names, output, overwrite)
 
 

@@ -187,8 +187,8 @@ def test_conditional_label_agreement_from_files_is_the_notebooks(workdir, condit
     out = predict("conditional_diffusion", checkpoint=checkpoint, input=None, output=workdir / "cond_out", n=k,
                   seed=seed, batch_size=config.sample_batch, device="cpu")
     names = sorted(p.name for p in out.iterdir())
-    assert names[:4] == ["0_000.png", "0_001.png", "0_002.png", "1_000.png"] and len(names) == 10 * k
-    with Image.open(out / "3_002.png") as image:
+    assert names[:4] == ["0_001.png", "0_002.png", "0_003.png", "1_001.png"] and len(names) == 10 * k
+    with Image.open(out / "3_003.png") as image:
         assert image.mode == "RGB" and image.size == (config.judge_size,) * 2
     scores = evaluate("conditional_diffusion", out, EMBEDDED, device="cpu")
     assert scores["label_agreement"] == table["overall"]["accuracy"]
@@ -234,8 +234,8 @@ def test_acgan_label_agreement_from_files_is_the_notebooks(workdir, acgan):
     generated, wanted = class_balanced_samples(model.generator, 10, 3, seed=0)  # as the notebook grades them
     out = predict("acgan", checkpoint=checkpoint, input=None, output=workdir / "acgan_out", n=3, device="cpu")
     names = sorted(p.name for p in out.iterdir())
-    assert names[:4] == ["0_000.png", "0_001.png", "0_002.png", "1_000.png"] and len(names) == 30
-    with Image.open(out / "9_002.png") as image:
+    assert names[:4] == ["0_001.png", "0_002.png", "0_003.png", "1_001.png"] and len(names) == 30
+    with Image.open(out / "9_003.png") as image:
         assert image.mode == "L" and image.size == (32, 32)
     from helpers.grading.folders import read_folder
 
@@ -246,7 +246,7 @@ def test_acgan_label_agreement_from_files_is_the_notebooks(workdir, acgan):
         d: label_agreement(judge, generated[wanted == d], wanted[wanted == d]) for d in range(10)}
     graded = evaluate("acgan", out, out, device="cpu")  # TRUTH a folder of real images: the gan's measures
     assert "label_agreement" not in graded and graded["fid_random"] >= 0 and graded["images"] == 30
-    (out / "0_000.png").rename(out / "smiling.png")
+    (out / "0_001.png").rename(out / "smiling.png")
     with pytest.raises(DeliverableError, match=r"smiling.png is not named <class>_<idx>.png"):
         evaluate("acgan", out, EMBEDDED, device="cpu")
 
