@@ -30,7 +30,7 @@ out_dir = "../reports/classification"
 epochs_a = None    # None keeps the profile's value
 epochs_b = None
 batch_size = None
-pretrained = None  # model B: "auto" (ImageNet file if in the torch cache, else scratch) | "imagenet" | "none" | a path
+pretrained = None  # model B: "auto" (ImageNet file if in the torch cache, else scratch) | "imagenet" | "none" | a file or its folder
 
 # %%
 from helpers.core.runtime import PhaseTimer

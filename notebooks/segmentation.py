@@ -37,6 +37,8 @@ from helpers.core.runtime import PhaseTimer
 
 timer = PhaseTimer()  # the notebook's own time, imports included (timings.total_s in metrics.json)
 
+from dataclasses import replace
+
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -88,8 +90,8 @@ hyperparameters(config, budget(config, "steps", len(dataset.train)), profile=pro
 # ResNet50's layouts with fewer channels, `reference` is torchvision's VGG16 and ResNet50).
 
 # %%
-for name in MODELS:
-    model = build_model(name, len(dataset.classes), config)
+for name in MODELS:  # built without ImageNet weights: the printout is the same, and reading them is for training
+    model = build_model(name, len(dataset.classes), replace(config, pretrained="none"))
     print(f"=== {name}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters ===")
     print(model)
 

@@ -7,7 +7,7 @@ from typing import ClassVar
 from helpers.core.config import steps_field
 
 # "auto": ImageNet weights when the file is in the torch cache, else from scratch (said in the table);
-# "imagenet": the file must be there; "none": from scratch; anything else: the path of a weights file.
+# "imagenet": the file must be there; "none": from scratch; anything else: the path of a weights file or its folder.
 PRETRAINED_CHOICES = ("auto", "imagenet", "none")
 SETTINGS = ("A", "B", "C", "D", "E")
 # The BYOL notebook's defaults are for the embedded digits; with data=<the course's photos> it applies these:

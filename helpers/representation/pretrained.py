@@ -26,15 +26,23 @@ def cache_folder() -> Path:
 
 
 def missing_weights_message(path: Path) -> str:
+    """Which file is missing, where it goes (the torch cache, or the folder given as ``pretrained``), how to get
+    it, and what to pass instead."""
+    cache = cache_folder()
+    where = "the torch cache folder" if path.parent == cache else "the folder given as pretrained,"
+    others = ("pretrained=<path of the file or its folder>" if path.parent == cache else
+              f"pretrained='imagenet' with the file in the torch cache folder {cache}")
     return (f"ImageNet weights for ResNet18 not found: {path}\n"
-            f"Put the file {RESNET18_FILE} in the torch cache folder {cache_folder()} (on a machine with network: "
-            f"python -c \"import torchvision; torchvision.models.resnet18(weights='IMAGENET1K_V1')\", or download "
-            f"{RESNET18_URL}), or pass pretrained=<path of the file>, or pretrained='none' to train from scratch.")
+            f"Put the file {RESNET18_FILE} in {where} {path.parent} (on a machine with network: python -c "
+            f"\"import torchvision; torchvision.models.resnet18(weights='IMAGENET1K_V1')\" puts it in {cache}, or "
+            f"download {RESNET18_URL}), or pass {others}, or pretrained='none' to train from scratch.")
 
 
 def resolve_pretrained(pretrained: str) -> Initialisation:
     """``"auto"``: the cached file if present, else from scratch (said so); ``"imagenet"``: the cached file or
-    an error; ``"none"``: from scratch; any other value: the path of a weights file, which must exist."""
+    an error; ``"none"``: from scratch; any other value: the path of a weights file, which must exist, or of a
+    folder that holds torchvision's file (as segmentation's ``pretrained`` takes one, so that one
+    ``make report PARAMS=pretrained=<folder>`` serves both notebooks)."""
     cached = cache_folder() / RESNET18_FILE
     if pretrained == "none":
         return Initialisation(None, "from scratch (pretrained='none')")
@@ -47,7 +55,11 @@ def resolve_pretrained(pretrained: str) -> Initialisation:
             raise FileNotFoundError(missing_weights_message(cached))
         return Initialisation(cached, f"ImageNet weights from {cached}")
     path = Path(pretrained).expanduser()
+    if path.is_dir():
+        path = path / RESNET18_FILE
+        if not path.is_file():
+            raise FileNotFoundError(missing_weights_message(path))
     if not path.is_file():
         raise FileNotFoundError(f"pretrained={pretrained!r} is neither one of {', '.join(PRETRAINED_CHOICES)} nor an "
-                                f"existing file.\n" + missing_weights_message(path))
+                                f"existing file or folder.\n" + missing_weights_message(cached))
     return Initialisation(path, f"ImageNet weights from {path}")

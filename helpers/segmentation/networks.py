@@ -36,13 +36,17 @@ def weights_file(model: str) -> Path:
 
 
 def missing_weights_message(model: str, path: Path) -> str:
-    weights = IMAGENET_WEIGHTS[model]
+    """Which file is missing, where it goes (the folder ``path`` is in: the torch cache or the one given as
+    ``pretrained``), how to get it, and what to pass instead."""
+    weights, cache = IMAGENET_WEIGHTS[model], weights_file(model).parent
     builder = {"fcn32s": "vgg16", "deeplabv3": "resnet50"}[model]
+    where = "the torch cache folder" if path.parent == cache else "the folder given as pretrained,"
+    others = (f"pretrained=<a folder holding {' and '.join(weights_files())}>" if path.parent == cache else
+              f"pretrained='imagenet' with the files in the torch cache folder {cache}")
     return (f"ImageNet weights for {model}'s {builder} backbone not found: {path}\n"
-            f"Put the file {path.name} in the torch cache folder {weights_file(model).parent} (on a machine with "
-            f"network: python -c \"import torchvision; torchvision.models.{builder}(weights='IMAGENET1K_V1')\", or "
-            f"download {weights.url}), or pass pretrained=<a folder holding {' and '.join(weights_files())}>, or "
-            f"pretrained='none' to train from scratch.")
+            f"Put the file {path.name} in {where} {path.parent} (on a machine with network: python -c "
+            f"\"import torchvision; torchvision.models.{builder}(weights='IMAGENET1K_V1')\" puts it in {cache}, or "
+            f"download {weights.url}), or pass {others}, or pretrained='none' to train from scratch.")
 
 
 def weights_files() -> list[str]:
@@ -72,8 +76,10 @@ def imagenet_file(model: str, pretrained: str, backbone: str) -> Path | None:
     else:
         folder = Path(pretrained).expanduser()
         if not folder.is_dir():
-            raise FileNotFoundError(f"pretrained={pretrained!r} is neither one of {', '.join(PRETRAINED_CHOICES)} nor "
-                                    f"an existing folder (a folder holding {' and '.join(weights_files())})")
+            given = "a file; give the folder that holds it" if folder.is_file() else "neither one of " + \
+                f"{', '.join(PRETRAINED_CHOICES)} nor an existing folder"
+            raise FileNotFoundError(f"pretrained={pretrained!r} is {given} (segmentation takes a folder holding "
+                                    f"{' and '.join(weights_files())})")
         path = folder / cached.name
     if not path.is_file():
         raise FileNotFoundError(missing_weights_message(model, path))
@@ -210,5 +216,5 @@ def weights_note(config) -> str:
     for model, backbone in (("fcn32s", "VGG16"), ("deeplabv3", "ResNet50")):
         notes.append(f"{backbone}: ImageNet, {files[model]}" if files[model] is not None else
                      f"{backbone}: not found at {weights_file(model)}, trained from scratch (put the file there, "
-                     f"or pass pretrained=<its folder>)")
+                     f"or pass pretrained=<a folder holding both files>)")
     return "; ".join(notes)

@@ -204,15 +204,15 @@ def test_conditional_refusals_bad_guidance_bad_names_bad_truth(workdir, conditio
         predict("conditional_diffusion", checkpoint=checkpoint, input=workdir, output=workdir / "g", n=1)
     named = workdir / "badly_named"
     named.mkdir()
-    save_image(torch.zeros(3, 12, 12, dtype=torch.uint8), named / "0_000.png")
+    save_image(torch.zeros(3, 12, 12, dtype=torch.uint8), named / "0_001.png")
     save_image(torch.zeros(3, 12, 12, dtype=torch.uint8), named / "sample7.png")
     with pytest.raises(DeliverableError, match=r"sample7\.png is not named <digit>_<idx>\.png"):
         evaluate("conditional_diffusion", named, EMBEDDED, device="cpu")
     (named / "sample7.png").write_bytes(b"not a png")
-    (named / "sample7.png").rename(named / "1_000.png")
-    with pytest.raises(DeliverableError, match=r"1_000\.png does not decode"):
+    (named / "sample7.png").rename(named / "1_001.png")
+    with pytest.raises(DeliverableError, match=r"1_001\.png does not decode"):
         evaluate("conditional_diffusion", named, EMBEDDED, device="cpu")
-    (named / "1_000.png").unlink()
+    (named / "1_001.png").unlink()
     with pytest.raises(DeliverableError, match="course's digits folder with mnistm"):
         evaluate("conditional_diffusion", named, workdir / "nowhere", device="cpu")
 
@@ -297,7 +297,7 @@ def test_evaluate_finds_or_trains_the_digit_classifier_under_reports(workdir, co
     folder = workdir / "for_reports"
     folder.mkdir(exist_ok=True)
     for digit in range(10):
-        save_image(torch.full((3, 12, 12), 25 * digit, dtype=torch.uint8), folder / f"{digit}_000.png")
+        save_image(torch.full((3, 12, 12), 25 * digit, dtype=torch.uint8), folder / f"{digit}_001.png")
     first = evaluate("conditional_diffusion", folder, EMBEDDED, device="cpu", reports=tmp_path)
     cached = list((tmp_path / "_judge").glob("judge-*.pt"))
     assert len(cached) == 1  # trained into the given reports folder

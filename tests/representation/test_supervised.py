@@ -33,6 +33,16 @@ def test_a_missing_weights_path_is_an_error(tmp_path):
         pretrained.resolve_pretrained(str(tmp_path / "nowhere.pth"))
 
 
+def test_a_folder_of_weights_serves_as_the_file_in_it(tmp_path, empty_cache):
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    with pytest.raises(FileNotFoundError, match=f"not found: {folder / pretrained.RESNET18_FILE}\nPut the file "
+                       f"{pretrained.RESNET18_FILE} in the folder given as pretrained, {folder} "):
+        pretrained.resolve_pretrained(str(folder))
+    torch.save({}, folder / pretrained.RESNET18_FILE)
+    assert pretrained.resolve_pretrained(str(folder)).weights == folder / pretrained.RESNET18_FILE
+
+
 def test_cached_weights_are_loaded_into_the_small_image_resnet(empty_cache):
     import torchvision
 

@@ -50,10 +50,17 @@ def test_imagenet_weights_from_the_torch_cache_or_a_folder(tmp_path, monkeypatch
     folder.mkdir()
     torch.save({"features.0.bias": torch.zeros(2)}, folder / "vgg16-397923af.pth")
     assert imagenet_file("fcn32s", str(folder), "reference") == folder / "vgg16-397923af.pth"
-    with pytest.raises(FileNotFoundError, match=re.escape(str(folder / "resnet50-0676ba61.pth"))):
+    with pytest.raises(FileNotFoundError) as error:  # the folder given is where the missing file goes
         weights_note(make_config(SegmentationConfig, "gpu", {"pretrained": str(folder)}))
+    assert re.search(rf"not found: {re.escape(str(folder))}/resnet50-0676ba61\.pth\nPut the file resnet50-0676ba61\.pth "
+                     rf"in the folder given as pretrained, {re.escape(str(folder))} ", str(error.value))
+    torch.save(resnet50().state_dict(), folder / "resnet50-0676ba61.pth")
+    note = weights_note(make_config(SegmentationConfig, "gpu", {"pretrained": str(folder)}))
+    assert note == f"VGG16: ImageNet, {folder / 'vgg16-397923af.pth'}; ResNet50: ImageNet, {folder / 'resnet50-0676ba61.pth'}"
     with pytest.raises(FileNotFoundError, match="pretrained='/nowhere'.*neither one of auto, imagenet, none"):
         imagenet_file("fcn32s", "/nowhere", "reference")
+    with pytest.raises(FileNotFoundError, match="is a file; give the folder that holds it"):
+        imagenet_file("fcn32s", str(folder / "vgg16-397923af.pth"), "reference")
     with pytest.raises(ValueError, match="only the reference backbones"):  # the narrow ones have no ImageNet weights
         weights_note(make_config(SegmentationConfig, "cpu", {"pretrained": "imagenet"}))
 
@@ -89,9 +96,16 @@ def test_imagenet_weights_load_as_tensors_only_and_a_file_with_more_is_refused(t
     torch.save(state, path)
     model = build_model("deeplabv3", 11, reference)
     assert all(torch.equal(v, state[k]) for k, v in model.backbone.state_dict().items())
+    elsewhere = tmp_path / "weights"  # the same file from a folder given as pretrained
+    elsewhere.mkdir()
+    path.rename(elsewhere / path.name)
+    from_folder = make_config(SegmentationConfig, "gpu", {"pretrained": str(elsewhere)})
+    model = build_model("deeplabv3", 11, from_folder)
+    assert all(torch.equal(v, state[k]) for k, v in model.backbone.state_dict().items())
+    path = elsewhere / path.name
 
     marker = tmp_path / "payload-ran"
     torch.save({**state, "payload": Payload(marker)}, path)
     with pytest.raises(RuntimeError, match=f"{re.escape(str(path))}.*holds more than tensors"):
-        build_model("deeplabv3", 11, reference)
+        build_model("deeplabv3", 11, from_folder)
     assert not marker.exists()
