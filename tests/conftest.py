@@ -46,39 +46,45 @@ def smoke_batches(names: list[str]) -> list[list[str]]:
     return [task for task in tasks if task] + [[name] for name in names if name not in chained]
 
 
-def _run_smoke(task: list[str], reports: Path) -> dict[str, str | None]:
-    """One smoke worker's notebooks, in order: {notebook: its error as text, or None}."""
+def _run_task(task: list[tuple[str, str, dict]]) -> dict[str, str | None]:
+    """One worker's notebook runs in the smoke profile, in order, each ``(key, notebook, execute_notebook's other
+    arguments)``: {key: the error it raised, as text, or None}."""
     from helpers.report.execute import execute_notebook
 
     errors: dict[str, str | None] = {}
-    for name in task:
+    for key, name, arguments in task:
         try:
-            execute_notebook(name, profile="smoke", reports_dir=reports, notebooks_dir=ROOT / "notebooks",
-                             kernel="python3", progress_bar=False)
-            errors[name] = None
-        except Exception as error:  # reported by the test of that notebook
-            errors[name] = f"{type(error).__name__}: {error}"
+            execute_notebook(name, profile="smoke", notebooks_dir=ROOT / "notebooks", kernel="python3",
+                             progress_bar=False, **arguments)
+            errors[key] = None
+        except Exception as error:  # reported by the test that reads that run
+            errors[key] = f"{type(error).__name__}: {error}"
+    return errors
+
+
+def run_two_at_a_time(tasks: list[list[tuple[str, str, dict]]]) -> dict[str, str | None]:
+    """The tasks (:func:`_run_task`) in two worker processes, each kernel with half the cores' threads: a smoke run
+    is mostly kernel start, imports and rendering, and on 2 cores nine notebooks took 93 s this way against 159 s
+    one after another. Processes, not threads: papermill changes the process's working directory while it runs a
+    notebook, and two threads doing so can leave it in notebooks/ for the tests after them (docs/tuning.md,
+    "`make test` in pytest-xdist workers")."""
+    errors: dict[str, str | None] = {}
+    with pytest.MonkeyPatch.context() as patch, ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        patch.setenv("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // 2)))  # the kernels inherit it
+        for result in pool.map(_run_task, tasks):
+            errors.update(result)
     return errors
 
 
 @pytest.fixture(scope="session")
 def smoke_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str | None]]:
-    """Every notebook run once in the smoke profile the way `make report` runs it, then the combined
-    report: (reports folder, {notebook: the error it raised, as text, or None}).
-
-    Two notebooks run at a time, each kernel with half the cores' threads: a smoke run is mostly kernel
-    start, imports and rendering, and on 2 cores the nine took 93 s this way against 159 s one after another. The
-    two run in processes of their own, not threads: papermill changes the process's working directory while it
-    runs a notebook, and two threads doing so can leave it in notebooks/ for the tests after them (docs/tuning.md,
-    "`make test` in pytest-xdist workers")."""
+    """Every notebook run once in the smoke profile the way `make report` runs it, two at a time
+    (:func:`run_two_at_a_time`), then the combined report: (reports folder, {notebook: the error it raised, as
+    text, or None})."""
     from helpers.report.combine import build_report
 
     reports = tmp_path_factory.mktemp("reports")
-    errors: dict[str, str | None] = {}
-    tasks = smoke_batches(NOTEBOOKS)
-    with pytest.MonkeyPatch.context() as patch, ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        patch.setenv("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // 2)))  # the kernels inherit it
-        for result in pool.map(_run_smoke, tasks, [reports] * len(tasks)):
-            errors.update(result)
+    errors = run_two_at_a_time([[(name, name, {"reports_dir": reports}) for name in task]
+                                for task in smoke_batches(NOTEBOOKS)])
     build_report(reports, NOTEBOOKS)
     return reports, errors

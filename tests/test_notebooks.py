@@ -5,7 +5,7 @@ import math
 import nbformat
 import numpy as np
 import pytest
-from tests.conftest import NOTEBOOKS, ROOT
+from tests.conftest import NOTEBOOKS, ROOT, run_two_at_a_time
 
 from helpers.evaluate import evaluate
 from helpers.predict import main as predict_main
@@ -123,56 +123,169 @@ def test_a_failing_notebook_keeps_its_error_and_leaves_no_html(tmp_path):
     assert not (tmp_path / "dann" / "dann.html").exists()
 
 
-@pytest.mark.parametrize("name", ["dann", "adda"])
-def test_adaptation_notebooks_run_on_the_course_layout(name, tmp_path):
-    """`DATA=path` end to end: the course folder names replace the embedded ones in every table. The CSVs have a
-    byte-order mark and CRLF ends, and 40 training images per domain are fewer than one batch of 64."""
-    import numpy as np
+# --- Course-layout trees: each notebook on a small tree of its own, run by the course_runs fixture -------------
+
+def build_digit_domains(root):
+    """hw2_data/digits: mnistm, svhn and usps, 40 training images per domain (fewer than one batch of 64); the CSVs
+    have a byte-order mark and CRLF ends."""
     from PIL import Image
 
     rng = np.random.default_rng(0)
     for domain, channels in (("mnistm", 3), ("svhn", 3), ("usps", 1)):
-        (tmp_path / "digits" / domain / "data").mkdir(parents=True)
+        (root / "digits" / domain / "data").mkdir(parents=True)
         for split, count in (("train", 40), ("val", 12)):
             rows = []
             for i in range(count):
                 image = f"{split}_{i:04d}.png"
                 shape = (28, 28, channels) if channels == 3 else (16, 16)
-                Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8)).save(tmp_path / "digits" / domain / "data" / image)
+                Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8)).save(root / "digits" / domain / "data" / image)
                 rows.append(f"{image},{i % 10}")
-            write_csv(tmp_path / "digits" / domain / f"{split}.csv", "image_name,label", rows)
-    execute_notebook(name, profile="smoke", data=str(tmp_path / "digits"), reports_dir=tmp_path / "reports",
-                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False)
+            write_csv(root / "digits" / domain / f"{split}.csv", "image_name,label", rows)
+
+
+SATELLITE = {"train": [f"{i:04d}" for i in range(6)], "validation": ["0003", "0010", "0257", "1000"]}
+
+
+def build_satellite(root):
+    """hw1_data/p3_data: 6 training image/mask pairs (fewer than one batch of 8) and 4 validation pairs of 96x96,
+    and a mask an earlier run (other data) left in the reports."""
+    from PIL import Image
+
+    from helpers.segmentation.masks import LAND_COVER
+
+    rng = np.random.default_rng(0)
+    colours = np.array(list(LAND_COVER.values()), dtype=np.uint8)
+    for split, stems in SATELLITE.items():
+        (root / "sat" / split).mkdir(parents=True)
+        for stem in stems:
+            Image.fromarray(rng.integers(0, 255, (96, 96, 3), dtype=np.uint8)).save(root / "sat" / split / f"{stem}_sat.jpg")
+            classes = rng.integers(0, len(colours), (6, 6)).repeat(16, 0).repeat(16, 1)
+            Image.fromarray(colours[classes]).save(root / "sat" / split / f"{stem}_mask.png")
+    stale = root / "reports" / "segmentation" / "masks" / "0006_mask.png"
+    stale.parent.mkdir(parents=True)
+    Image.fromarray(colours[np.zeros((64, 64), dtype=int)]).save(stale)
+
+
+def build_mnistm(root):
+    """hw2_data/digits/mnistm alone: 40 training images (fewer than one batch of 64), CSVs with a BOM and CRLF."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    (root / "digits" / "mnistm" / "data").mkdir(parents=True)
+    for split, count in (("train", 40), ("val", 20)):
+        rows = []
+        for i in range(count):
+            image = f"{split}_{i:04d}.png"
+            Image.fromarray(rng.integers(0, 255, (28, 28, 3), dtype=np.uint8)).save(root / "digits" / "mnistm" / "data" / image)
+            rows.append(f"{image},{i % 10}")
+        write_csv(root / "digits" / "mnistm" / f"{split}.csv", "image_name,label", rows)
+
+
+def write_png(path, rng, size=32):
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8)).save(path)
+
+
+def build_class_folders(root):
+    """hw1_data/p1_data/{train_50,val_50}/<label>_<idx>.png."""
+    rng = np.random.default_rng(0)
+    for split, count in (("train_50", 80), ("val_50", 30)):
+        for i in range(count):
+            write_png(root / "hw1_data" / "p1_data" / split / f"{i % 5}_{i}.png", rng)
+
+
+def build_byol_folders(root):
+    """p2_data/mini/train/*.png (no labels) and office/{train,val} + CSVs with a BOM and CRLF; 40 and 30 images are
+    fewer than one batch of 64 and of 32."""
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        write_png(root / "p2_data" / "mini" / "train" / f"{i:05d}.png", rng)
+    for split, count in (("train", 30), ("val", 12)):
+        rows = []
+        for i in range(count):
+            write_png(root / "p2_data" / "office" / split / f"{i:05d}.png", rng)
+            rows.append(f"{i},{i:05d}.png,{['Couch', 'Mug', 'Bike'][i % 3]}")
+        write_csv(root / "p2_data" / "office" / f"{split}.csv", "id,filename,label", rows)
+
+
+def build_faces(root):
+    """A flat folder of 14 drawn faces (fewer than one batch of any generative notebook) and train.csv with two
+    binary attributes, with a BOM and CRLF ends."""
+    from PIL import Image
+
+    from tests.grading.test_faces import drawn_faces
+
+    (root / "face").mkdir()
+    rows = []
+    for i, face in enumerate(drawn_faces(14)):
+        Image.fromarray(face.permute(1, 2, 0).numpy()).save(root / "face" / f"{i:05d}.png")
+        rows.append(f"{i:05d}.png,{i % 2},{1 - 2 * (i % 3 == 0)}")
+    write_csv(root / "train.csv", "image_name,Smiling,Young", rows)
+
+
+@pytest.fixture(scope="module")
+def course_runs(tmp_path_factory):
+    """`DATA=path` end to end: every notebook on a course-layout tree of its own, two runs at a time
+    (tests/conftest.py's run_two_at_a_time), as `make report DATA=...` runs them. ({run: its folder, with the tree
+    and reports/}, {run: the error it raised, as text, or None}.) gan, then ddpm (which reads gan's DCGAN row), and
+    acgan share the face folder."""
+    builders = {"dann": build_digit_domains, "adda": build_digit_domains, "segmentation": build_satellite,
+                "conditional_diffusion": build_mnistm, "classification": build_class_folders,
+                "byol": build_byol_folders, "face": build_faces}
+    folders = {}
+    for key, build in builders.items():
+        folders[key] = tmp_path_factory.mktemp(key)
+        build(folders[key])
+
+    def run(key, folder, data, **extra):
+        return (key, key.removeprefix("face-"), {"data": str(folders[folder] / data),
+                                                 "reports_dir": folders[folder] / "reports", "extra_parameters": extra})
+
+    face_csv = str(folders["face"] / "train.csv")
+    errors = run_two_at_a_time([
+        [run("face-gan", "face", "face", methods=["dcgan", "sngan"]), run("face-ddpm", "face", "face")],
+        [run("face-acgan", "face", "face", labels_csv=face_csv, attribute="Smiling")],
+        [run("conditional_diffusion", "conditional_diffusion", "digits")],
+        [run("adda", "adda", "digits")],
+        [run("dann", "dann", "digits")],
+        [run("segmentation", "segmentation", "sat")],
+        [run("classification", "classification", "hw1_data", epochs_a=3, batch_size=16)],
+        [run("byol", "byol", "p2_data", settings=["A", "C", "E"])],
+    ])
+    return folders, errors
+
+
+def course_run(course_runs, key):
+    """The folder of run ``key`` (its tree and reports/); the run's error fails the test that reads it."""
+    folders, errors = course_runs
+    if errors[key] is not None:
+        pytest.fail(f"{key} on its course-layout tree: {errors[key]}")
+    return folders["face"] if key.startswith("face-") else folders[key]
+
+
+@pytest.mark.parametrize("name", ["dann", "adda"])
+def test_adaptation_notebooks_run_on_the_course_layout(name, course_runs):
+    """The course folder names replace the embedded ones in every table (build_digit_domains' tree: CSVs with a BOM
+    and CRLF ends, fewer images than one batch)."""
+    tmp_path = course_run(course_runs, name)
     metrics = json.loads((tmp_path / "reports" / name / "metrics.json").read_text())
     assert metrics["data"] == str(tmp_path / "digits")
     for row in EXPECTED[name]["accuracy"][0]:
         assert set(metrics["results"]["accuracy"][row]) == {"mnistm->svhn", "mnistm->usps", "svhn->mnistm"}
 
 
-def test_segmentation_notebook_runs_on_the_course_layout(tmp_path):
-    """`DATA=path` end to end on a tiny satellite tree: land-cover classes in the table (unknown left out) and
-    the validation masks written in the course's RGB format under the validation images' names. Its 6 training
-    images are fewer than one batch of the smoke profile's 8: the batch is clamped, and the table says so."""
-    import numpy as np
+def test_segmentation_notebook_runs_on_the_course_layout(course_runs):
+    """On a tiny satellite tree: land-cover classes in the table (unknown left out) and the validation masks
+    written in the course's RGB format under the validation images' names. Its 6 training images are fewer than
+    one batch of the smoke profile's 8: the batch is clamped, and the table says so."""
     import torch
     from PIL import Image
 
     from helpers.segmentation.masks import LAND_COVER, palette_of, rgb_to_index
 
-    rng = np.random.default_rng(0)
-    colours = np.array(list(LAND_COVER.values()), dtype=np.uint8)
-    names = {"train": [f"{i:04d}" for i in range(6)], "validation": ["0003", "0010", "0257", "1000"]}
-    for split, stems in names.items():
-        (tmp_path / "sat" / split).mkdir(parents=True)
-        for stem in stems:
-            Image.fromarray(rng.integers(0, 255, (96, 96, 3), dtype=np.uint8)).save(tmp_path / "sat" / split / f"{stem}_sat.jpg")
-            classes = rng.integers(0, len(colours), (6, 6)).repeat(16, 0).repeat(16, 1)
-            Image.fromarray(colours[classes]).save(tmp_path / "sat" / split / f"{stem}_mask.png")
-    stale = tmp_path / "reports" / "segmentation" / "masks" / "0006_mask.png"  # an earlier run's (other data)
-    stale.parent.mkdir(parents=True)
-    Image.fromarray(colours[np.zeros((64, 64), dtype=int)]).save(stale)
-    execute_notebook("segmentation", profile="smoke", data=str(tmp_path / "sat"), reports_dir=tmp_path / "reports",
-                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False)
+    tmp_path = course_run(course_runs, "segmentation")
     out = tmp_path / "reports" / "segmentation"
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["data"] == str(tmp_path / "sat")
@@ -181,7 +294,7 @@ def test_segmentation_notebook_runs_on_the_course_layout(tmp_path):
     for model in ("fcn32s", "deeplabv3"):
         assert set(metrics["results"]["miou"][model]) == {*LAND_COVER} - {"unknown"} | {"mean"}
     written = sorted((out / "masks").iterdir())
-    assert [p.name for p in written] == [f"{stem}_mask.png" for stem in names["validation"]]  # the stale one gone
+    assert [p.name for p in written] == [f"{stem}_mask.png" for stem in SATELLITE["validation"]]  # the stale one gone
     rgb = np.array(Image.open(written[0]).convert("RGB"))
     assert rgb.shape == (96, 96, 3)  # the image's own size (the smoke profile's models see 64x64), as the course grades
     rgb_to_index(torch.from_numpy(rgb).permute(2, 0, 1), palette_of(tuple(LAND_COVER)), written[0].name)
@@ -189,24 +302,11 @@ def test_segmentation_notebook_runs_on_the_course_layout(tmp_path):
     assert 0.0 <= scores["mIoU"] <= 1.0 and scores["images"] == 4
 
 
-def test_conditional_diffusion_runs_on_the_course_layout(tmp_path):
-    """`data=path` end to end on the course's MNIST-M layout: CSVs with a byte-order mark and CRLF ends, and 40
-    training images, fewer than one batch of 64. (ddpm on a flat folder: the face folder test below.)"""
-    import numpy as np
+def test_conditional_diffusion_runs_on_the_course_layout(course_runs):
+    """On the course's MNIST-M layout (build_mnistm). (ddpm on a flat folder: the face folder test below.)"""
     from PIL import Image
 
-    rng = np.random.default_rng(0)
-    (tmp_path / "digits" / "mnistm" / "data").mkdir(parents=True)
-    for split, count in (("train", 40), ("val", 20)):
-        rows = []
-        for i in range(count):
-            image = f"{split}_{i:04d}.png"
-            Image.fromarray(rng.integers(0, 255, (28, 28, 3), dtype=np.uint8)).save(tmp_path / "digits" / "mnistm" / "data" / image)
-            rows.append(f"{image},{i % 10}")
-        write_csv(tmp_path / "digits" / "mnistm" / f"{split}.csv", "image_name,label", rows)
-    execute_notebook("conditional_diffusion", profile="smoke", data=str(tmp_path / "digits"),
-                     reports_dir=tmp_path / "reports", notebooks_dir=ROOT / "notebooks", kernel="python3",
-                     progress_bar=False)
+    tmp_path = course_run(course_runs, "conditional_diffusion")
     conditional = json.loads((tmp_path / "reports" / "conditional_diffusion" / "metrics.json").read_text())
     assert conditional["data"] == str(tmp_path / "digits")
     assert set(conditional["results"]["sampling"]) == {"ddpm-100", "ddim-100", "ddim-50", "ddim-20"}
@@ -222,22 +322,9 @@ def test_conditional_diffusion_runs_on_the_course_layout(tmp_path):
         assert image.size == (20, 20)
 
 
-def write_png(path, rng, size=32):
-    from PIL import Image
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(rng.integers(0, 255, (size, size, 3), dtype=np.uint8)).save(path)
-
-
-def test_classification_runs_on_the_course_class_folders(tmp_path):
-    """`DATA=path` with hw1_data/p1_data/{train_50,val_50}/<label>_<idx>.png, named by its parent folder."""
-    rng = np.random.default_rng(0)
-    for split, count in (("train_50", 80), ("val_50", 30)):
-        for i in range(count):
-            write_png(tmp_path / "hw1_data" / "p1_data" / split / f"{i % 5}_{i}.png", rng)
-    execute_notebook("classification", profile="smoke", data=str(tmp_path / "hw1_data"), reports_dir=tmp_path / "reports",
-                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
-                     extra_parameters={"epochs_a": 3, "batch_size": 16})
+def test_classification_runs_on_the_course_class_folders(course_runs):
+    """hw1_data/p1_data/{train_50,val_50}/<label>_<idx>.png, named by its parent folder."""
+    tmp_path = course_run(course_runs, "classification")
     metrics = json.loads((tmp_path / "reports" / "classification" / "metrics.json").read_text())
     assert set(metrics["results"]["accuracy"]) == {"model-a", "model-b"}
     assert "from scratch" in metrics["params"]["model_b_initialisation"]
@@ -245,48 +332,27 @@ def test_classification_runs_on_the_course_class_folders(tmp_path):
     assert f"--input {tmp_path / 'hw1_data' / 'p1_data' / 'val_50'} " in metrics["predict"]["command"]
 
 
-def test_byol_runs_on_the_course_csv_folders(tmp_path):
-    """`DATA=path` with p2_data/mini/train/*.jpg (no labels: settings A, C, E) and office/{train,val} + CSVs (with a
+def test_byol_runs_on_the_course_csv_folders(course_runs):
+    """p2_data/mini/train/*.jpg (no labels: settings A, C, E) and office/{train,val} + CSVs (with a
     byte-order mark and CRLF ends); 40 and 30 images are fewer than one batch of 64 and of 32, and the smoke profile's
     label fraction leaves 3 labelled images: an odd batch through ResNet18's narrow downsampling path (on an AVX-512
     CPU it once killed the kernel: helpers.core.runtime.channels_last_is_safe)."""
-    rng = np.random.default_rng(0)
-    root = tmp_path / "p2_data"
-    for i in range(40):
-        write_png(root / "mini" / "train" / f"{i:05d}.png", rng)
-    for split, count in (("train", 30), ("val", 12)):
-        rows = []
-        for i in range(count):
-            write_png(root / "office" / split / f"{i:05d}.png", rng)
-            rows.append(f"{i},{i:05d}.png,{['Couch', 'Mug', 'Bike'][i % 3]}")
-        write_csv(root / "office" / f"{split}.csv", "id,filename,label", rows)
-    execute_notebook("byol", profile="smoke", data=str(root), reports_dir=tmp_path / "reports",
-                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
-                     extra_parameters={"settings": ["A", "C", "E"]})
+    root = course_run(course_runs, "byol") / "p2_data"
+    tmp_path = root.parent
     metrics = json.loads((tmp_path / "reports" / "byol" / "metrics.json").read_text())
     assert set(metrics["results"]["accuracy"]) == {"A", "C", "E"}
     assert f"--input {root / 'office' / 'val.csv'} " in metrics["predict"]["command"]  # the CSV the notebook read
 
 
-def test_generative_notebooks_run_on_a_face_folder(tmp_path):
-    """`data=<flat folder>` (the course's face crops) of 14 drawn faces, fewer than one batch of any of the three
+def test_generative_notebooks_run_on_a_face_folder(course_runs):
+    """A flat folder (the course's face crops) of 14 drawn faces (build_faces), fewer than one batch of any of the three
     notebooks: gan and ddpm train without a classifier and say so, and every row of their tables has the face
     score and the label-free random-feature FID; acgan conditions on a binary attribute from a CSV (with a
     byte-order mark and CRLF ends) and reports the face score of real and generated images."""
     from PIL import Image
 
-    from tests.grading.test_faces import drawn_faces
-
-    (tmp_path / "face").mkdir()
-    rows = []
-    for i, face in enumerate(drawn_faces(14)):
-        Image.fromarray(face.permute(1, 2, 0).numpy()).save(tmp_path / "face" / f"{i:05d}.png")
-        rows.append(f"{i:05d}.png,{i % 2},{1 - 2 * (i % 3 == 0)}")
-    write_csv(tmp_path / "train.csv", "image_name,Smiling,Young", rows)
+    tmp_path = course_run(course_runs, "face-gan")
     reports = tmp_path / "reports"
-    execute_notebook("gan", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
-                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
-                     extra_parameters={"methods": ["dcgan", "sngan"]})
     metrics = json.loads((reports / "gan" / "metrics.json").read_text())
     samples = metrics["results"]["samples"]
     assert set(samples) == {"dcgan", "sngan", "real"}
@@ -299,16 +365,13 @@ def test_generative_notebooks_run_on_a_face_folder(tmp_path):
     assert predict_main(["gan", "--reports", str(reports), "--output", str(out), "--n", "2", "--device", "cpu"]) == 0
     with Image.open(out / "0001.png") as image:
         assert image.size == (64, 64) and image.mode == "RGB"
-    execute_notebook("ddpm", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
-                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False)
+    course_run(course_runs, "face-ddpm")
     samples = json.loads((reports / "ddpm" / "metrics.json").read_text())["results"]["samples"]
     assert set(samples) == {"ddpm", "dcgan", "real", "real-resampled"}
     assert "fid_classifier" not in samples["ddpm"] and samples["ddpm"]["seconds_per_100"] > 0
     assert all({"fid_random", "face_share"} <= set(row) for row in samples.values())  # dcgan: the gan notebook's row
     assert samples["real"]["face_share"] == 1.0
-    execute_notebook("acgan", profile="smoke", data=str(tmp_path / "face"), reports_dir=reports,
-                     notebooks_dir=ROOT / "notebooks", kernel="python3", progress_bar=False,
-                     extra_parameters={"labels_csv": str(tmp_path / "train.csv"), "attribute": "Smiling"})
+    course_run(course_runs, "face-acgan")
     metrics = json.loads((reports / "acgan" / "metrics.json").read_text())
     assert set(metrics["per_class_agreement"]) == {"not Smiling", "Smiling"}
     assert set(metrics["results"]["acgan"]) == {"real", "generated"}
