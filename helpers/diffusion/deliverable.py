@@ -87,8 +87,8 @@ def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *
                         steps: int | None = None, guidance: float | None = None, size: int | None = None, seed: int = 0,
                         batch_size: int = 256, device: torch.device | str = "cpu", overwrite: bool = False,
                         **unused: Any) -> Path:
-    """``n`` samples of each digit 0-9, named ``<digit>_<idx:03d>.png`` (idx from 001), with classifier-free guidance, at
-    :func:`helpers.deliverables.record.written_size`."""
+    """``n`` samples of each digit 0-9, named ``<digit>_<idx:03d>.png`` (idx from 001), with classifier-free
+    guidance, at :func:`helpers.deliverables.record.written_size`."""
     trained = trained_from_record(record, weights, device)
     sampler, n = sampler_for(record, steps), n or PER_DIGIT
     w = record["settings"]["w"] if guidance is None else guidance
@@ -100,7 +100,7 @@ def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *
     images, _, _ = generate(trained, len(labels), sampler=sampler, labels=labels, w=w, batch_size=batch_size,
                             device=device, seed=seed)
     images = as_uint8(resize(images, written_size(record["settings"], size, record["settings"]["output_size"])))
-    names = [f"{digit}_{i + 1:03d}.png" for digit in range(10) for i in range(n)]  # 0_001.png, as the course numbers them
+    names = [f"{digit}_{i + 1:03d}.png" for digit in range(10) for i in range(n)]  # from 0_001.png, as the course
     return write_images(images, names, output, overwrite)
 
 

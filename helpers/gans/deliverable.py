@@ -3,10 +3,10 @@ image folders (the ddpm notebook's images are graded alike).
 
 - predict: ``--n`` images (default 1000) ``0000.png ...`` at the GAN's image size, 8-bit as the notebook quantises
   them, from the generator's weight average when it keeps one.
-- acgan: ``--n`` images per class (default 100) ``<class>_<idx:03d>.png`` from 001 (digits: the digit; faces: 0 without the
-  attribute, 1 with it); with the notebook's ``per_class`` and seed, the images it grades. Graded against TRUTH
-  ``embedded`` by label agreement with the suite's digit classifier; against a folder of real faces by the gan's
-  measures (face share, random-feature FID), which cannot read the attribute.
+- acgan: ``--n`` images per class (default 100) ``<class>_<idx:03d>.png`` from 001 (digits: the digit; faces: 0
+  without the attribute, 1 with it); with the notebook's ``per_class`` and seed, the images it grades. Graded
+  against TRUTH ``embedded`` by label agreement with the suite's digit classifier; against a folder of real faces
+  by the gan's measures (face share, random-feature FID), which cannot read the attribute.
 - evaluate: classifier FID (and Inception FID when its weights exist) against TRUTH, the random-feature FID with its
   floor (two halves of TRUTH), and on colour images the face share of PRED and of TRUTH. TRUTH ``embedded`` is the
   real images the notebook grades against (the held-out embedded digits, seed 0), and the digit classifier is the
@@ -86,7 +86,8 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
 def predict_acgan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output: Path, n: int | None = None,
                   size: int | None = None, seed: int = 0, batch_size: int = 256, device: torch.device | str = "cpu",
                   overwrite: bool = False, **unused: Any) -> Path:
-    """``n`` images of every class, ``<class>_<idx:03d>.png`` (idx from 001), at :func:`helpers.deliverables.record.written_size`.
+    """``n`` images of every class, ``<class>_<idx:03d>.png`` (idx from 001), at
+    :func:`helpers.deliverables.record.written_size`.
     With ``n`` the notebook's ``per_class`` and ``seed`` its seed, the images its label agreement grades
     (:func:`helpers.gans.acgan.class_balanced_samples`; on a course folder resized to the data's own size)."""
     from helpers.gans.acgan import class_balanced_samples
