@@ -178,7 +178,8 @@ def build_report(reports_dir: Path | str, names: list[str], output: Path | str |
                 if name in names:
                     damaged.append(f"{reading}: {reason}")
                 else:  # an earlier run's: it does not fail this one, whose notebooks it is not
-                    remedy += f", or remove {reports_dir / name} to leave it out"
+                    section = reports_dir / name / name  # its executed notebook and page; the checkpoints stay
+                    remedy += f", or remove {section}.ipynb and {section}.html to leave it out"
                     print(f"helpers.report combine: an earlier run's section could not be read: {reading} ({reason}); "
                           f"{remedy}", file=sys.stderr)
                 body = (f"<p class='status-failed'>This section could not be read: {html.escape(str(reading))} "

@@ -195,5 +195,5 @@ def test_combine_keeps_the_sections_earlier_runs_left_and_says_which_they_are(tm
     assert main(["combine", "--reports", str(tmp_path), "byol"]) == 0  # not this run's: it does not fail it
     assert "an earlier run's section could not be read" in capsys.readouterr().err
     gan = (tmp_path / "report.html").read_text().split("id='gan'")[1]
-    assert f"or remove {tmp_path / 'gan'} to leave it out" in gan
+    assert f"or remove {tmp_path / 'gan' / 'gan.ipynb'} and {tmp_path / 'gan' / 'gan.html'} to leave it out" in gan
     assert main(["combine", "--reports", str(tmp_path), "byol", "gan"]) == 1  # named in this run: it does
