@@ -31,6 +31,12 @@ WRITTEN_FILE = re.compile(r".+\.csv", re.IGNORECASE)
 WRITTEN_IN_FOLDER = re.compile(r"[0-9]+\.png|[0-9]_[0-9]+\.png|.+_mask\.png")
 
 
+def numbered(index: int, last: int, width: int) -> str:
+    """``index`` zero-padded to ``width`` digits, or to as many as ``last`` (the largest index written) has, so
+    that the names sort in their order: 0001 ... 9999, 00001 ... 10000."""
+    return f"{index:0{max(width, len(str(last)))}d}"
+
+
 def image_files(folder: Path | str, *, pattern: str = "*", parameter: str = "--input") -> list[Path]:
     """The images in ``folder`` matching ``pattern``, sorted by name; none at all is an error."""
     folder = Path(folder)

@@ -20,7 +20,7 @@ from helpers.core.ema import WeightAverage
 from helpers.core.images import Domain, as_uint8, native_size, resize
 from helpers.data import EMBEDDED
 from helpers.data.course import DataLayoutError, course_domain, domain_folder
-from helpers.deliverables.files import write_images
+from helpers.deliverables.files import numbered, write_images
 from helpers.deliverables.record import DeliverableError, deliverable, load_weights, written_size
 from helpers.diffusion.config import ConditionalDiffusionConfig
 from helpers.diffusion.experiment import (TrainedDiffusion, digit_labels, generate,
@@ -80,7 +80,7 @@ def predict_ddpm(record: Mapping[str, Any], weights: Mapping[str, Any], *, outpu
     sampler, n = sampler_for(record, steps), n or N_IMAGES
     images, _, _ = generate(trained, n, sampler=sampler, batch_size=batch_size, device=device, seed=seed)
     images = as_uint8(resize(images, written_size(record["settings"], size, record["settings"]["output_size"])))
-    return write_images(images, [f"{i:04d}.png" for i in range(n)], output, overwrite)
+    return write_images(images, [f"{numbered(i, n - 1, 4)}.png" for i in range(n)], output, overwrite)
 
 
 def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *, output: Path, n: int | None = None,
@@ -100,7 +100,8 @@ def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *
     images, _, _ = generate(trained, len(labels), sampler=sampler, labels=labels, w=w, batch_size=batch_size,
                             device=device, seed=seed)
     images = as_uint8(resize(images, written_size(record["settings"], size, record["settings"]["output_size"])))
-    names = [f"{digit}_{i + 1:03d}.png" for digit in range(10) for i in range(n)]  # from 0_001.png, as the course
+    # from 0_001.png, as the course
+    names = [f"{digit}_{numbered(i + 1, n, 3)}.png" for digit in range(10) for i in range(n)]
     return write_images(images, names, output, overwrite)
 
 

@@ -25,7 +25,7 @@ import torch
 from helpers.core.config import make_config, resolve_profile
 from helpers.core.images import as_uint8, native_size, resize, to_float
 from helpers.data import EMBEDDED
-from helpers.deliverables.files import write_images
+from helpers.deliverables.files import numbered, write_images
 from helpers.deliverables.record import DeliverableError, deliverable, load_weights, written_size
 from helpers.gans.config import AcganConfig, GanConfig
 from helpers.gans.methods import sample
@@ -80,7 +80,7 @@ def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output
     n = n or N_IMAGES
     images = as_uint8(sample(generator.to(device), n, seed=seed, batch_size=batch_size))
     images = resize(images, written_size(s, size, s["image_size"]))
-    return write_images(images, [f"{i:04d}.png" for i in range(n)], output, overwrite)
+    return write_images(images, [f"{numbered(i, n - 1, 4)}.png" for i in range(n)], output, overwrite)
 
 
 def predict_acgan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output: Path, n: int | None = None,
@@ -98,7 +98,7 @@ def predict_acgan(record: Mapping[str, Any], weights: Mapping[str, Any], *, outp
     n = n or PER_CLASS
     images, labels = class_balanced_samples(generator.to(device), s["n_classes"], n, seed, batch_size)
     images = resize(as_uint8(images), written_size(s, size, s["image_size"]))
-    names = [f"{label}_{i % n + 1:03d}.png" for i, label in enumerate(labels.tolist())]  # 0_001.png ...
+    names = [f"{label}_{numbered(i % n + 1, n, 3)}.png" for i, label in enumerate(labels.tolist())]  # 0_001.png ...
     return write_images(images, names, output, overwrite)
 
 

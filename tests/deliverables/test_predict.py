@@ -12,7 +12,7 @@ from torch import nn
 from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.core.training import fit
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.deliverables.files import image_files, read_csv, read_image, staged_folder, write_csv
+from helpers.deliverables.files import WRITTEN_IN_FOLDER, image_files, numbered, read_csv, read_image, staged_folder, write_csv
 from helpers.deliverables.problems import PROBLEMS, problem
 from helpers.deliverables.record import DeliverableError, deliverable, read_deliverable, written_size
 from helpers.deliverables.scores import csv_accuracy
@@ -319,3 +319,15 @@ def test_generated_images_are_written_at_size_then_the_course_datas_then_the_tra
     assert written_size({"course_size": 64}, 48, 32) == 48  # --size
     with pytest.raises(DeliverableError, match="--size 4: images must be at least 8x8"):
         written_size({}, 4, 32)
+
+
+@pytest.mark.parametrize("first, count, width", [(0, 1000, 4), (0, 10001, 4), (1, 100, 3), (1, 1000, 3)])
+def test_written_names_sort_in_index_order_for_any_count(first, count, width):
+    """The course's widths (0000.png, 0_001.png) up to their size, one digit more past it (--n 1000 per digit:
+    0_0001.png ... 0_1000.png, not 0_1000.png sorted between 0_100.png and 0_101.png)."""
+    indices = range(first, first + count)
+    last = indices[-1]
+    names = [f"3_{numbered(i, last, width)}.png" for i in indices]
+    assert sorted(names) == names
+    assert len(names[0]) == len(names[-1]) == len(f"3_{max(width, len(str(last))) * '0'}.png")
+    assert all(WRITTEN_IN_FOLDER.fullmatch(name) for name in (names[0], names[-1]))
