@@ -123,6 +123,22 @@ def test_a_failing_notebook_keeps_its_error_and_leaves_no_html(tmp_path):
     assert not (tmp_path / "dann" / "dann.html").exists()
 
 
+def test_the_kernel_runs_encrypted_and_does_not_warn_on_the_console(tmp_path, capfd):
+    """ipykernel 7.3+ prints "Kernel is running over TCP without encryption" to the console on every start unless
+    its manager provisions CurveZMQ keys, which execute_notebook asks for."""
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "dlcv-report", "language": "python",
+                                                                 "display_name": "dlcv-report"}})
+    notebook.cells = [nbformat.v4.new_code_cell('profile = "auto"\nout_dir = "."', metadata={"tags": ["parameters"]}),
+                      nbformat.v4.new_code_cell("print(41 + 1)")]
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(notebook, tmp_path / "notebooks" / "tiny.ipynb")
+    execute_notebook("tiny", profile="smoke", reports_dir=tmp_path / "reports", notebooks_dir=tmp_path / "notebooks",
+                     progress_bar=False)
+    executed = nbformat.read(tmp_path / "reports" / "tiny" / "tiny.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"] == "42\n"
+    assert "without encryption" not in capfd.readouterr().err
+
+
 # --- Course-layout trees: each notebook on a small tree of its own, run by the course_runs fixture -------------
 
 def build_digit_domains(root):

@@ -5,11 +5,24 @@ import os
 from pathlib import Path
 
 import papermill
+from traitlets.config import Config
 
 from helpers.report.parameters import absolute_paths
 from helpers.report.render import render_html
 
 KERNEL = "dlcv-report"
+
+
+def kernel_config() -> Config:
+    """CurveZMQ keys for the kernel's sockets where its kernelspec supports them (ipykernel 7.3 and later, which
+    warns "Kernel is running over TCP without encryption" on every start otherwise); a kernel without that support,
+    an older jupyter_client or a pyzmq built without CurveZMQ runs as before."""
+    import zmq
+    from jupyter_client.manager import KernelManager
+
+    if KernelManager.class_traits().get("transport_encryption") is None or not zmq.has("curve"):
+        return Config()
+    return Config({"KernelManager": {"transport_encryption": "auto"}})
 
 
 def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded", reports_dir: Path | str = "reports",
@@ -46,7 +59,7 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
         stale.unlink(missing_ok=True)
     try:
         papermill.execute_notebook(str(source), str(partial), parameters=parameters, kernel_name=kernel,
-                                   cwd=str(notebooks_dir), progress_bar=progress_bar)
+                                   cwd=str(notebooks_dir), progress_bar=progress_bar, config=kernel_config())
     except BaseException:
         if partial.exists():
             os.replace(partial, executed)
