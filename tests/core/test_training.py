@@ -176,21 +176,30 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def run_child(checkpoints, kill_after=0):
+def start_child(checkpoints, kill_after=0):
     env = {**os.environ, "KILL_AFTER_EPOCH": str(kill_after), "TQDM_DISABLE": "1"}
-    return subprocess.run([sys.executable, "-c", CHILD, str(checkpoints)], capture_output=True, text=True, env=env)
+    return subprocess.Popen([sys.executable, "-c", CHILD, str(checkpoints)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def finish(child):
+    """(return code, stdout, stderr) of a child process, once it has ended."""
+    out, err = child.communicate(timeout=300)
+    return child.returncode, out, err
 
 
 def test_killed_dann_run_resumes_and_finishes_like_an_uninterrupted_one(tmp_path):
-    killed = run_child(tmp_path / "resumed", kill_after=2)
-    assert killed.returncode == -9, killed.stderr
+    # the killed run and the uninterrupted one side by side (two cores, a thread each)
+    killed, uninterrupted = start_child(tmp_path / "resumed", kill_after=2), start_child(tmp_path / "fresh")
+    code, _, err = finish(killed)
+    assert code == -9, err
     [checkpoint] = (tmp_path / "resumed").glob("dann_*.pt")
     assert load_checkpoint(checkpoint)["epoch"] == 2
 
-    resumed = run_child(tmp_path / "resumed")
-    uninterrupted = run_child(tmp_path / "fresh")
-    assert resumed.returncode == 0 and uninterrupted.returncode == 0, resumed.stderr + uninterrupted.stderr
-    assert json.loads(resumed.stdout) == json.loads(uninterrupted.stdout)
+    resumed = finish(start_child(tmp_path / "resumed"))
+    uninterrupted = finish(uninterrupted)
+    assert resumed[0] == 0 and uninterrupted[0] == 0, resumed[2] + uninterrupted[2]
+    assert json.loads(resumed[1]) == json.loads(uninterrupted[1])
 
 
 ROOT = Path(__file__).resolve().parents[2]
