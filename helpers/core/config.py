@@ -160,9 +160,19 @@ def as_dict(config: Any) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
 
 
+SEED_RANGE = (0, 2**32 - 1)  # what NumPy's and scikit-learn's random_state take
+
+
+def check_seed(seed: Any) -> None:
+    """A notebook's ``seed`` is a whole number in SEED_RANGE; anything else raises a ValueError naming it."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+        raise ValueError(f"seed={seed!r} is not valid; expected a whole number from {SEED_RANGE[0]} to {SEED_RANGE[1]}")
+
+
 def prepare_run(cls: type[C], profile: str, overrides: Mapping[str, Any], seed: int) -> tuple[str, C, torch.device]:
     """What every notebook does first: resolve the profile, build the validated configuration, pick the
     device and seed everything. Returns (profile, config, device)."""
+    check_seed(seed)
     profile = resolve_profile(profile)
     config = make_config(cls, profile, overrides)
     seed_everything(seed)

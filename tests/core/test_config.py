@@ -1,5 +1,6 @@
 
 import dataclasses
+import re
 
 import pytest
 import torch
@@ -130,6 +131,17 @@ def test_prepare_run_resolves_builds_seeds_and_picks_the_device(monkeypatch):
     prepare_run(DannConfig, "auto", {}, seed=4)
     assert profile == "smoke" and config.epochs == 3 and device.type == "cpu"
     assert torch.equal(first, torch.rand(3))  # seeded the same way both times
+
+
+@pytest.mark.parametrize("seed", ["abc", "3", 1.5, -1, 2**32, True, None])
+def test_a_seed_that_is_not_a_whole_number_in_range_is_named_before_anything_runs(seed):
+    """(Before, "abc" failed in seed_everything with a TypeError naming nothing, 1.5 in NumPy, and -1 only after the
+    whole notebook had trained, in scikit-learn's PCA.)"""
+    from helpers.core.config import prepare_run
+
+    with pytest.raises(ValueError, match=rf"seed={re.escape(repr(seed))} is not valid; expected a whole number from 0"):
+        prepare_run(DannConfig, "smoke", {}, seed=seed)
+    prepare_run(DannConfig, "smoke", {}, seed=2**32 - 1)
 
 
 def test_a_budget_in_steps_gives_epochs_that_follow_the_data_size():
