@@ -5,7 +5,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import pickle
 import re
 from pathlib import Path
 from typing import Any
@@ -37,14 +36,27 @@ def atomic_write_text(path: Path | str, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+class DamagedCheckpoint(RuntimeError):
+    """A checkpoint file that torch cannot read back: truncated, overwritten, or not a checkpoint at all."""
+
+    def __init__(self, path: Path, cause: BaseException):
+        self.path, self.reason = path, f"torch.load failed with {type(cause).__name__}"
+        super().__init__(f"checkpoint {path} is damaged or not a dlcv-report checkpoint ({self.reason}); delete it "
+                         f"to train from scratch")
+
+
 def load_checkpoint(path: Path | str) -> dict[str, Any]:
-    """Load with ``weights_only=True``; a damaged file raises an error that names it."""
+    """Load with ``weights_only=True``. A file that is not there raises FileNotFoundError; one that does not read back
+    (torch raises anything from EOFError to OSError or KeyError on a truncated or foreign file) raises
+    :class:`DamagedCheckpoint`, which names it. torch's own text is left out: for a foreign file it suggests
+    ``weights_only=False``, which would run whatever code the file holds."""
     path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {path}: no such file")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, ValueError) as error:
-        raise RuntimeError(f"checkpoint {path} is damaged or not a dlcv-report checkpoint ({error}); "
-                           f"delete it to train from scratch") from None
+    except Exception as error:  # noqa: BLE001 - whatever a damaged file makes torch raise
+        raise DamagedCheckpoint(path, error) from None
 
 
 def fingerprint(params: dict[str, Any]) -> str:

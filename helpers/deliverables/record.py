@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from helpers.core.checkpoint import load_checkpoint
+from helpers.core.checkpoint import DamagedCheckpoint, load_checkpoint
 
 RECORD_VERSION = 1
 
@@ -40,8 +40,10 @@ def read_deliverable(path: Path | str, problem: str) -> tuple[dict[str, Any], di
                                f"reports/<problem>/checkpoints/ and name them in metrics.json ('predict')")
     try:
         state = load_checkpoint(path)
-    except RuntimeError as error:
-        raise DeliverableError(f"--checkpoint {path}: {error}") from None
+    except DamagedCheckpoint as error:
+        raise DeliverableError(f"--checkpoint {path} is damaged or not a checkpoint of this suite ({error.reason}): "
+                               f"pass the one reports/{problem}/metrics.json names under 'predict', or re-run the "
+                               f"{problem} notebook to write it again") from None
     if not isinstance(state, Mapping) or "modules" not in state:
         raise DeliverableError(f"--checkpoint {path} is not a training checkpoint of this suite "
                                f"(no 'modules' entry)")

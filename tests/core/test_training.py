@@ -12,7 +12,7 @@ import pytest
 import torch
 from tests import killed_run
 
-from helpers.core.checkpoint import load_checkpoint, save_checkpoint
+from helpers.core.checkpoint import DamagedCheckpoint, load_checkpoint, save_checkpoint
 from helpers.core.training import TrainingDiverged, fit
 
 
@@ -126,6 +126,22 @@ def test_checkpoint_write_is_atomic_and_damage_is_reported(tmp_path):
     path.write_bytes(b"garbage")
     with pytest.raises(RuntimeError, match=r"state\.pt is damaged"):
         load_checkpoint(path)
+
+
+@pytest.mark.parametrize("damage", ["cut in the middle", "a line of text", "empty", "a text file"])
+def test_every_kind_of_damaged_checkpoint_is_named_not_a_traceback_of_torch(tmp_path, damage):
+    """torch.load raises OSError on a file cut in the middle, KeyError on a short line of text, EOFError on an empty
+    file and UnpicklingError (with advice to load it unsafely) on other text: each is the same named error."""
+    path = tmp_path / "state.pt"
+    save_checkpoint({"x": torch.arange(100_000, dtype=torch.float32)}, path)
+    whole = path.read_bytes()
+    path.write_bytes({"cut in the middle": whole[:20_000], "a line of text": b"junk\n", "empty": b"",
+                      "a text file": b"# a README\n\nsome words\n" * 20}[damage])
+    with pytest.raises(DamagedCheckpoint, match=r"state\.pt is damaged .*torch\.load failed with \w+\); delete it") as error:
+        load_checkpoint(path)
+    assert "weights_only" not in str(error.value)
+    with pytest.raises(FileNotFoundError, match=r"nowhere\.pt: no such file"):
+        load_checkpoint(tmp_path / "nowhere.pt")
 
 
 @pytest.mark.parametrize("fails_in", ["torch.save", "os.replace"])

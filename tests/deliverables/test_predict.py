@@ -67,6 +67,11 @@ def test_refusals_name_the_checkpoint_and_the_problem(tmp_path):
     broken.write_bytes(path.read_bytes()[:200])
     with pytest.raises(DeliverableError, match="broken.pt.*damaged"):
         read_deliverable(broken, "segmentation")
+    broken.write_text("junk\n")  # torch.load: KeyError
+    with pytest.raises(DeliverableError, match=r"broken\.pt is damaged or not a checkpoint of this suite "
+                                               r"\(torch\.load failed with KeyError\): pass the one") as error:
+        read_deliverable(broken, "segmentation")
+    assert "train from scratch" not in str(error.value)
     other = tmp_path / "other.pt"
     save_checkpoint({"model": {}}, other)
     with pytest.raises(DeliverableError, match="not a training checkpoint"):
