@@ -74,7 +74,7 @@ endif
 report: $(VENV_STAMP)
 	@$(PY) -m helpers.report profile $(call quote,$(PROFILE)) || exit $$?; status=0; $(MAKE) --no-print-directory -k notebooks || status=$$?; \
 	$(MAKE) --no-print-directory combine || status=$$?; \
-	if [ $$status -ne 0 ]; then echo "make report: a notebook failed or could not be read; see its section in "$(call quote,$(REPORTS)/report.html) >&2; fi; \
+	if [ $$status -ne 0 ]; then echo "make report: a notebook failed, did not start or could not be read; see its section in "$(call quote,$(REPORTS)/report.html) >&2; fi; \
 	exit $$status
 
 notebooks: $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).html)
@@ -84,9 +84,12 @@ combine: $(REPORTS)/report.html
 # The report holds NOTEBOOKS and the sections earlier runs left in REPORTS, <name>/<name>.ipynb (a course-data
 # report is made one problem family at a time, each with its DATA); .notebooks lists both, so a section removed
 # re-combines too. A section of this run that cannot be read shows its error and combine exits 1 with the report
-# written; the report is then dated old, so the next make combines (and says so) again.
+# written; the report is then dated old, so the next make combines (and says so) again. A run refused before it
+# started (a PARAMS name the notebook lacks, a DATA folder that does not exist) leaves <name>/not-started.txt and
+# its earlier results; its section says so.
 SECTIONS = $(wildcard $(foreach d,$(notdir $(patsubst %/,%,$(wildcard $(REPORTS)/*/))),$(REPORTS)/$(d)/$(d).ipynb))
-$(REPORTS)/report.html: $(SECTIONS) $(REPORTS)/.notebooks | $(VENV_STAMP)
+NOT_STARTED = $(wildcard $(REPORTS)/*/not-started.txt)
+$(REPORTS)/report.html: $(SECTIONS) $(NOT_STARTED) $(REPORTS)/.notebooks | $(VENV_STAMP)
 	$(PY) -m helpers.report combine --reports $(call quote,$(REPORTS)) $(NOTEBOOKS) \
 	    || { status=$$?; touch -c -t 200001010000 $(call quote,$@); exit $$status; }
 

@@ -154,7 +154,8 @@ def test_without_make_the_make_tests_skip_rather_than_error(tmp_path):
 @needs_make
 def test_a_section_an_earlier_run_left_makes_the_report_combine_again(tmp_path):
     """report.html holds the sections of earlier runs too (helpers.report combine), so a newer one of them, e.g.
-    dann re-run with its own DATA, or one removed re-combines it even when this make's NOTEBOOKS does not name it."""
+    dann re-run with its own DATA, or one removed re-combines it even when this make's NOTEBOOKS does not name it; so
+    does the note of a run that did not start."""
     venv, reports = tmp_path / "venv", tmp_path / "reports"
     (venv / "bin").mkdir(parents=True)
     (venv / ".installed").touch()
@@ -175,4 +176,9 @@ def test_a_section_an_earlier_run_left_makes_the_report_combine_again(tmp_path):
     os.utime(reports / "report.html", (earlier, earlier))
     assert combined() and not combined()
     (reports / "dann" / "dann.ipynb").unlink()  # a section removed: the report leaves it out
-    assert combined()
+    assert combined() and not combined()
+    (reports / "byol").mkdir()  # a run refused before it started (helpers.report.execute.NotStarted): its section says so
+    for made in (reports / "report.html", reports / ".notebooks"):  # both older than the note written next
+        os.utime(made, (earlier - 10, earlier - 10))
+    (reports / "byol" / "not-started.txt").write_text("notebook byol has no parameter epoch")
+    assert combined() and not combined()

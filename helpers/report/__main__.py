@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
+from helpers.core.checkpoint import atomic_write_text
 from helpers.core.config import PROFILE_ENV, auto_choice, resolve_profile
 from helpers.report.combine import DamagedSections, build_report, earlier_sections
 from helpers.report.errors import error_summary
-from helpers.report.execute import KERNEL, execute_notebook
+from helpers.report.execute import KERNEL, NOT_STARTED, NotStarted, execute_notebook
 from helpers.report.parameters import parse_parameters
 from helpers.report.results import results_table
 
@@ -60,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             path = execute_notebook(args.name, profile=args.profile, data=args.data, reports_dir=args.reports,
                                     notebooks_dir=args.notebooks, kernel=args.kernel, extra_parameters=extra)
+        except NotStarted as error:  # nothing ran: said in its section of the combined report, earlier results kept
+            folder = Path(args.reports) / args.name
+            earlier = (folder / f"{args.name}.ipynb").exists()
+            kept = f"its earlier results in {folder} are left as they were" if earlier else "it has no earlier results"
+            if (Path(args.notebooks) / f"{args.name}.ipynb").is_file():
+                atomic_write_text(folder / NOT_STARTED, str(error))
+            print(f"\nnotebook {args.name} not run: {error}\n{kept}", file=sys.stderr)
+            return 1
         except Exception as error:  # the notebook's own message in full; the traceback is in the executed notebook
             print(f"\nnotebook {args.name} failed: {error_summary(error)}\n"
                   f"the executed notebook with the full traceback: {args.reports}/{args.name}/{args.name}.ipynb",

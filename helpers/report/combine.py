@@ -11,6 +11,7 @@ from typing import Any
 import nbformat
 
 from helpers.core.checkpoint import atomic_write_text
+from helpers.report.execute import NOT_STARTED
 from helpers.report.metrics import read_metrics
 from helpers.report.references import beside_references
 from helpers.report.render import notebook_body
@@ -184,6 +185,11 @@ def build_report(reports_dir: Path | str, names: list[str], output: Path | str |
                           f"{remedy}", file=sys.stderr)
                 body = (f"<p class='status-failed'>This section could not be read: {html.escape(str(reading))} "
                         f"({html.escape(reason)}); {html.escape(remedy)}.</p>") + body
+        refused = reports_dir / name / NOT_STARTED
+        if refused.exists():  # its last run stopped before it started (helpers.report.execute.NotStarted)
+            kept = "Below: its results from before." if executed.exists() else ""
+            body = (f"<p class='status-failed'>Its last run did not start: "
+                    f"{html.escape(refused.read_text(errors='replace').strip())}. {kept}</p>") + body
         anchor = html.escape(name, quote=True)
         contents.append(f"<li><a href='#{anchor}'>{html.escape(title)}</a></li>")
         sections.append(f"<section class='problem' id='{anchor}'>{body}</section>")

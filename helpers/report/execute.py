@@ -11,6 +11,14 @@ from helpers.report.parameters import absolute_paths
 from helpers.report.render import render_html
 
 KERNEL = "dlcv-report"
+# Left in reports/<name>/ by a run refused before it started (NotStarted), for the combined report to show; the next
+# run that starts removes it.
+NOT_STARTED = "not-started.txt"
+
+
+class NotStarted(ValueError):
+    """A run refused before anything of it was written: no notebook of that name, a parameter it does not have, a
+    DATA folder that does not exist. The notebook's earlier results, if any, stay as they were."""
 
 
 def kernel_config() -> Config:
@@ -29,8 +37,9 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
                      notebooks_dir: Path | str = "notebooks", kernel: str | None = KERNEL,
                      extra_parameters: dict | None = None, progress_bar: bool = True) -> Path:
     """Execute ``notebooks/<name>.ipynb`` into ``reports/<name>/<name>.ipynb`` and render ``<name>.html``.
-    ``extra_parameters`` are the notebook's other parameters (relative paths among them are the caller's); a name
-    the notebook does not have stops the run before anything is written.
+    ``extra_parameters`` are the notebook's other parameters (relative paths among them are the caller's). A name
+    the notebook does not have, or a ``data`` folder that does not exist, raises :class:`NotStarted` before anything
+    is written or removed.
 
     The executed notebook is written under a temporary name and renamed when papermill ends, so an earlier
     report is never left half-overwritten. The previous run's HTML and metrics.json are removed first, so a
@@ -42,14 +51,17 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
     source = notebooks_dir / f"{name}.ipynb"
     if not source.is_file():
         available = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
-        raise FileNotFoundError(f"no notebook {source}; available: {', '.join(available)}")
+        raise NotStarted(f"no notebook {source}; available: {', '.join(available)}")
     declared = papermill.inspect_notebook(str(source))
     unknown = sorted(set(extra_parameters or {}) - set(declared))
     if unknown:  # papermill would only warn, and the notebook run on its defaults
-        raise ValueError(f"notebook {name} has no parameter {', '.join(unknown)} (PARAMS goes to every notebook in "
+        raise NotStarted(f"notebook {name} has no parameter {', '.join(unknown)} (PARAMS goes to every notebook in "
                          f"NOTEBOOKS); its parameters: {', '.join(declared)}")
+    if data != "embedded" and not Path(data).expanduser().exists():
+        raise NotStarted(f"DATA {data}: no such folder (README.md, 'Course data', gives each notebook's layout)")
     out_dir = reports_dir / name
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / NOT_STARTED).unlink(missing_ok=True)
     executed, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
     partial = out_dir / f".{name}.running.ipynb"
     data_parameter = data if data == "embedded" else str(Path(data).expanduser().resolve())

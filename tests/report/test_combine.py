@@ -141,6 +141,46 @@ def test_a_run_removes_the_previous_html_and_metrics_before_it_starts_and_keeps_
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["checkpoints", "checkpoints/dann.pt"]
 
 
+def test_a_run_refused_before_it_starts_keeps_the_earlier_results_and_its_section_says_so(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """A PARAMS name dann does not have, or a DATA folder that does not exist: nothing runs, the earlier run's
+    notebook, page and metrics stay (predict still finds its checkpoint), and the combined report says that the
+    last run did not start. (Before, the missing DATA removed the earlier page and metrics, and the unknown name
+    pointed at the earlier notebook for "the full traceback" while the report showed the earlier results as this
+    run's.) A run that starts clears the note."""
+    import shutil
+
+    import helpers.report.execute as execute
+    from helpers.report.__main__ import main
+    from tests.conftest import ROOT
+
+    notebooks, reports = tmp_path / "notebooks", tmp_path / "reports"
+    notebooks.mkdir()
+    shutil.copy(ROOT / "notebooks" / "dann.ipynb", notebooks)  # its parameters cell is what names are checked against
+    out = reports / "dann"
+    executed_notebook(out / "dann.ipynb", "Domain adaptation with DANN")
+    write(out)
+    (out / "dann.html").write_text("the earlier run")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    run = ["run", "dann", "--notebooks", str(notebooks), "--reports", str(reports)]
+    for args, message in ((["--params", "epoch=3"], "notebook dann has no parameter epoch"),
+                          (["--data", str(tmp_path / "nowhere")], f"DATA {tmp_path / 'nowhere'}: no such folder")):
+        assert main(run + args) == 1
+        err = capsys.readouterr().err
+        assert f"notebook dann not run: {message}" in err and f"earlier results in {out} are left as they" in err
+        assert "full traceback" not in err
+        assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "not-started.txt"} == before
+        assert main(["combine", "--reports", str(reports), "dann"]) == 0
+        page = (reports / "report.html").read_text()
+        assert f"Its last run did not start: {message}" in page and "Below: its results from before." in page
+        assert "<td>0.5</td>" in page  # the earlier results, still shown
+    monkeypatch.setattr(execute.papermill, "execute_notebook",
+                        lambda source, partial, **_: shutil.copy(out / "dann.ipynb", partial))
+    monkeypatch.setattr(execute, "render_html", lambda executed, html: html)
+    assert main(run) == 0
+    assert not (out / "not-started.txt").exists()
+
+
 def test_unknown_notebooks_follow_the_course_order():
     assert ordered(["zeta", "dann", "gan", "alpha"]) == ["gan", "dann", "alpha", "zeta"]
 

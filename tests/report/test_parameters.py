@@ -67,6 +67,7 @@ def test_the_run_command_hands_params_to_papermill(tmp_path, monkeypatch, capsys
     monkeypatch.setattr(execute.papermill, "execute_notebook", papermill_stand_in)
     monkeypatch.setattr(execute, "render_html", lambda executed, html: html)
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "faces").mkdir()
     assert report_cli.main(["run", "acgan", "--notebooks", str(notebooks), "--reports", "out", "--data", "faces",
                             "--params", "labels_csv=face/train.csv attribute=Smiling epochs=3"]) == 0
     assert given["labels_csv"] == str(tmp_path / "face" / "train.csv") and given["data"] == str(tmp_path / "faces")
@@ -77,4 +78,6 @@ def test_the_run_command_hands_params_to_papermill(tmp_path, monkeypatch, capsys
     assert report_cli.main(["run", "acgan", "--notebooks", str(notebooks), "--reports", "typo",
                             "--params", "epoch=3 attribute=Smiling"]) == 1  # papermill alone would only warn
     assert "notebook acgan has no parameter epoch" in capsys.readouterr().err
-    assert given == {} and not (tmp_path / "typo").exists()  # stopped before papermill, nothing written
+    assert given == {}  # stopped before papermill: nothing of the run written, only the note for its section
+    assert [p.relative_to(tmp_path / "typo") for p in (tmp_path / "typo").rglob("*")] == [Path("acgan"),
+                                                                                          Path("acgan/not-started.txt")]
