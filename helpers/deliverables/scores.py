@@ -15,22 +15,31 @@ from helpers.deliverables.files import image_files, read_csv
 from helpers.deliverables.record import DeliverableError
 
 
-def labels_by_key(path: Path, key: str, *, parameter: str) -> dict[str, str]:
+def labels_by_key(path: Path, key: str, *, parameter: str, numeric: bool = True) -> dict[str, str]:
+    """``{key: label}`` of a CSV, each label :func:`canonical`. An empty label, or with ``numeric`` one that is not a
+    whole number (dann, adda, classification; byol's Office-Home labels may be class names), raises an error naming
+    the file, the line and the value: it would otherwise count as a wrong prediction, or as a class of its own."""
     rows = read_csv(path, [key, "label"], parameter=parameter)
     labels: dict[str, str] = {}
     for line, row in enumerate(rows, start=2):
         if row[key] in labels:
             raise DeliverableError(f"{parameter} {path}, line {line}: {key} {row[key]!r} appears twice")
-        labels[row[key]] = canonical(row["label"])
+        label = canonical(row["label"])
+        if not label or (numeric and not label.lstrip("-").isdigit()):
+            raise DeliverableError(f"{parameter} {path}, line {line}: the label of {row[key]!r} is {row['label']!r}; "
+                                   f"expected {'a whole number' if numeric else 'a class name or number'}")
+        labels[row[key]] = label
     return labels
 
 
 def canonical(label: str) -> str:
-    """'3', '03' and '3.0' are the same class."""
+    """'3', '03', ' 3' and '3.0' are the same class; other text is itself, stripped ('3.5' stays '3.5')."""
+    label = label.strip()
     try:
-        return str(int(float(label)))
+        number = float(label)
     except ValueError:
         return label
+    return str(int(number)) if number.is_integer() else label
 
 
 def labels_from_names(folder: Path, key: str = "filename") -> dict[str, str]:
@@ -46,10 +55,12 @@ def labels_from_names(folder: Path, key: str = "filename") -> dict[str, str]:
     return labels
 
 
-def csv_accuracy(pred: Path, truth: Path | str, *, key: str) -> dict[str, float]:
-    """``{"accuracy", "images"}``: the share of truth rows whose predicted label equals theirs."""
-    predicted = labels_by_key(Path(pred), key, parameter="PRED")
-    true = labels_from_names(Path(truth), key) if Path(truth).is_dir() else labels_by_key(Path(truth), key, parameter="TRUTH")
+def csv_accuracy(pred: Path, truth: Path | str, *, key: str, numeric: bool = True) -> dict[str, float]:
+    """``{"accuracy", "images"}``: the share of truth rows whose predicted label equals theirs (``numeric``: the
+    labels are whole numbers)."""
+    predicted = labels_by_key(Path(pred), key, parameter="PRED", numeric=numeric)
+    true = (labels_from_names(Path(truth), key) if Path(truth).is_dir()
+            else labels_by_key(Path(truth), key, parameter="TRUTH", numeric=numeric))
     missing = sorted(set(true) - set(predicted))
     if missing:
         raise DeliverableError(f"PRED {pred} has no prediction for {len(missing)} of TRUTH {truth}'s images "
@@ -71,5 +82,5 @@ def evaluate_filename(pred: Path, truth: Path | str, *, device: torch.device, **
 
 
 def evaluate_office(pred: Path, truth: Path | str, *, device: torch.device, **_: object) -> dict[str, float]:
-    """byol: Office-Home ``id,filename,label`` CSVs, matched by filename."""
-    return csv_accuracy(pred, truth, key="filename")
+    """byol: Office-Home ``id,filename,label`` CSVs, matched by filename (labels: class names or numbers)."""
+    return csv_accuracy(pred, truth, key="filename", numeric=False)

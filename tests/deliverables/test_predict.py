@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -206,6 +207,24 @@ def test_csv_accuracy_matches_rows_by_name_and_refuses_mismatched_sets(tmp_path)
     twice = write_labels(tmp_path / "twice.csv", "image_name", [("a", 1), ("a", 2)])
     with pytest.raises(DeliverableError, match="line 3: image_name 'a' appears twice"):
         csv_accuracy(twice, truth, key="image_name")
+
+
+@pytest.mark.parametrize("side", ["PRED", "TRUTH"])
+@pytest.mark.parametrize("label", ["", "  ", "seven", "3.5", "nan"])
+def test_a_label_that_is_empty_or_not_a_whole_number_is_named_not_scored_as_a_miss(tmp_path, side, label):
+    """(Before, such a row counted as a wrong prediction, and '3.5' as class 3, with no word said.)"""
+    good = write_labels(tmp_path / "good.csv", "image_name", [("a", 1), ("b", 2)])
+    bad = write_labels(tmp_path / "bad.csv", "image_name", [("a", 1), ("b", label)])
+    pred, truth = (bad, good) if side == "PRED" else (good, bad)
+    with pytest.raises(DeliverableError, match=rf"{side} \S*bad\.csv, line 3: the label of 'b' is "
+                                               rf"{re.escape(repr(label.strip()))}; expected a whole number"):
+        csv_accuracy(pred, truth, key="image_name")
+    office = write_labels(tmp_path / "office.csv", "filename", [("a", "Mug"), ("b", " 7.0")])  # names, or numbers
+    assert csv_accuracy(office, office, key="filename", numeric=False)["accuracy"] == 1.0
+    if not label.strip():
+        blank = write_labels(tmp_path / "blank.csv", "filename", [("a", "Mug"), ("b", label)])
+        with pytest.raises(DeliverableError, match="the label of 'b' is .*; expected a class name or number"):
+            csv_accuracy(blank, office, key="filename", numeric=False)
 
 
 def test_class_folder_truth_reads_labels_from_names(tmp_path):
