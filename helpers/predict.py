@@ -129,6 +129,8 @@ def predict(name: str, *, checkpoint: Path, input: Path | None, output: Path, n:
                                f"(e.g. output/{name})")
     if spec.writes_csv and Path(output).is_dir():
         raise DeliverableError(f"--output {output} is a folder; {name} writes a CSV file (e.g. {output}/pred.csv)")
+    if spec.writes_csv and Path(output).suffix.lower() != ".csv":  # --overwrite could never replace it after
+        raise DeliverableError(f"--output {output}: {name} writes a CSV file, named *.csv (e.g. {output}.csv)")
     check_destination(Path(output), overwrite)  # before minutes of sampling, not after
     record, weights = read_deliverable(checkpoint, name)
     return spec.function("predict")(record, weights, input=input, output=output, n=n, steps=steps, size=size,

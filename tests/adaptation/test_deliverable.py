@@ -152,7 +152,11 @@ def test_refusals(trained, target_folder, tmp_path):
         predict("dann", checkpoint=dann, input=tmp_path / "empty", output=out, device="cpu")
     with pytest.raises(DeliverableError, match="is a folder; dann writes a CSV"):
         predict("dann", checkpoint=dann, input=target_folder / "data", output=tmp_path, device="cpu")
-    assert not out.exists()
+    # a CSV named otherwise could never be replaced with --overwrite, which replaces only *.csv files
+    with pytest.raises(DeliverableError, match=r"--output \S*pred: dann writes a CSV file, named \*\.csv "
+                                               r"\(e\.g\. \S*pred\.csv\)"):
+        predict("dann", checkpoint=dann, input=target_folder / "data", output=tmp_path / "pred", device="cpu")
+    assert not out.exists() and not (tmp_path / "pred").exists()
 
     broken = tmp_path / "broken"
     broken.mkdir()

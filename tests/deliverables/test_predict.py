@@ -136,7 +136,7 @@ def test_overwrite_replaces_only_what_predict_writes(tmp_path):
 
     notes = tmp_path / "notes.txt"
     notes.write_text("mine")
-    with pytest.raises(DeliverableError, match=r"notes\.txt is not"):
+    with pytest.raises(DeliverableError, match=r"notes\.txt: dann writes a CSV file, named \*\.csv"):
         predict("dann", checkpoint=checkpoint, input=folder, output=notes, overwrite=True)
     with pytest.raises(DeliverableError, match=r"notes\.txt is not"):  # a folder output never replaces a file
         predict("gan", checkpoint=checkpoint, input=None, output=notes, overwrite=True)
