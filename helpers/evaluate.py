@@ -60,8 +60,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(scores))
     else:
         for measure, value in scores.items():
-            print(f"{measure}: {'n/a' if value is None else f'{value:.4f}'}")
+            print(f"{measure}: {shown(measure, value)}")
     return 0
+
+
+COUNTS = ("images", "unscored")  # numbers of images, printed whole
+
+
+def shown(measure: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.0f}" if measure in COUNTS else f"{value:.4f}"
 
 
 if __name__ == "__main__":

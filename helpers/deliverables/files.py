@@ -151,6 +151,8 @@ def write_csv(path: Path | str, header: Sequence[str], rows: Sequence[Sequence[o
 def read_csv(path: Path | str, columns: Sequence[str], *, parameter: str) -> list[dict[str, str]]:
     """The rows of a CSV that must have ``columns`` in its header; errors name the file and the line."""
     path = Path(path)
+    if path.is_dir():
+        raise DeliverableError(f"{parameter} {path} is a folder; a CSV file is expected here")
     if not path.is_file():
         raise DeliverableError(f"{parameter} {path}: no such file")
     header, table = csv_table(path, DeliverableError, f"{parameter} {path}")

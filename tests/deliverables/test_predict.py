@@ -13,7 +13,8 @@ from torch import nn
 from helpers.core.checkpoint import load_checkpoint, save_checkpoint
 from helpers.core.training import fit
 from helpers.deliverables.example import predict_entry, predict_markdown
-from helpers.deliverables.files import WRITTEN_IN_FOLDER, image_files, numbered, read_csv, read_image, staged_folder, write_csv
+from helpers.deliverables.files import (WRITTEN_IN_FOLDER, image_files, numbered, read_csv, read_image, staged_folder,
+                                        write_csv)
 from helpers.deliverables.problems import PROBLEMS, problem
 from helpers.deliverables.record import DeliverableError, deliverable, read_deliverable, written_size
 from helpers.deliverables.scores import csv_accuracy
@@ -334,6 +335,15 @@ def test_a_truth_folder_of_unlabelled_names_asks_for_the_problems_csv(tmp_path, 
     Image.new("RGB", (4, 4)).save(tmp_path / "data" / "00000.png")
     assert evaluate_main(["dann", str(pred), str(tmp_path / "data")]) == 2
     assert "00000.png is not named <label>_<idx>; pass a CSV with the columns image_name,label" in capsys.readouterr().err
+
+
+def test_evaluate_prints_measures_to_four_places_and_counts_whole_and_names_a_folder_given_for_a_csv(tmp_path, capsys):
+    truth = write_labels(tmp_path / "truth.csv", "image_name", [("a", 1), ("b", 2)])
+    pred = write_labels(tmp_path / "pred.csv", "image_name", [("a", 1), ("b", 3), ("c", 4)])
+    assert evaluate_main(["dann", str(pred), str(truth)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["accuracy: 0.5000", "images: 2", "unscored: 1"]
+    assert evaluate_main(["dann", str(tmp_path), str(truth)]) == 2
+    assert f"PRED {tmp_path} is a folder; a CSV file is expected here" in capsys.readouterr().err
 
 
 def test_generated_images_are_written_at_size_then_the_course_datas_then_the_trained():
