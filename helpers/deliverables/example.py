@@ -9,21 +9,34 @@ import shlex
 from pathlib import Path
 
 
+# Where `make predict` and helpers.evaluate look by default: the repository's reports/.
+DEFAULT_REPORTS = Path(__file__).resolve().parents[2] / "reports"
+
+
 def predict_entry(problem: str, checkpoint: Path | str, *, input: str | None = None, output: str,
-                  truth: str | None = None) -> dict[str, str]:
+                  truth: str | None = None, profile: str | None = None) -> dict[str, str]:
     """``{"checkpoint", "command", "make"[, "evaluate"]}`` for ``metrics.json``; ``input``/``output``/``truth``
-    are example paths in the course's layout (the README's), shown to the reader as they are."""
-    checkpoint = str(Path(checkpoint).resolve())
-    words = ["python", "-m", "helpers.predict", problem, "--checkpoint", checkpoint]
+    are example paths in the course's layout (the README's), shown to the reader as they are. A checkpoint under
+    another reports folder than the default (``REPORTS=``) names it in the make and evaluate commands; ``profile``
+    (the problems that the suite's digit classifier grades, which is sized by the profile) goes to evaluate."""
+    checkpoint = Path(checkpoint).resolve()
+    words = ["python", "-m", "helpers.predict", problem, "--checkpoint", str(checkpoint)]
     make = ["make", "predict", f"PROBLEM={problem}"]
+    grade = []
+    reports = checkpoint.parents[2] if checkpoint.parent.name == "checkpoints" else DEFAULT_REPORTS
+    if reports != DEFAULT_REPORTS:
+        make.append(f"REPORTS={reports}")
+        grade += ["--reports", str(reports)]
+    if profile is not None:
+        grade += ["--profile", profile]
     if input is not None:
         words += ["--input", input]
         make.append(f"INPUT={input}")
     words += ["--output", output]
     make.append(f"OUTPUT={output}")
-    entry = {"checkpoint": checkpoint, "command": shlex.join(words), "make": shlex.join(make)}
+    entry = {"checkpoint": str(checkpoint), "command": shlex.join(words), "make": shlex.join(make)}
     if truth is not None:
-        entry["evaluate"] = shlex.join(["python", "-m", "helpers.evaluate", problem, output, truth])
+        entry["evaluate"] = shlex.join(["python", "-m", "helpers.evaluate", problem, output, truth, *grade])
     return entry
 
 

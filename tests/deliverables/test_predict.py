@@ -318,6 +318,21 @@ def test_the_notebooks_example_command_names_the_checkpoint_and_the_make_form(tm
     assert entry["command"] in text and entry["make"] in text and entry["evaluate"] in text
 
 
+def test_a_run_into_another_reports_folder_names_it_and_the_profile_in_its_commands(tmp_path):
+    """`make report REPORTS=elsewhere`: `make predict` must read elsewhere/<problem>/metrics.json, and evaluate the
+    digit classifier of the profile the notebook graded with (another profile's reads other numbers)."""
+    from helpers.deliverables.example import DEFAULT_REPORTS
+
+    checkpoint = tmp_path / "elsewhere" / "gan" / "checkpoints" / "dcgan.pt"
+    entry = predict_entry("gan", checkpoint, output="output/gan", truth="embedded", profile="smoke")
+    assert entry["make"] == f"make predict PROBLEM=gan REPORTS={tmp_path / 'elsewhere'} OUTPUT=output/gan"
+    assert entry["evaluate"] == (f"python -m helpers.evaluate gan output/gan embedded --reports {tmp_path / 'elsewhere'} "
+                                 f"--profile smoke")
+    default = predict_entry("gan", DEFAULT_REPORTS / "gan" / "checkpoints" / "dcgan.pt", output="o", truth="embedded")
+    assert default["make"] == "make predict PROBLEM=gan OUTPUT=o"
+    assert default["evaluate"] == "python -m helpers.evaluate gan o embedded"
+
+
 def test_prediction_and_truth_csvs_saved_by_excel_are_read(tmp_path):
     """A byte-order mark and CRLF line ends (Excel's "CSV UTF-8"): the header and the rows read as without them."""
     truth = write_labels(tmp_path / "truth.csv", "image_name", [("a", 1), ("b", 2)])
