@@ -70,11 +70,13 @@ endif
 	@touch $@
 
 # All notebooks run even if one fails (-k); the combined report is written either way, showing the
-# failure in its section, and make then exits non-zero.
+# failure in its section, and make then exits non-zero. Otherwise the last line names the report (also when
+# nothing needed to run, which is otherwise silent).
 report: $(VENV_STAMP)
 	@$(PY) -m helpers.report profile $(call quote,$(PROFILE)) || exit $$?; status=0; $(MAKE) --no-print-directory -k notebooks || status=$$?; \
 	$(MAKE) --no-print-directory combine || status=$$?; \
-	if [ $$status -ne 0 ]; then echo "make report: a notebook failed, did not start or could not be read; see its section in "$(call quote,$(REPORTS)/report.html) >&2; fi; \
+	if [ $$status -ne 0 ]; then echo "make report: a notebook failed, did not start or could not be read; see its section in "$(call quote,$(REPORTS)/report.html) >&2; \
+	else echo "make report: up to date: "$(call quote,$(REPORTS)/report.html); fi; \
 	exit $$status
 
 notebooks: $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).html)

@@ -182,3 +182,30 @@ def test_a_section_an_earlier_run_left_makes_the_report_combine_again(tmp_path):
         os.utime(made, (earlier - 10, earlier - 10))
     (reports / "byol" / "not-started.txt").write_text("notebook byol has no parameter epoch")
     assert combined() and not combined()
+
+
+@needs_make
+def test_make_report_ends_naming_the_report_or_the_failure(tmp_path):
+    """A make report with nothing to run printed nothing at all; now its last line names the report. A notebook that
+    fails (here the stand-in's run exits 1) gives the failure line instead, and make exits non-zero."""
+    venv, reports = tmp_path / "venv", tmp_path / "reports"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()
+    python = tmp_path / "python"  # runs by writing the page, combines by writing the report; fails runs when asked
+    python.write_text('#!/bin/sh\nif [ "$3" = run ]; then [ -n "$FAIL" ] && exit 1; mkdir -p "${10}/$4"; '
+                      'echo page > "${10}/$4/$4.html"; fi\nif [ "$3" = combine ]; then echo page > "$5/report.html"; fi\n')
+    python.chmod(0o755)
+
+    def report(**env):
+        return subprocess.run(["make", "-s", "--no-print-directory", "report", f"REPORTS={reports}", f"VENV={venv}",
+                               f"PY={python}", "JUPYTEXT=true", "NOTEBOOKS=dann", "PROFILE=smoke"], cwd=ROOT,
+                              capture_output=True, text=True, env={**os.environ, **env})
+
+    for _ in range(2):  # the run that makes it, then one with nothing to run
+        done = report()
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == f"make report: up to date: {reports / 'report.html'}"
+    (reports / "dann" / "dann.html").unlink()
+    failed = report(FAIL="1")
+    assert failed.returncode != 0 and "up to date" not in failed.stdout
+    assert "make report: a notebook failed, did not start or could not be read" in failed.stderr
