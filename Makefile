@@ -76,7 +76,7 @@ report: $(VENV_STAMP)
 	@$(PY) -m helpers.report profile $(call quote,$(PROFILE)) || exit $$?; status=0; $(MAKE) --no-print-directory -k notebooks || status=$$?; \
 	$(MAKE) --no-print-directory combine || status=$$?; \
 	if [ $$status -ne 0 ]; then echo "make report: a notebook failed, did not start or could not be read; see its section in "$(call quote,$(REPORTS)/report.html) >&2; \
-	else echo "make report: up to date: "$(call quote,$(REPORTS)/report.html); fi; \
+	else echo "make report: done: "$(call quote,$(REPORTS)/report.html); fi; \
 	exit $$status
 
 notebooks: $(foreach nb,$(NOTEBOOKS),$(REPORTS)/$(nb)/$(nb).html)
@@ -115,9 +115,12 @@ predict: $(VENV_STAMP)
 AUTO_PROFILE = $(eval AUTO_PROFILE := $(shell $(PY) -m helpers.report profile --name-only))$(AUTO_PROFILE)
 PROFILE_STAMP = $(if $(filter auto,$(PROFILE)),auto ($(AUTO_PROFILE)),$(PROFILE))
 PARAMS_STAMP = profile=$(PROFILE_STAMP) data=$(DATA)$(if $(strip $(PARAMS)), params=$(strip $(PARAMS)))
+# .notebooks: this run's NOTEBOOKS, the sections there are and those with a not-started note (a note removed
+# re-combines too).
+NOTEBOOKS_STAMP = $(strip $(NOTEBOOKS)) | $(notdir $(SECTIONS)) | not started: $(notdir $(NOT_STARTED:/not-started.txt=))
 $(REPORTS)/.notebooks: FORCE
-	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(strip $(NOTEBOOKS)) | $(notdir $(SECTIONS))) | cmp -s - $(call quote,$@) \
-	    || echo $(call quote,$(strip $(NOTEBOOKS)) | $(notdir $(SECTIONS))) > $(call quote,$@)
+	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(NOTEBOOKS_STAMP)) | cmp -s - $(call quote,$@) \
+	    || echo $(call quote,$(NOTEBOOKS_STAMP)) > $(call quote,$@)
 
 $(REPORTS)/%/.params: FORCE | $(VENV_STAMP)
 	@mkdir -p $(call quote,$(@D)); echo $(call quote,$(PARAMS_STAMP)) | cmp -s - $(call quote,$@) \

@@ -40,21 +40,29 @@ class DamagedCheckpoint(RuntimeError):
     """A checkpoint file that torch cannot read back: truncated, overwritten, or not a checkpoint at all."""
 
     def __init__(self, path: Path, cause: BaseException):
-        self.path, self.reason = path, f"torch.load failed with {type(cause).__name__}"
+        # torch's own text is left out (for a foreign file it suggests weights_only=False, which would run whatever
+        # code the file holds), but for the line naming a type the safe loader refuses
+        refused = re.search(r"Unsupported global: GLOBAL [\w.]+", str(cause))
+        self.path = path
+        self.reason = f"torch.load failed with {type(cause).__name__}" + (f": {refused.group()}" if refused else "")
         super().__init__(f"checkpoint {path} is damaged or not a dlcv-report checkpoint ({self.reason}); delete it "
                          f"to train from scratch")
 
 
 def load_checkpoint(path: Path | str) -> dict[str, Any]:
-    """Load with ``weights_only=True``. A file that is not there raises FileNotFoundError; one that does not read back
-    (torch raises anything from EOFError to OSError or KeyError on a truncated or foreign file) raises
-    :class:`DamagedCheckpoint`, which names it. torch's own text is left out: for a foreign file it suggests
-    ``weights_only=False``, which would run whatever code the file holds."""
+    """Load with ``weights_only=True``. A file that is not there raises FileNotFoundError, a folder
+    IsADirectoryError, one that may not be read PermissionError; one that does not read back (torch raises anything
+    from EOFError to OSError or KeyError on a truncated or foreign file) raises :class:`DamagedCheckpoint`, which
+    names it."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"checkpoint {path} is a folder, not a checkpoint file")
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path}: no such file")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
+    except (PermissionError, MemoryError):  # the file may be sound: not "delete it"
+        raise
     except Exception as error:  # noqa: BLE001 - whatever a damaged file makes torch raise
         raise DamagedCheckpoint(path, error) from None
 

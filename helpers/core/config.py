@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import os
 import re
 import types
@@ -165,7 +166,7 @@ SEED_RANGE = (0, 2**32 - 1)  # what NumPy's and scikit-learn's random_state take
 
 def check_seed(seed: Any) -> None:
     """A notebook's ``seed`` is a whole number in SEED_RANGE; anything else raises a ValueError naming it."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
         raise ValueError(f"seed={seed!r} is not valid; expected a whole number from {SEED_RANGE[0]} to {SEED_RANGE[1]}")
 
 

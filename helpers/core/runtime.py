@@ -54,6 +54,7 @@ def channels_last_is_safe(model: torch.nn.Module) -> bool:
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch; on the CPU the same seed gives the same numbers."""
+    seed = int(seed)  # a NumPy integer too (random.seed takes only Python's)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

@@ -17,17 +17,22 @@ def predict_entry(problem: str, checkpoint: Path | str, *, input: str | None = N
                   truth: str | None = None, profile: str | None = None) -> dict[str, str]:
     """``{"checkpoint", "command", "make"[, "evaluate"]}`` for ``metrics.json``; ``input``/``output``/``truth``
     are example paths in the course's layout (the README's), shown to the reader as they are. A checkpoint under
-    another reports folder than the default (``REPORTS=``) names it in the make and evaluate commands; ``profile``
-    (the problems that the suite's digit classifier grades, which is sized by the profile) goes to evaluate."""
+    another reports folder than the default (``REPORTS=``) names that folder in the make command, one outside any
+    ``<reports>/<problem>/checkpoints/`` itself; ``profile`` (given for the problems that the suite's digit classifier
+    grades, which is sized by the profile) goes to the evaluate command, with the reports folder of its cache."""
     checkpoint = Path(checkpoint).resolve()
     words = ["python", "-m", "helpers.predict", problem, "--checkpoint", str(checkpoint)]
     make = ["make", "predict", f"PROBLEM={problem}"]
     grade = []
-    reports = checkpoint.parents[2] if checkpoint.parent.name == "checkpoints" else DEFAULT_REPORTS
-    if reports != DEFAULT_REPORTS:
-        make.append(f"REPORTS={reports}")
-        grade += ["--reports", str(reports)]
-    if profile is not None:
+    # <reports>/<problem>/checkpoints/<file>: what make predict finds through <reports>/<problem>/metrics.json
+    in_reports = checkpoint.parent.name == "checkpoints" and checkpoint.parents[1].name == problem
+    if not in_reports:  # a notebook run by hand into a folder of another name (papermill -p out_dir ...)
+        make.append(f"CHECKPOINT={checkpoint}")
+    elif checkpoint.parents[2] != DEFAULT_REPORTS:
+        make.append(f"REPORTS={checkpoint.parents[2]}")
+    if profile is not None:  # the digit classifier's cache (reports/_judge) and its size
+        if in_reports and checkpoint.parents[2] != DEFAULT_REPORTS:
+            grade += ["--reports", str(checkpoint.parents[2])]
         grade += ["--profile", profile]
     if input is not None:
         words += ["--input", input]

@@ -39,21 +39,22 @@ SCORES = "helpers.deliverables.scores"
 SEGMENTATION = "helpers.segmentation.deliverable"
 
 PROBLEMS: dict[str, Problem] = {p.name: p for p in [
-    Problem("gan", "folder of N generated images 0000.png ... (--n, default 1000), at the training data's size "
-            "(--size)", "",
+    Problem("gan", "folder of N generated images 0000.png ... (--n, default 1000; a digit more from 10001), at "
+            "the training data's size (--size)", "",
             "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
             f"{GANS}:predict_gan", f"{GANS}:evaluate_images", options=("n", "size")),
-    Problem("acgan", "folder of --n images per class (default 100) named <class>_<idx:03d>.png from 001 (digits: "
-            "the digit; faces: 0 without the attribute, 1 with it), at the training data's size (--size)", "",
+    Problem("acgan", "folder of --n images per class (default 100) named <class>_<idx:03d>.png from 001 (4 digits "
+            "from --n 1000; digits: the digit; faces: 0 without the attribute, 1 with it), at the training data's "
+            "size (--size)", "",
             "digits: label agreement by the suite's digit classifier (TRUTH embedded); faces: face share and "
             "random-feature FID against TRUTH, a folder of real faces",
             f"{GANS}:predict_acgan", f"{GANS}:evaluate_acgan", options=("n", "size")),
-    Problem("ddpm", "folder of N generated images 0000.png ... (--n, default 1000), at the training data's size "
-            "(--size)", "",
+    Problem("ddpm", "folder of N generated images 0000.png ... (--n, default 1000; a digit more from 10001), at "
+            "the training data's size (--size)", "",
             "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
             f"{DIFFUSION}:predict_ddpm", f"{GANS}:evaluate_images", options=("n", "steps", "size")),
     Problem("conditional_diffusion", "folder of --n images per digit (default 100) named <digit>_<idx:03d>.png "
-            "from 001 (0_001.png ... 9_100.png), at the data's size (--size)", "",
+            "from 001 (0_001.png ... 9_100.png; 4 digits from --n 1000), at the data's size (--size)", "",
             "label agreement of PRED's <digit>_<idx>.png images by the suite's digit classifier trained on "
             "TRUTH ('embedded' or a course digits folder)",
             f"{DIFFUSION}:predict_conditional", f"{DIFFUSION}:evaluate_conditional",

@@ -36,14 +36,17 @@ def read_deliverable(path: Path | str, problem: str) -> tuple[dict[str, Any], di
     foreign checkpoint raises :class:`DeliverableError` that names the file and what to pass instead."""
     path = Path(path)
     if not path.is_file():
-        raise DeliverableError(f"--checkpoint {path}: no such file; the notebooks write theirs under "
+        what = "is a folder, not a checkpoint file" if path.is_dir() else ": no such file"
+        raise DeliverableError(f"--checkpoint {path}{' ' * path.is_dir()}{what}; the notebooks write theirs under "
                                f"reports/<problem>/checkpoints/ and name them in metrics.json ('predict')")
     try:
         state = load_checkpoint(path)
     except DamagedCheckpoint as error:
         raise DeliverableError(f"--checkpoint {path} is damaged or not a checkpoint of this suite ({error.reason}): "
-                               f"pass the one reports/{problem}/metrics.json names under 'predict', or re-run the "
-                               f"{problem} notebook to write it again") from None
+                               f"re-run the {problem} notebook to write it again (it names its checkpoint in its "
+                               f"metrics.json, under 'predict')") from None
+    except PermissionError as error:
+        raise DeliverableError(f"--checkpoint {path}: {error.strerror}") from None
     if not isinstance(state, Mapping) or "modules" not in state:
         raise DeliverableError(f"--checkpoint {path} is not a training checkpoint of this suite "
                                f"(no 'modules' entry)")

@@ -7,6 +7,7 @@ the val ones).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import torch
@@ -25,7 +26,7 @@ def labels_by_key(path: Path, key: str, *, parameter: str, numeric: bool = True)
         if row[key] in labels:
             raise DeliverableError(f"{parameter} {path}, line {line}: {key} {row[key]!r} appears twice")
         label = canonical(row["label"])
-        if not label or (numeric and not label.lstrip("-").isdigit()):
+        if not label or (numeric and not re.fullmatch(r"-?[0-9]+", label)):
             raise DeliverableError(f"{parameter} {path}, line {line}: the label of {row[key]!r} is {row['label']!r}; "
                                    f"expected {'a whole number' if numeric else 'a class name or number'}")
         labels[row[key]] = label

@@ -1,11 +1,13 @@
 """Deliverables of the diffusion notebooks (ddpm, conditional_diffusion): the records their checkpoints carry,
 image generation from a checkpoint, and grading of image folders.
 
-- ddpm: ``--n`` images (default 1000) ``0000.png ...``, its samples resized to its data's size (as the notebook
-  grades them), 8-bit. Graded as the gan notebook's images (:func:`helpers.gans.deliverable.evaluate_images`).
-- conditional_diffusion: ``--n`` images per digit (default 100) ``<digit>_<idx:03d>.png`` from 001, sampled with the
-  notebook's sampler and guidance scale (``--steps`` picks DDIM with that many steps, ``--guidance`` the
-  scale). Graded by label agreement: the share the suite's digit classifier reads as the digit in the name.
+- ddpm: ``--n`` images (default 1000) ``0000.png ...`` (at least 4 digits), its samples resized to its data's size (as
+  the notebook grades them), 8-bit. Graded as the gan notebook's images
+  (:func:`helpers.gans.deliverable.evaluate_images`).
+- conditional_diffusion: ``--n`` images per digit (default 100) ``<digit>_<idx:03d>.png`` from 001 (4 digits from
+  1000), sampled with the notebook's sampler and guidance scale (``--steps`` picks DDIM with that many steps,
+  ``--guidance`` the scale). Graded by label agreement: the share the suite's digit classifier reads as the digit in
+  the name.
 """
 from __future__ import annotations
 

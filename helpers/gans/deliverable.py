@@ -1,18 +1,18 @@
 """Deliverables of the gan notebook: the record its checkpoints carry, images from a checkpoint, and grading of
 image folders (the ddpm notebook's images are graded alike).
 
-- predict: ``--n`` images (default 1000) ``0000.png ...`` at the GAN's image size, 8-bit as the notebook quantises
-  them, from the generator's weight average when it keeps one.
-- acgan: ``--n`` images per class (default 100) ``<class>_<idx:03d>.png`` from 001 (digits: the digit; faces: 0
-  without the attribute, 1 with it); with the notebook's ``per_class`` and seed, the images it grades. Graded
-  against TRUTH ``embedded`` by label agreement with the suite's digit classifier; against a folder of real faces
-  by the gan's measures (face share, random-feature FID), which cannot read the attribute.
+- predict: ``--n`` images (default 1000) ``0000.png ...`` (as many digits as ``--n`` needs, at least 4) at the GAN's
+  image size, 8-bit as the notebook quantises them, from the generator's weight average when it keeps one.
+- acgan: ``--n`` images per class (default 100) ``<class>_<idx:03d>.png`` from 001 (4 digits from 1000; digits: the
+  digit; faces: 0 without the attribute, 1 with it); with the notebook's ``per_class`` and seed, the images it grades.
+  Graded against TRUTH ``embedded`` by label agreement with the suite's digit classifier; against a folder of real
+  faces by the gan's measures (face share, random-feature FID), which cannot read the attribute.
 - evaluate: classifier FID (and Inception FID when its weights exist) against TRUTH, the random-feature FID with its
   floor (two halves of TRUTH), and on colour images the face share of PRED and of TRUTH. TRUTH ``embedded`` is the
   real images the notebook grades against (the held-out embedded digits, seed 0), and the digit classifier is the
-  notebook's: the same data, the same profile (``auto``: ``$DLCV_PROFILE``, else gpu with CUDA, else cpu), loaded
-  from ``<reports>/_judge/`` (``--reports``, default ``reports`` under the current folder) when a notebook
-  trained it there, else trained once and cached there.
+  notebook's: the same data, the same profile (``auto``: ``$DLCV_PROFILE``, else gpu with CUDA, else cpu), loaded from
+  ``<reports>/_judge/`` (``--reports``, default ``reports`` under the current folder) when a notebook trained it
+  there, else trained once and cached there.
 """
 from __future__ import annotations
 

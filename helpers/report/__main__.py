@@ -18,9 +18,9 @@ from pathlib import Path
 
 from helpers.core.checkpoint import atomic_write_text
 from helpers.core.config import PROFILE_ENV, auto_choice, resolve_profile
-from helpers.report.combine import DamagedSections, build_report, earlier_sections
+from helpers.report.combine import NOT_STARTED, DamagedSections, build_report, earlier_sections
 from helpers.report.errors import error_summary
-from helpers.report.execute import KERNEL, NOT_STARTED, NotStarted, execute_notebook
+from helpers.report.execute import KERNEL, NotStarted, execute_notebook
 from helpers.report.parameters import parse_parameters
 from helpers.report.results import results_table
 
@@ -66,9 +66,12 @@ def main(argv: list[str] | None = None) -> int:
             folder = Path(args.reports) / args.name
             earlier = (folder / f"{args.name}.ipynb").exists()
             kept = f"its earlier results in {folder} are left as they were" if earlier else "it has no earlier results"
-            if (Path(args.notebooks) / f"{args.name}.ipynb").is_file():
-                atomic_write_text(folder / NOT_STARTED, str(error))
             print(f"\nnotebook {args.name} not run: {error}\n{kept}", file=sys.stderr)
+            if (Path(args.notebooks) / f"{args.name}.ipynb").is_file():
+                try:
+                    atomic_write_text(folder / NOT_STARTED, str(error))
+                except OSError as unwritable:
+                    print(f"(its section in the combined report cannot say so: {unwritable})", file=sys.stderr)
             return 1
         except Exception as error:  # the notebook's own message in full; the traceback is in the executed notebook
             print(f"\nnotebook {args.name} failed: {error_summary(error)}\n"

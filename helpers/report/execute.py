@@ -7,13 +7,11 @@ from pathlib import Path
 import papermill
 from traitlets.config import Config
 
+from helpers.report.combine import NOT_STARTED
 from helpers.report.parameters import absolute_paths
 from helpers.report.render import render_html
 
 KERNEL = "dlcv-report"
-# Left in reports/<name>/ by a run refused before it started (NotStarted), for the combined report to show; the next
-# run that starts removes it.
-NOT_STARTED = "not-started.txt"
 
 
 class NotStarted(ValueError):

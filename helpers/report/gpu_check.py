@@ -66,6 +66,8 @@ def check_notebook(name: str, *, reports: Path, notebooks: Path, kernel: str | N
     """Run one notebook with papermill (no HTML) and say how it went."""
     import papermill  # here, so that the table's helpers import without Jupyter
 
+    from helpers.report.execute import kernel_config
+
     out_dir = (reports / name).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.json").unlink(missing_ok=True)  # a figure in the table is this run's
@@ -75,7 +77,7 @@ def check_notebook(name: str, *, reports: Path, notebooks: Path, kernel: str | N
     try:
         papermill.execute_notebook(str(notebooks / f"{name}.ipynb"), str(out_dir / f"{name}.ipynb"),
                                    parameters=parameters, kernel_name=kernel, cwd=str(notebooks.resolve()),
-                                   progress_bar=False, execution_timeout=cell_timeout)
+                                   progress_bar=False, execution_timeout=cell_timeout, config=kernel_config())
     except Exception as error:  # papermill's PapermillExecutionError ends with the notebook's exception
         return Check(name, False, time.perf_counter() - start, error_cell(error))
     seconds = time.perf_counter() - start

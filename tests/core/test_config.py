@@ -2,6 +2,7 @@
 import dataclasses
 import re
 
+import numpy as np
 import pytest
 import torch
 
@@ -142,6 +143,7 @@ def test_a_seed_that_is_not_a_whole_number_in_range_is_named_before_anything_run
     with pytest.raises(ValueError, match=rf"seed={re.escape(repr(seed))} is not valid; expected a whole number from 0"):
         prepare_run(DannConfig, "smoke", {}, seed=seed)
     prepare_run(DannConfig, "smoke", {}, seed=2**32 - 1)
+    prepare_run(DannConfig, "smoke", {}, seed=np.int64(3))  # a notebook's own NumPy integer is a whole number too
 
 
 def test_a_budget_in_steps_gives_epochs_that_follow_the_data_size():

@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from tests import killed_run
@@ -142,6 +143,17 @@ def test_every_kind_of_damaged_checkpoint_is_named_not_a_traceback_of_torch(tmp_
     assert "weights_only" not in str(error.value)
     with pytest.raises(FileNotFoundError, match=r"nowhere\.pt: no such file"):
         load_checkpoint(tmp_path / "nowhere.pt")
+    with pytest.raises(IsADirectoryError, match="is a folder, not a checkpoint file"):
+        load_checkpoint(tmp_path)
+
+
+def test_a_checkpoint_holding_a_type_the_safe_loader_refuses_is_named_with_that_type(tmp_path):
+    """The one line of torch's text worth keeping: which global it refused (not its advice to load unsafely)."""
+    path = tmp_path / "state.pt"
+    torch.save({"counts": np.arange(3)}, path)  # a NumPy array, which the safe loader does not rebuild
+    with pytest.raises(DamagedCheckpoint, match=r"UnpicklingError: Unsupported global: GLOBAL numpy\.\S+\)") as error:
+        load_checkpoint(path)
+    assert "weights_only" not in str(error.value)
 
 
 @pytest.mark.parametrize("fails_in", ["torch.save", "os.replace"])
@@ -207,13 +219,18 @@ def finish(child):
 def test_killed_dann_run_resumes_and_finishes_like_an_uninterrupted_one(tmp_path):
     # the killed run and the uninterrupted one side by side (two cores, a thread each)
     killed, uninterrupted = start_child(tmp_path / "resumed", kill_after=2), start_child(tmp_path / "fresh")
-    code, _, err = finish(killed)
-    assert code == -9, err
-    [checkpoint] = (tmp_path / "resumed").glob("dann_*.pt")
-    assert load_checkpoint(checkpoint)["epoch"] == 2
-
-    resumed = finish(start_child(tmp_path / "resumed"))
-    uninterrupted = finish(uninterrupted)
+    try:
+        code, _, err = finish(killed)
+        assert code == -9, err
+        [checkpoint] = (tmp_path / "resumed").glob("dann_*.pt")
+        assert load_checkpoint(checkpoint)["epoch"] == 2
+        resumed = finish(start_child(tmp_path / "resumed"))
+        uninterrupted = finish(uninterrupted)
+    finally:
+        for child in (killed, uninterrupted):
+            if isinstance(child, subprocess.Popen) and child.poll() is None:  # a failed assertion: none left running
+                child.kill()
+                child.wait()
     assert resumed[0] == 0 and uninterrupted[0] == 0, resumed[2] + uninterrupted[2]
     assert json.loads(resumed[1]) == json.loads(uninterrupted[1])
 

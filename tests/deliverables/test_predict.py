@@ -71,9 +71,12 @@ def test_refusals_name_the_checkpoint_and_the_problem(tmp_path):
         read_deliverable(broken, "segmentation")
     broken.write_text("junk\n")  # torch.load: KeyError
     with pytest.raises(DeliverableError, match=r"broken\.pt is damaged or not a checkpoint of this suite "
-                                               r"\(torch\.load failed with KeyError\): pass the one") as error:
+                                               r"\(torch\.load failed with KeyError\): re-run the segmentation "
+                                               r"notebook") as error:
         read_deliverable(broken, "segmentation")
     assert "train from scratch" not in str(error.value)
+    with pytest.raises(DeliverableError, match=r"--checkpoint \S+ is a folder, not a checkpoint file; the notebooks"):
+        read_deliverable(tmp_path, "segmentation")
     other = tmp_path / "other.pt"
     save_checkpoint({"model": {}}, other)
     with pytest.raises(DeliverableError, match="not a training checkpoint"):
@@ -211,7 +214,7 @@ def test_csv_accuracy_matches_rows_by_name_and_refuses_mismatched_sets(tmp_path)
 
 
 @pytest.mark.parametrize("side", ["PRED", "TRUTH"])
-@pytest.mark.parametrize("label", ["", "  ", "seven", "3.5", "nan"])
+@pytest.mark.parametrize("label", ["", "  ", "seven", "3.5", "nan", "--3", "\u00b3"])
 def test_a_label_that_is_empty_or_not_a_whole_number_is_named_not_scored_as_a_miss(tmp_path, side, label):
     """(Before, such a row counted as a wrong prediction, and '3.5' as class 3, with no word said.)"""
     good = write_labels(tmp_path / "good.csv", "image_name", [("a", 1), ("b", 2)])
@@ -307,9 +310,12 @@ def test_the_default_checkpoint_is_the_one_metrics_json_names(tmp_path):
             default_checkpoint("dann", tmp_path, Path("usps/data"))
 
 
-def test_the_notebooks_example_command_names_the_checkpoint_and_the_make_form(tmp_path):
-    entry = predict_entry("dann", tmp_path / "c.pt", input="svhn/data", output="pred.csv", truth="svhn/val.csv")
-    assert entry["checkpoint"] == str((tmp_path / "c.pt").resolve())
+def test_the_notebooks_example_command_names_the_checkpoint_and_the_make_form():
+    from helpers.deliverables.example import DEFAULT_REPORTS
+
+    checkpoint = DEFAULT_REPORTS / "dann" / "checkpoints" / "c.pt"  # where make report puts it (a path, no file)
+    entry = predict_entry("dann", checkpoint, input="svhn/data", output="pred.csv", truth="svhn/val.csv")
+    assert entry["checkpoint"] == str(checkpoint.resolve())
     assert entry["command"] == f"python -m helpers.predict dann --checkpoint {entry['checkpoint']} " \
                                "--input svhn/data --output pred.csv"
     assert entry["make"] == "make predict PROBLEM=dann INPUT=svhn/data OUTPUT=pred.csv"
@@ -323,6 +329,8 @@ def test_a_run_into_another_reports_folder_names_it_and_the_profile_in_its_comma
     digit classifier of the profile the notebook graded with (another profile's reads other numbers)."""
     from helpers.deliverables.example import DEFAULT_REPORTS
 
+    tmp_path = tmp_path.resolve()  # predict_entry resolves the checkpoint's path
+
     checkpoint = tmp_path / "elsewhere" / "gan" / "checkpoints" / "dcgan.pt"
     entry = predict_entry("gan", checkpoint, output="output/gan", truth="embedded", profile="smoke")
     assert entry["make"] == f"make predict PROBLEM=gan REPORTS={tmp_path / 'elsewhere'} OUTPUT=output/gan"
@@ -331,6 +339,15 @@ def test_a_run_into_another_reports_folder_names_it_and_the_profile_in_its_comma
     default = predict_entry("gan", DEFAULT_REPORTS / "gan" / "checkpoints" / "dcgan.pt", output="o", truth="embedded")
     assert default["make"] == "make predict PROBLEM=gan OUTPUT=o"
     assert default["evaluate"] == "python -m helpers.evaluate gan o embedded"
+    # run by hand into a folder not named after the problem: make predict could not find its metrics.json
+    by_hand = tmp_path / "gan-run2" / "checkpoints" / "dcgan.pt"
+    entry = predict_entry("gan", by_hand, output="o", truth="embedded", profile="cpu")
+    assert entry["make"] == f"make predict PROBLEM=gan CHECKPOINT={by_hand} OUTPUT=o"
+    assert entry["evaluate"] == "python -m helpers.evaluate gan o embedded --profile cpu"
+    # a problem evaluate grades without the digit classifier: no --reports, no --profile
+    entry = predict_entry("dann", checkpoint.parents[2] / "dann" / "checkpoints" / "p.pt", input="i", output="p.csv",
+                          truth="t.csv")
+    assert entry["evaluate"] == "python -m helpers.evaluate dann p.csv t.csv"
 
 
 def test_prediction_and_truth_csvs_saved_by_excel_are_read(tmp_path):
