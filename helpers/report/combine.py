@@ -18,6 +18,7 @@ from helpers.report.render import notebook_body
 # Left in reports/<name>/ by a run refused before it started (helpers.report.execute.NotStarted), for its section
 # to show; the next run that starts removes it.
 NOT_STARTED = "not-started.txt"
+
 # The order of the course reports (docs/design.md, 'Problems').
 NOTEBOOK_ORDER = ("gan", "acgan", "ddpm", "conditional_diffusion", "dann", "adda", "classification", "byol",
                   "segmentation")
