@@ -87,8 +87,8 @@ combine: $(REPORTS)/report.html
 # report is made one problem family at a time, each with its DATA); .notebooks lists both, so a section removed
 # re-combines too. A section of this run that cannot be read shows its error and combine exits 1 with the report
 # written; the report is then dated old, so the next make combines (and says so) again. A run refused before it
-# started (a PARAMS name the notebook lacks, a DATA folder that does not exist) leaves <name>/not-started.txt and
-# its earlier results; its section says so.
+# started (a PARAMS name the notebook lacks, a DATA folder or a labels or weights file that does not exist) leaves
+# <name>/not-started.txt and its earlier results; its section says so.
 SECTIONS = $(wildcard $(foreach d,$(notdir $(patsubst %/,%,$(wildcard $(REPORTS)/*/))),$(REPORTS)/$(d)/$(d).ipynb))
 NOT_STARTED = $(wildcard $(REPORTS)/*/not-started.txt)
 $(REPORTS)/report.html: $(SECTIONS) $(NOT_STARTED) $(REPORTS)/.notebooks | $(VENV_STAMP)

@@ -8,7 +8,7 @@ import papermill
 from traitlets.config import Config
 
 from helpers.report.combine import NOT_STARTED
-from helpers.report.parameters import absolute_paths
+from helpers.report.parameters import REQUIRED_PATHS, absolute_paths, is_path
 from helpers.report.render import render_html
 
 KERNEL = "dlcv-report"
@@ -16,7 +16,7 @@ KERNEL = "dlcv-report"
 
 class NotStarted(ValueError):
     """A run refused before anything of it was written: no notebook of that name, a parameter it does not have, a
-    DATA folder that does not exist. The notebook's earlier results, if any, stay as they were."""
+    DATA folder or a weights or labels file that does not exist. The notebook's earlier results, if any, stay."""
 
 
 def kernel_config() -> Config:
@@ -36,8 +36,8 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
                      extra_parameters: dict | None = None, progress_bar: bool = True) -> Path:
     """Execute ``notebooks/<name>.ipynb`` into ``reports/<name>/<name>.ipynb`` and render ``<name>.html``.
     ``extra_parameters`` are the notebook's other parameters (relative paths among them are the caller's). A name
-    the notebook does not have, or a ``data`` folder that does not exist, raises :class:`NotStarted` before anything
-    is written or removed.
+    the notebook does not have, a ``data`` folder or a file of ``REQUIRED_PATHS`` that does not exist raises
+    :class:`NotStarted` before anything is written or removed.
 
     The executed notebook is written under a temporary name and renamed when papermill ends, so an earlier
     report is never left half-overwritten. The previous run's HTML and metrics.json are removed first, so a
@@ -57,6 +57,10 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
                          f"NOTEBOOKS); its parameters: {', '.join(declared)}")
     if data != "embedded" and not Path(data).expanduser().exists():
         raise NotStarted(f"DATA {data}: no such folder (README.md, 'Course data', gives each notebook's layout)")
+    for parameter in REQUIRED_PATHS:
+        value = (extra_parameters or {}).get(parameter)
+        if isinstance(value, str) and is_path(value) and not Path(value).expanduser().exists():
+            raise NotStarted(f"{parameter}={value}: no such file or folder")
     out_dir = reports_dir / name
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / NOT_STARTED).unlink(missing_ok=True)

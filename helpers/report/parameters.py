@@ -8,6 +8,9 @@ from pathlib import Path
 # something that exists) is the caller's: made absolute, since papermill runs the notebook from notebooks/. Other
 # values are keywords (pretrained="auto", "imagenet", "none" of classification and segmentation).
 PATH_PARAMETERS = ("labels_csv", "inception_weights", "gan_metrics", "dann_metrics", "pretrained")
+# Those of them a notebook must find when given as a path (a missing one stops it; a missing gan_metrics or
+# dann_metrics only means training that row again): checked before the run starts.
+REQUIRED_PATHS = ("labels_csv", "inception_weights", "pretrained")
 # What make's own variables set: PROFILE=, DATA= and REPORTS= (out_dir), not PARAMS.
 RESERVED = {"profile": "PROFILE=", "data": "DATA=", "out_dir": "REPORTS="}
 QUOTES, OPENING, CLOSING = "'\"", "([{", ")]}"

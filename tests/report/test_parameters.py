@@ -68,6 +68,8 @@ def test_the_run_command_hands_params_to_papermill(tmp_path, monkeypatch, capsys
     monkeypatch.setattr(execute, "render_html", lambda executed, html: html)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "faces").mkdir()
+    (tmp_path / "face").mkdir()
+    (tmp_path / "face" / "train.csv").write_text("image_name,Smiling\n")
     assert report_cli.main(["run", "acgan", "--notebooks", str(notebooks), "--reports", "out", "--data", "faces",
                             "--params", "labels_csv=face/train.csv attribute=Smiling epochs=3"]) == 0
     assert given["labels_csv"] == str(tmp_path / "face" / "train.csv") and given["data"] == str(tmp_path / "faces")
@@ -81,3 +83,13 @@ def test_the_run_command_hands_params_to_papermill(tmp_path, monkeypatch, capsys
     assert given == {}  # stopped before papermill: nothing of the run written, only the note for its section
     assert [p.relative_to(tmp_path / "typo") for p in (tmp_path / "typo").rglob("*")] == [Path("acgan"),
                                                                                           Path("acgan/not-started.txt")]
+    # a file the notebook must find, given but missing, stops the run before it starts too (gan_metrics and
+    # dann_metrics need not exist: their rows are then trained again); a keyword is not a path
+    for name, words in (("acgan", "labels_csv=face/nowhere.csv"), ("gan", "inception_weights=~/no/inc.pth"),
+                        ("classification", "pretrained=weights/r18.pth")):
+        shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", notebooks)
+        assert report_cli.main(["run", name, "--notebooks", str(notebooks), "--reports", "typo", "--params", words]) == 1
+        assert f"notebook {name} not run: {words}: no such file or folder" in capsys.readouterr().err
+    assert given == {}
+    assert report_cli.main(["run", "classification", "--notebooks", str(notebooks), "--reports", "out",
+                            "--params", "pretrained=none"]) == 0 and given["pretrained"] == "none"
