@@ -15,23 +15,27 @@ import json
 import sys
 from pathlib import Path
 
-from helpers.core.config import resolve_profile
+from helpers.core.config import check_seed, resolve_profile
 from helpers.deliverables.problems import PROBLEMS, problem
 from helpers.deliverables.record import DeliverableError
 from helpers.predict import device_named
 
 
 def evaluate(name: str, pred: Path, truth: Path | str, *, device: str = "auto", reports: Path | str = "reports",
-             profile: str = "auto") -> dict[str, float | None]:
+             profile: str = "auto", seed: int = 0) -> dict[str, float | None]:
     """The measures of ``pred`` against ``truth`` for ``name``, as {measure: number}; the suite's digit
-    classifier (gan, acgan, ddpm, conditional_diffusion) is the one of ``profile`` (as the notebooks size it), loaded
-    from, or trained into, ``reports/_judge``."""
+    classifier (gan, acgan, ddpm, conditional_diffusion) is the one a notebook run with ``profile`` (as the notebooks
+    size it) and ``seed`` grades with, loaded from, or trained into, ``reports/_judge``."""
     try:
         profile = resolve_profile(profile)
     except ValueError as error:
         raise DeliverableError(f"--profile: {error}") from None
+    try:
+        check_seed(seed)
+    except ValueError as error:
+        raise DeliverableError(f"--{error}") from None
     return problem(name).function("evaluate")(Path(pred), truth, device=device_named(device), reports=Path(reports),
-                                              profile=profile)
+                                              profile=profile, seed=seed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,11 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument("--profile", default="auto",
                      help="gan, acgan, ddpm, conditional_diffusion: grade with the digit classifier of this profile, the "
                           "one the notebook ran in, to get its numbers (default auto: this machine's)")
+    cli.add_argument("--seed", type=int, default=0,
+                     help="gan, acgan, ddpm, conditional_diffusion: the seed the notebook ran with (default 0), whose "
+                          "digits and digit classifier it graded with")
     cli.add_argument("--json", action="store_true", help="print the measures as JSON")
     args = cli.parse_args(argv)
     try:
         scores = evaluate(args.problem, args.pred, args.truth, device=args.device, reports=args.reports,
-                          profile=args.profile)
+                          profile=args.profile, seed=args.seed)
     except DeliverableError as error:
         print(f"helpers.evaluate {args.problem}: {error}", file=sys.stderr)
         return 2

@@ -170,7 +170,7 @@ display(Markdown(
 # The deliverable: the generator's images of every class, named <class>_<idx>.png (class numbers as in the grid's
 # columns: on faces 0 is without the attribute, 1 with it), and how to grade them.
 predict = predict_entry("acgan", checkpoint, output="output/acgan", truth="embedded" if data == EMBEDDED else data,
-                        profile=profile)
+                        profile=profile, seed=seed)
 display(Markdown(predict_markdown(predict)))
 
 # %%

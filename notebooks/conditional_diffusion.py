@@ -170,7 +170,7 @@ save_figure(fig, out_dir, "per_digit")
 
 # %%
 predict = predict_entry("conditional_diffusion", trained.checkpoint, output="output/conditional",
-                        truth="embedded" if data == EMBEDDED else data, profile=profile)
+                        truth="embedded" if data == EMBEDDED else data, profile=profile, seed=seed)
 display(Markdown(predict_markdown(predict)))
 
 

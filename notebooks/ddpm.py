@@ -186,7 +186,7 @@ pd.DataFrame(table).T.rename(columns=columns).style.format(
 
 # %%
 predict = predict_entry("ddpm", trained.checkpoint, output="output/ddpm",
-                        truth="embedded" if data == "embedded" else data, profile=profile)
+                        truth="embedded" if data == "embedded" else data, profile=profile, seed=seed)
 display(Markdown(predict_markdown(predict)))
 
 # %%

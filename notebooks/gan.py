@@ -217,7 +217,7 @@ shown.style.format({"recognised": "{:.1%}", "between two digits": "{:.1%}", "fac
 # else the lowest random-feature FID).
 best = best_method(samples_table)
 predict = predict_entry("gan", runs[best].checkpoint, output="output/gan",
-                        truth="embedded" if data == "embedded" else data, profile=profile)
+                        truth="embedded" if data == "embedded" else data, profile=profile, seed=seed)
 display(Markdown(f"The best method here is **{best}**.\n\n" + predict_markdown(predict)))
 
 # %% [markdown]

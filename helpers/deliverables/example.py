@@ -14,12 +14,13 @@ DEFAULT_REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
 
 def predict_entry(problem: str, checkpoint: Path | str, *, input: str | None = None, output: str,
-                  truth: str | None = None, profile: str | None = None) -> dict[str, str]:
+                  truth: str | None = None, profile: str | None = None, seed: int = 0) -> dict[str, str]:
     """``{"checkpoint", "command", "make"[, "evaluate"]}`` for ``metrics.json``; ``input``/``output``/``truth``
     are example paths in the course's layout (the README's), shown to the reader as they are. A checkpoint under
     another reports folder than the default (``REPORTS=``) names that folder in the make command, one outside any
     ``<reports>/<problem>/checkpoints/`` itself; ``profile`` (given for the problems that the suite's digit classifier
-    grades, which is sized by the profile) goes to the evaluate command, with the reports folder of its cache."""
+    grades, which is sized by the profile) goes to the evaluate command, with the reports folder of its cache and a
+    ``seed`` other than 0 (the digits and the classifier a notebook grades with depend on it)."""
     checkpoint = Path(checkpoint).resolve()
     words = ["python", "-m", "helpers.predict", problem, "--checkpoint", str(checkpoint)]
     make = ["make", "predict", f"PROBLEM={problem}"]
@@ -33,7 +34,7 @@ def predict_entry(problem: str, checkpoint: Path | str, *, input: str | None = N
     if profile is not None:  # the digit classifier's cache (reports/_judge) and its size
         if in_reports and checkpoint.parents[2] != DEFAULT_REPORTS:
             grade += ["--reports", str(checkpoint.parents[2])]
-        grade += ["--profile", profile]
+        grade += ["--profile", profile] + (["--seed", str(seed)] if seed else [])
     if input is not None:
         words += ["--input", input]
         make.append(f"INPUT={input}")

@@ -28,7 +28,8 @@ from helpers.diffusion.config import ConditionalDiffusionConfig
 from helpers.diffusion.experiment import (TrainedDiffusion, digit_labels, generate,
                                           unet_from_settings, unet_settings)
 from helpers.diffusion.process import check_guidance, make_schedule, parse_sampler
-from helpers.grading.folders import agreement_scores, labels_in_names, notebook_judge, read_folder, real_digits
+from helpers.grading.folders import (JUDGE_SEED, agreement_scores, labels_in_names, notebook_judge, read_folder,
+                                     real_digits)
 
 
 N_IMAGES = 1000      # ddpm: images written by default
@@ -107,11 +108,11 @@ def predict_conditional(record: Mapping[str, Any], weights: Mapping[str, Any], *
     return write_images(images, names, output, overwrite)
 
 
-def conditional_truth(truth: Path | str, size: int, profile: str) -> Domain:
+def conditional_truth(truth: Path | str, size: int, profile: str, seed: int = JUDGE_SEED) -> Domain:
     """The labelled real digits the judge learns: the embedded ``digits-m``, or the course's MNIST-M
     (TRUTH the digits folder that holds ``mnistm/``, or ``mnistm/`` itself)."""
     if str(truth) == EMBEDDED:
-        return real_digits("digits-m", size, make_config(ConditionalDiffusionConfig, profile).copies)
+        return real_digits("digits-m", size, make_config(ConditionalDiffusionConfig, profile).copies, seed)
     try:
         return course_domain(truth, "mnistm", size=size)
     except DataLayoutError as error:
@@ -119,7 +120,7 @@ def conditional_truth(truth: Path | str, size: int, profile: str) -> Domain:
 
 
 def evaluate_conditional(pred: Path, truth: Path | str, *, device: torch.device | str = "cpu",
-                         reports: Path | str = "reports", profile: str = "auto",
+                         reports: Path | str = "reports", profile: str = "auto", seed: int = JUDGE_SEED,
                          **unused: Any) -> dict[str, float | None]:
     """conditional_diffusion: label agreement (overall and per digit) of PRED's ``<digit>_<idx>.png`` images,
     read by the suite's digit classifier of TRUTH's real digits."""
@@ -127,5 +128,5 @@ def evaluate_conditional(pred: Path, truth: Path | str, *, device: torch.device 
     files, images = read_folder(pred, "PRED", mode="RGB")
     labels = labels_in_names(files, pred)
     profile = resolve_profile(profile)
-    judge = notebook_judge(conditional_truth(truth, images.shape[-1], profile), profile, device, reports)
+    judge = notebook_judge(conditional_truth(truth, images.shape[-1], profile, seed), profile, device, reports, seed)
     return agreement_scores(judge, images, labels)

@@ -32,7 +32,8 @@ from helpers.gans.methods import sample
 from helpers.gans.networks import Generator
 from helpers.grading.faces import face_share
 from helpers.grading.fid import MissingWeightsError, classifier_fid, inception_fid
-from helpers.grading.folders import agreement_scores, labels_in_names, note, notebook_judge, read_folder, real_digits
+from helpers.grading.folders import (JUDGE_SEED, agreement_scores, labels_in_names, note, notebook_judge, read_folder,
+                                     real_digits)
 from helpers.grading.judge import recognised
 from helpers.grading.random_features import random_fid
 
@@ -108,7 +109,8 @@ def predict_acgan(record: Mapping[str, Any], weights: Mapping[str, Any], *, outp
 # ---------------------------------------------------------------- evaluate
 
 def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str = "cpu",
-                    reports: Path | str = "reports", profile: str = "auto", **unused: Any) -> dict[str, float | None]:
+                    reports: Path | str = "reports", profile: str = "auto", seed: int = JUDGE_SEED,
+                    **unused: Any) -> dict[str, float | None]:
     """gan, ddpm: classifier FID (and recognised share) with the suite's digit classifier, and Inception FID
     when its weights exist, of PRED's images against TRUTH's (``embedded``: the notebooks' held-out digits;
     or a folder of real images, read at PRED's size). Whatever the images: the random-feature FID and its
@@ -125,13 +127,15 @@ def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str
         if channels != 1:
             raise DeliverableError(f"PRED {pred} holds colour images; TRUTH 'embedded' is the gray embedded digits: "
                                    f"pass a folder of real images as TRUTH")
-        domain = real_digits("digits", size, make_config(GanConfig, profile).copies)
+        domain = real_digits("digits", size, make_config(GanConfig, profile).copies, seed)
         real = domain.test.images
-        judge = notebook_judge(domain, profile, device, reports)
+        judge = notebook_judge(domain, profile, device, reports, seed)
     else:
         _, real = read_folder(Path(truth), "TRUTH", mode="L" if channels == 1 else "RGB", size=size)
         if channels == 1:
-            judge = notebook_judge(real_digits("digits", size, make_config(GanConfig, profile).copies), profile, device, reports)
+            # the notebook has no digit classifier for a folder without labels: the embedded digits' of seed 0
+            domain = real_digits("digits", size, make_config(GanConfig, profile).copies)
+            judge = notebook_judge(domain, profile, device, reports)
         else:
             note("no classifier FID: the suite's digit classifier reads gray digits and these images are colour")
     real, fake = to_float(real), to_float(fake)
@@ -154,7 +158,8 @@ def evaluate_images(pred: Path, truth: Path | str, *, device: torch.device | str
 
 
 def evaluate_acgan(pred: Path, truth: Path | str, *, device: torch.device | str = "cpu",
-                   reports: Path | str = "reports", profile: str = "auto", **unused: Any) -> dict[str, float | None]:
+                   reports: Path | str = "reports", profile: str = "auto", seed: int = JUDGE_SEED,
+                   **unused: Any) -> dict[str, float | None]:
     """acgan, by TRUTH. ``embedded`` (the notebook's digits; PRED gray ``<digit>_<idx>.png``): label agreement,
     overall and per digit, by the notebook's digit classifier. A folder of real images (the course's faces): the
     gan's measures (:func:`evaluate_images`) of the whole folder; no classifier here reads a face attribute."""
@@ -164,10 +169,10 @@ def evaluate_acgan(pred: Path, truth: Path | str, *, device: torch.device | str 
     if str(truth) != EMBEDDED:
         note("TRUTH is a folder of real images: the gan's measures of the whole folder (no classifier here reads "
              "the attribute, so no label agreement)")
-        return evaluate_images(pred, truth, device=device, reports=reports, profile=profile)
+        return evaluate_images(pred, truth, device=device, reports=reports, profile=profile, seed=seed)
     if images.shape[1] != 1:
         raise DeliverableError(f"PRED {pred} holds colour images; TRUTH 'embedded' is the gray embedded digits: "
                                f"pass the folder of real images the notebook trained on as TRUTH")
     profile = resolve_profile(profile)
-    domain = real_digits("digits", images.shape[-1], make_config(AcganConfig, profile).copies)
-    return agreement_scores(notebook_judge(domain, profile, device, reports), images, labels)
+    domain = real_digits("digits", images.shape[-1], make_config(AcganConfig, profile).copies, seed)
+    return agreement_scores(notebook_judge(domain, profile, device, reports, seed), images, labels)

@@ -25,17 +25,18 @@ def note(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def real_digits(name: str, size: int, copies: int) -> Domain:
-    """The embedded data set ``name`` as the notebooks render it at ``size`` with ``copies`` renderings (seed 0)."""
-    return embedded_domains([name], seed=JUDGE_SEED, size=size, copies=copies)[name]
+def real_digits(name: str, size: int, copies: int, seed: int = JUDGE_SEED) -> Domain:
+    """The embedded data set ``name`` as the notebooks render it at ``size`` with ``copies`` renderings, for a notebook
+    run with ``seed``."""
+    return embedded_domains([name], seed=seed, size=size, copies=copies)[name]
 
 
-def notebook_judge(domain: Domain, profile: str, device: torch.device | str, reports: Path | str = "reports"):
-    """The suite's digit classifier of ``domain``, as the notebooks load it (trained once, then cached
-    under ``reports/_judge``)."""
+def notebook_judge(domain: Domain, profile: str, device: torch.device | str, reports: Path | str = "reports",
+                   seed: int = JUDGE_SEED):
+    """The suite's digit classifier of ``domain``, as a notebook run with ``seed`` loads it (trained once, then
+    cached under ``reports/_judge``)."""
     cache = Path(reports) / JUDGE_CACHE.name
-    judge = load_judge(domain.train, cache_dir=cache, device=device, seed=JUDGE_SEED, profile=profile,
-                       held_out=domain.test)
+    judge = load_judge(domain.train, cache_dir=cache, device=device, seed=seed, profile=profile, held_out=domain.test)
     note(f"digit classifier of {domain.train.name} ({profile} profile, {cache}): "
          f"{judge.accuracy:.1%} on its held-out real images")
     return judge
