@@ -4,7 +4,7 @@
 #   make report NOTEBOOKS=dann PROFILE=smoke DATA=/path/to/hw2_data/digits
 #   make report NOTEBOOKS=acgan DATA=hw2_data/face/train PARAMS='labels_csv=hw2_data/face/train.csv attribute=Smiling'
 #   make -j2 report             notebooks in parallel; unchanged notebooks are not re-run
-#   make predict PROBLEM=dann INPUT=svhn/data OUTPUT=pred.csv   [CHECKPOINT=... N=... SIZE=... OVERWRITE=1]
+#   make predict PROBLEM=dann INPUT=svhn/data OUTPUT=pred.csv   [CHECKPOINT=... N=... SIZE=... SEED=... OVERWRITE=1]
 #   make report TORCH=system    a new .venv that keeps the system's own torch (a GPU box's CUDA build)
 #   make gpu-check              on a GPU box: every notebook in the gpu profile, a few epochs each, and a table
 #   make pdf | lab | clean | distclean | help
@@ -107,7 +107,8 @@ predict: $(VENV_STAMP)
 	@test -n "$(PROBLEM)" -a -n "$(OUTPUT)" || { echo "usage: make predict PROBLEM=<problem> [INPUT=<path>] OUTPUT=<path>; problems: $$($(PY) -c 'from helpers.deliverables.problems import PROBLEMS; print(*PROBLEMS)')" >&2; exit 2; }
 	$(PY) -m helpers.predict $(call quote,$(PROBLEM)) --reports $(call quote,$(REPORTS)) --output $(call quote,$(OUTPUT)) \
 	    $(if $(INPUT),--input $(call quote,$(INPUT))) $(if $(CHECKPOINT),--checkpoint $(call quote,$(CHECKPOINT))) \
-	    $(if $(N),--n $(call quote,$(N))) $(if $(SIZE),--size $(call quote,$(SIZE))) $(if $(OVERWRITE),--overwrite)
+	    $(if $(N),--n $(call quote,$(N))) $(if $(SIZE),--size $(call quote,$(SIZE))) $(if $(SEED),--seed $(call quote,$(SEED))) \
+	    $(if $(OVERWRITE),--overwrite)
 
 # A notebook re-runs when it, helpers/ or its parameters change. The parameters live in a stamp file
 # that is rewritten only when they differ, so its date moves only then. With PROFILE=auto the stamp holds

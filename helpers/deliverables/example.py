@@ -20,7 +20,7 @@ def predict_entry(problem: str, checkpoint: Path | str, *, input: str | None = N
     another reports folder than the default (``REPORTS=``) names that folder in the make command, one outside any
     ``<reports>/<problem>/checkpoints/`` itself; ``profile`` (given for the problems that the suite's digit classifier
     grades, which is sized by the profile) goes to the evaluate command, with the reports folder of its cache and a
-    ``seed`` other than 0 (the digits and the classifier a notebook grades with depend on it)."""
+    ``seed`` other than 0 (the digits and the classifier a notebook grades with depend on it; predict's noise too)."""
     checkpoint = Path(checkpoint).resolve()
     words = ["python", "-m", "helpers.predict", problem, "--checkpoint", str(checkpoint)]
     make = ["make", "predict", f"PROBLEM={problem}"]
@@ -35,6 +35,9 @@ def predict_entry(problem: str, checkpoint: Path | str, *, input: str | None = N
         if in_reports and checkpoint.parents[2] != DEFAULT_REPORTS:
             grade += ["--reports", str(checkpoint.parents[2])]
         grade += ["--profile", profile] + (["--seed", str(seed)] if seed else [])
+        if seed:  # the generated noise, as the notebook drew it
+            words += ["--seed", str(seed)]
+            make.append(f"SEED={seed}")
     if input is not None:
         words += ["--input", input]
         make.append(f"INPUT={input}")

@@ -347,6 +347,8 @@ def test_a_run_into_another_reports_folder_names_it_and_the_profile_in_its_comma
     # a notebook run with another seed graded with that seed's digits and classifier
     entry = predict_entry("gan", by_hand, output="o", truth="embedded", profile="cpu", seed=3)
     assert entry["evaluate"] == "python -m helpers.evaluate gan o embedded --profile cpu --seed 3"
+    assert entry["command"] == f"python -m helpers.predict gan --checkpoint {by_hand} --seed 3 --output o"
+    assert entry["make"] == f"make predict PROBLEM=gan CHECKPOINT={by_hand} SEED=3 OUTPUT=o"
     # a problem evaluate grades without the digit classifier: no --reports, no --profile
     entry = predict_entry("dann", checkpoint.parents[2] / "dann" / "checkpoints" / "p.pt", input="i", output="p.csv",
                           truth="t.csv")
