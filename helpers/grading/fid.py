@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from pytorch_fid import inception as pytorch_fid_inception
 
+from helpers.core.weights import torch_cache
 from helpers.grading.judge import Judge
 
 INCEPTION_WEIGHTS = Path(pytorch_fid_inception.FID_WEIGHTS_URL).name  # pt_inception-2015-12-05-6726825d.pth
@@ -70,13 +71,13 @@ def classifier_fid(judge: Judge, real: torch.Tensor, fake: torch.Tensor) -> floa
 
 def inception_weights_path(weights: Path | str | None = None) -> Path:
     """The Inception weights file: ``weights`` if given, else pytorch-fid's file in torch's hub cache."""
-    path = Path(weights) if weights is not None else Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_WEIGHTS
+    path = Path(weights) if weights is not None else torch_cache() / INCEPTION_WEIGHTS
     if not path.is_file():
         where = f"at weights={str(weights)!r}" if weights is not None else f"in torch's cache {path.parent}"
         raise MissingWeightsError(
             f"Inception FID needs pytorch-fid's weights file {INCEPTION_WEIGHTS}, not found {where}. "
             f"Download it on a machine with internet from {pytorch_fid_inception.FID_WEIGHTS_URL} and put it at "
-            f"{Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_WEIGHTS} (or pass its path)"
+            f"{torch_cache() / INCEPTION_WEIGHTS} (or pass its path)"
             + ("." if weights is not None else "; until then the tables leave the Inception FID out."))
     return path
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
+from helpers.core.weights import missing_imagenet_message, torch_cache
 from helpers.representation.config import PRETRAINED_CHOICES
 
 RESNET18_FILE = "resnet18-f37072fd.pth"  # torchvision's ResNet18_Weights.IMAGENET1K_V1
@@ -20,22 +19,11 @@ class Initialisation:
     description: str
 
 
-def cache_folder() -> Path:
-    """``$TORCH_HOME/hub/checkpoints`` (default ``~/.cache/torch/hub/checkpoints``), where torchvision keeps weights."""
-    return Path(torch.hub.get_dir()) / "checkpoints"
-
-
 def missing_weights_message(path: Path) -> str:
     """Which file is missing, where it goes (the torch cache, or the folder given as ``pretrained``), how to get
     it, and what to pass instead."""
-    cache = cache_folder()
-    where = "the torch cache folder" if path.parent == cache else "the folder given as pretrained,"
-    others = ("pretrained=<path of the file or its folder>" if path.parent == cache else
-              f"pretrained='imagenet' with the file in the torch cache folder {cache}")
-    return (f"ImageNet weights for ResNet18 not found: {path}\n"
-            f"Put the file {RESNET18_FILE} in {where} {path.parent} (on a machine with network: python -c "
-            f"\"import torchvision; torchvision.models.resnet18(weights='IMAGENET1K_V1')\" puts it in {cache}, or "
-            f"download {RESNET18_URL}), or pass {others}, or pretrained='none' to train from scratch.")
+    return missing_imagenet_message("ResNet18", path, builder="resnet18", url=RESNET18_URL,
+                                    elsewhere="pretrained=<path of the file or its folder>")
 
 
 def resolve_pretrained(pretrained: str) -> Initialisation:
@@ -43,7 +31,7 @@ def resolve_pretrained(pretrained: str) -> Initialisation:
     an error; ``"none"``: from scratch; any other value: the path of a weights file, which must exist, or of a
     folder that holds torchvision's file (as segmentation's ``pretrained`` takes one, so that one
     ``make report PARAMS=pretrained=<folder>`` serves both notebooks)."""
-    cached = cache_folder() / RESNET18_FILE
+    cached = torch_cache() / RESNET18_FILE
     if pretrained == "none":
         return Initialisation(None, "from scratch (pretrained='none')")
     if pretrained == "auto":

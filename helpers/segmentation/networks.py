@@ -25,6 +25,7 @@ from torchvision.models.segmentation.deeplabv3 import ASPP
 from torchvision.models.segmentation.fcn import FCNHead
 from torchvision.models.vgg import make_layers
 
+from helpers.core.weights import missing_imagenet_message, torch_cache
 from helpers.segmentation.config import PRETRAINED_CHOICES
 
 IMAGENET_WEIGHTS = {"fcn32s": VGG16_Weights.IMAGENET1K_V1, "deeplabv3": ResNet50_Weights.IMAGENET1K_V1}
@@ -32,21 +33,16 @@ IMAGENET_WEIGHTS = {"fcn32s": VGG16_Weights.IMAGENET1K_V1, "deeplabv3": ResNet50
 
 def weights_file(model: str) -> Path:
     """Where torch.hub keeps the ImageNet weights of ``model``'s reference backbone."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(IMAGENET_WEIGHTS[model].url).name
+    return torch_cache() / Path(IMAGENET_WEIGHTS[model].url).name
 
 
 def missing_weights_message(model: str, path: Path) -> str:
     """Which file is missing, where it goes (the folder ``path`` is in: the torch cache or the one given as
     ``pretrained``), how to get it, and what to pass instead."""
-    weights, cache = IMAGENET_WEIGHTS[model], weights_file(model).parent
     builder = {"fcn32s": "vgg16", "deeplabv3": "resnet50"}[model]
-    where = "the torch cache folder" if path.parent == cache else "the folder given as pretrained,"
-    others = (f"pretrained=<a folder holding {' and '.join(weights_files())}>" if path.parent == cache else
-              f"pretrained='imagenet' with the files in the torch cache folder {cache}")
-    return (f"ImageNet weights for {model}'s {builder} backbone not found: {path}\n"
-            f"Put the file {path.name} in {where} {path.parent} (on a machine with network: python -c "
-            f"\"import torchvision; torchvision.models.{builder}(weights='IMAGENET1K_V1')\" puts it in {cache}, or "
-            f"download {weights.url}), or pass {others}, or pretrained='none' to train from scratch.")
+    return missing_imagenet_message(f"{model}'s {builder} backbone", path, builder=builder,
+                                    url=IMAGENET_WEIGHTS[model].url, files="files",
+                                    elsewhere=f"pretrained=<a folder holding {' and '.join(weights_files())}>")
 
 
 def weights_files() -> list[str]:
