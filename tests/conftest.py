@@ -18,6 +18,14 @@ def no_profile_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DLCV_PROFILE", raising=False)
 
 
+def cpu_bfloat16(monkeypatch: pytest.MonkeyPatch, native: bool) -> None:
+    """Make this CPU one with native bfloat16 (AVX-512 BF16) or one without (AVX2 only), whatever it is: oneDNN's
+    check and the CPU's flags, which helpers.core.runtime.bfloat16_is_native reads."""
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: native)
+    flags = {"avx2": True, "avx512_f": native, "avx512_bf16": native, "amx_bf16": False}
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: flags)
+
+
 @pytest.fixture(autouse=True)
 def calibration_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Each test's own dlcv-report cache folder: `auto`'s calibration (helpers.core.calibration) never reads or

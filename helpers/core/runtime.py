@@ -19,10 +19,28 @@ MANIFEST_PACKAGES = ("torch", "torchvision", "numpy", "scikit-learn", "openTSNE"
 
 def bfloat16_is_native() -> bool:
     """Whether this machine computes in bfloat16 natively: a CUDA GPU that supports it, or, without CUDA, a
-    CPU with AVX-512 BF16 / AMX (oneDNN's check). Elsewhere bfloat16 is emulated and slower than float32."""
+    CPU with AVX-512 BF16 or AMX-BF16 (on Arm, oneDNN's check of its bfloat16 instructions). Elsewhere bfloat16
+    is emulated and slower than float32.
+
+    oneDNN's own check is also true on every AVX-512 CPU (Skylake to Ice Lake Xeons), which has no bfloat16
+    instructions, so on x86 the CPU's flags decide. oneDNN's check still comes first: it follows
+    ``ONEDNN_MAX_CPU_ISA``, with which docs/tuning.md runs an AVX2-only CPU's path on a newer one."""
     if torch.cuda.is_available():
         return torch.cuda.is_bf16_supported()
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return False
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return True
+    return x86_has_bfloat16_instructions()
+
+
+def x86_has_bfloat16_instructions() -> bool:
+    """AVX-512 BF16 or AMX-BF16 among this x86 CPU's flags (what `lscpu` lists as avx512_bf16 and amx_bf16)."""
+    capabilities = getattr(torch.cpu, "get_capabilities", None)
+    if capabilities is None:  # torch before get_capabilities: its private check of AVX-512 BF16
+        return bool(torch.cpu._is_avx512_bf16_supported())
+    flags = capabilities()
+    return bool(flags.get("avx512_bf16") or flags.get("amx_bf16"))
 
 
 def pick_device(profile: str) -> torch.device:

@@ -10,6 +10,7 @@ import torch
 from helpers.core import calibration
 from helpers.core.config import PROFILE_NOTES, resolve_profile
 from helpers.report.__main__ import main as report_main
+from tests.conftest import cpu_bfloat16
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def bf16_cpu(no_profile_env, monkeypatch):
     """A CPU with native bfloat16 and no CUDA; returns the list of calibrations run, whose time ``speed[0]``
     (a multiple of the reference's) sets."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    cpu_bfloat16(monkeypatch, native=True)
     runs: list[float] = []
     speed = [1.0]
 
@@ -53,7 +54,7 @@ def test_the_margin_keeps_a_prediction_just_under_the_budget_on_cpu_lite(bf16_cp
 
 def test_without_native_bfloat16_auto_is_cpu_lite_without_calibrating(bf16_cpu, monkeypatch):
     runs, _ = bf16_cpu
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
+    cpu_bfloat16(monkeypatch, native=False)
     assert resolve_profile("auto") == "cpu-lite"
     assert runs == []
 

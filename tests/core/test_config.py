@@ -13,14 +13,15 @@ from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
 from helpers.gans.config import AcganConfig, GanConfig
 from helpers.representation.config import ByolConfig, ClassificationConfig
 from helpers.segmentation.config import SegmentationConfig
+from tests.conftest import cpu_bfloat16
 
 
 def test_auto_is_gpu_with_cuda_and_on_a_cpu_cpu_or_cpu_lite_by_native_bfloat16(no_profile_env, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    cpu_bfloat16(monkeypatch, native=True)
     monkeypatch.setattr(calibration, "round_ms", lambda: 0.5 * calibration.REFERENCE_ROUND_MS)  # a fast CPU
     assert resolve_profile("auto") == "cpu"
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
+    cpu_bfloat16(monkeypatch, native=False)
     assert resolve_profile("auto") == "cpu-lite"
     assert resolve_profile("cpu") == "cpu"  # asked for by name: kept
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)

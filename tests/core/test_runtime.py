@@ -1,4 +1,5 @@
 
+import platform
 import re
 import shutil
 import subprocess
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers.core.runtime import PhaseTimer, derive_seed, environment, git_commit, place, seed_everything
+from helpers.core.runtime import (PhaseTimer, bfloat16_is_native, derive_seed, environment, git_commit, place,
+                                  seed_everything)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,3 +100,33 @@ def test_a_narrow_downsampling_convolution_is_left_contiguous_and_its_step_runs(
     assert wide[0].weight.is_contiguous(memory_format=torch.channels_last) and not wide[0].weight.is_contiguous()
     done = subprocess.run([sys.executable, "-c", CRASHING_STEP], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0 and "trained" in done.stdout, (done.returncode, done.stderr[-2000:])
+
+
+@pytest.mark.parametrize("flags, native", [
+    ({"avx512_f": True, "avx512_bf16": False, "amx_bf16": False}, False),  # Skylake to Ice Lake: emulated
+    ({"avx512_f": True, "avx512_bf16": True, "amx_bf16": False}, True),  # AMD Zen 4, Cooper Lake
+    ({"avx512_f": True, "avx512_bf16": False, "amx_bf16": True}, True),
+    ({"avx2": True}, False),
+], ids=["avx512-without-bf16", "avx512-bf16", "amx-bf16", "avx2"])
+def test_bfloat16_is_native_on_an_x86_cpu_only_with_its_bfloat16_instructions(monkeypatch, flags, native):
+    """oneDNN's own check says yes on any AVX-512 CPU; bf16 autocast there would be emulated and slower."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: flags.get("avx512_f", False))
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: flags)
+    assert bfloat16_is_native() is native
+
+
+def test_bfloat16_is_native_follows_onednn_where_its_instruction_set_is_capped_or_on_arm(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_f": True, "avx512_bf16": True})
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)  # ONEDNN_MAX_CPU_ISA=AVX2
+    assert not bfloat16_is_native()
+    monkeypatch.setattr(platform, "machine", lambda: "aarch64")
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {})
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)  # Arm's bfloat16 instructions
+    assert bfloat16_is_native()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
+    assert not bfloat16_is_native()
