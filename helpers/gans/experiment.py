@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from helpers.core.checkpoint import checkpoint_path
-from helpers.core.config import budget, make_config
+from helpers.core.config import as_dict, budget, make_config
 from helpers.core.images import ImageSet, as_uint8, to_float
 from helpers.core.runtime import derive_seed, seed_everything
 from helpers.core.training import History
@@ -146,18 +146,19 @@ def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, 
               checkpoint_dir: Path | str, inception_weights: str | None = None, faces: bool = False
               ) -> tuple[dict[str, float], torch.Tensor | None, str]:
     """The DCGAN row of another notebook's comparison (the DDPM notebook's), its samples (None when reused) and where
-    it comes from: the gan notebook's row when its metrics.json was made with the same profile, data, seed, image
-    size and renderings, and has the diversity column (with a judge; a run from before the gan notebook graded it
-    has not); else the gan notebook's DCGAN (its profile's :class:`GanConfig`, built and trained as
-    :func:`run_gans` does) trained here and graded alike (:func:`helpers.grading.measures.grade`; ``faces``: with
-    their face share)."""
+    it comes from: the gan notebook's row when its metrics.json was made with the same profile, data, seed and
+    GanConfig (image size and renderings included; the methods aside), so not with an override such as ``epochs``,
+    and has the diversity column (with a judge; a run from before the gan notebook graded it has not); else the gan
+    notebook's DCGAN (its profile's :class:`GanConfig`, built and trained as :func:`run_gans` does) trained here and
+    graded alike (:func:`helpers.grading.measures.grade`; ``faces``: with their face share)."""
     size = train.images.shape[-1]
-    same = {"profile": profile, "data": data, "seed": seed, "image_size": size, "copies": copies}
+    config = make_config(GanConfig, profile, {"methods": ("dcgan",), "image_size": size, "copies": copies,
+                                              "eval_samples": eval_samples})
+    settings = {key: value for key, value in as_dict(config).items() if key != "methods"}
+    same = {"profile": profile, "data": data, "seed": seed, **settings}
     row = earlier_results(gan_metrics, table="samples", row="dcgan", same=same)
     if row is not None and (judge is None or "diversity" in row):
         return dict(row), None, f"reused from {gan_metrics}"
-    config = make_config(GanConfig, profile, {"methods": ("dcgan",), "image_size": size, "copies": copies,
-                                              "eval_samples": eval_samples})
     epochs = budget(config, "steps", len(train)).epochs
     job = GanJob(partial(build_gan, "dcgan", config, train.channels, device), epochs, data)
     run = run_gans({"dcgan": job}, train, config, device=device, seed=seed, checkpoint_dir=checkpoint_dir, judge=judge)

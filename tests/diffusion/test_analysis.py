@@ -4,10 +4,11 @@ import numpy as np
 import torch
 
 from helpers.core.checkpoint import load_checkpoint
-from helpers.core.config import make_config
+from helpers.core.config import as_dict, make_config
 from helpers.core.images import ImageSet
 from helpers.diffusion.analysis import conditional_observations, per_digit_figure, subset_per_digit
 from helpers.diffusion.config import DdpmConfig
+from helpers.gans.config import GanConfig
 from helpers.gans.experiment import dcgan_row
 from helpers.report.metrics import write_metrics
 
@@ -30,9 +31,12 @@ def test_dcgan_row_reuses_the_gan_notebooks_metrics_only_when_made_alike(tmp_pat
     checkpoint, = (tmp_path / "checkpoints").glob("dcgan_*.pt")
     assert load_checkpoint(checkpoint)["deliverable"]["settings"]["method"] == "dcgan"
 
-    def gan_run(profile):
+    def gan_run(profile, **overrides):
+        """The gan notebook's metrics.json, its config as the notebook makes it (on 32x32 digits, four methods)."""
+        gan = make_config(GanConfig, profile, {"image_size": 32, "copies": config.data_copies,
+                                               "eval_samples": config.eval_samples, **overrides})
         write_metrics(gan_metrics.parent, notebook="gan", profile=profile, data="embedded", device=torch.device("cpu"),
-                      params={"seed": 0, "image_size": 32, "copies": config.data_copies}, timings={"total_s": 1.0},
+                      params={"seed": 0, **as_dict(gan)}, timings={"total_s": 1.0},
                       results={"samples": {"dcgan": {"fid_classifier": 1.25, "recognised": 0.5}}})
 
     gan_run("smoke")
@@ -41,6 +45,11 @@ def test_dcgan_row_reuses_the_gan_notebooks_metrics_only_when_made_alike(tmp_pat
     gan_run("cpu")  # another profile: not comparable, so the DCGAN is trained (here: its checkpoint reused) again
     _, _, source = dcgan_row(train, reference, **common)
     assert "trained here" in source
+    flipped_bf16 = not make_config(GanConfig, "smoke").bf16
+    for overrides in ({"epochs": 1}, {"batch_size": 8}, {"latent_code": 0}, {"bf16": flipped_bf16}):  # gan's PARAMS
+        gan_run("smoke", **overrides)
+        _, _, source = dcgan_row(train, reference, **common)
+        assert "trained here" in source, overrides
 
 
 def test_conditional_observations_follow_the_numbers():

@@ -1,9 +1,10 @@
 """helpers/gans/experiment.py: the gan notebook's samples table, and the DCGAN row the DDPM notebook takes from it."""
 import torch
 
-from helpers.core.config import make_config
+from helpers.core.config import as_dict, make_config
 from helpers.core.images import ImageSet, to_float
 from helpers.diffusion.config import DdpmConfig
+from helpers.gans.config import GanConfig
 from helpers.gans.experiment import dcgan_row, grade_samples
 from helpers.grading.judge import Judge, JudgeNet
 from helpers.report.metrics import write_metrics
@@ -46,8 +47,9 @@ def test_a_gan_row_without_diversity_is_not_reused_where_the_ddpm_table_has_the_
 
     def gan_run(row):
         write_metrics(gan_metrics.parent, notebook="gan", profile="smoke", data="embedded", device=torch.device("cpu"),
-                      params={"seed": 0, "image_size": 32, "copies": config.data_copies}, timings={"total_s": 1.0},
-                      results={"samples": {"dcgan": row}})
+                      params={"seed": 0, **as_dict(make_config(GanConfig, "smoke", {
+                          "image_size": 32, "copies": config.data_copies, "eval_samples": config.eval_samples}))},
+                      timings={"total_s": 1.0}, results={"samples": {"dcgan": row}})
 
     graded = {"fid_classifier": 1.25, "recognised": 0.5, "between_digits": 0.1, "diversity": 2.0, "fid_random": 3.0}
     gan_run(graded)
