@@ -34,6 +34,7 @@ data = "embedded"  # or the course's p2_data folder: <data>/mini/train/*.jpg, <d
 seed = 0
 out_dir = "../reports/byol"
 pretrain_epochs = None  # None keeps the profile's value
+supervised_epochs = None  # the supervised backbone of settings B and D
 finetune_epochs = None
 label_fraction = None   # share of the fine-tuning set's labels used (the course uses all: 1.0)
 settings = None         # e.g. ["A", "C", "E"] (needed when the course data has no mini/train.csv)
@@ -63,7 +64,8 @@ from helpers.representation.experiment import SETTINGS, finetune, pretrain_byol,
 from helpers.representation.networks import feature_width, random_backbone
 from helpers.representation.data import load_byol_data, office_validation_csv
 
-overrides = {"pretrain_epochs": pretrain_epochs, "finetune_epochs": finetune_epochs, "label_fraction": label_fraction,
+overrides = {"pretrain_epochs": pretrain_epochs, "supervised_epochs": supervised_epochs,
+             "finetune_epochs": finetune_epochs, "label_fraction": label_fraction,
              "settings": tuple(settings) if settings else None,
              **(PHOTO_RECIPE if data != "embedded" else {})}  # the defaults are for digits; photos get the paper's recipe
 profile, config, device = prepare_run(ByolConfig, profile, overrides, seed)

@@ -27,7 +27,7 @@ SHORT_BUDGET: dict[str, dict] = {
     "dann": {"epochs": 2},
     "adda": {"epochs": 2, "adapt_epochs": 2},
     "classification": {"epochs_a": 2, "epochs_b": 2},
-    "byol": {"pretrain_epochs": 2, "finetune_epochs": 2},
+    "byol": {"pretrain_epochs": 2, "supervised_epochs": 2, "finetune_epochs": 2},
     "segmentation": {"epochs": 2},
 }
 

@@ -1,11 +1,23 @@
 """make gpu-check's runner and table (helpers/report/gpu_check.py), on tiny notebooks of the CPU."""
+import dataclasses
 import json
 
 import nbformat
 import pytest
 from tests.conftest import ROOT
 
+from helpers.adaptation.config import AddaConfig, DannConfig
+from helpers.diffusion.config import ConditionalDiffusionConfig, DdpmConfig
+from helpers.gans.config import AcganConfig, GanConfig
 from helpers.report import gpu_check
+from helpers.representation.config import ByolConfig, ClassificationConfig
+from helpers.segmentation.config import SegmentationConfig
+
+CONFIGS = {"gan": GanConfig, "acgan": AcganConfig, "ddpm": DdpmConfig,
+           "conditional_diffusion": ConditionalDiffusionConfig, "dann": DannConfig, "adda": AddaConfig,
+           "classification": ClassificationConfig, "byol": ByolConfig, "segmentation": SegmentationConfig}
+# Trainings the short budget caps without a parameter of their own.
+CAPPED_OTHERWISE = {("gan", "collapse_epochs"): "GanConfig.collapse_budget: never more epochs than `epochs`"}
 
 
 def notebook(path, body):
@@ -69,6 +81,18 @@ def test_every_notebook_has_a_short_budget_of_its_own_parameters():
         for key in parameters:
             assert f"\n{key} = " in "\n" + cell.source, (name, key)
     assert sorted(gpu_check.SHORT_BUDGET) == sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_the_short_budget_caps_every_training_of_every_notebook():
+    """Each training's step budget (helpers.core.config.steps_field) has its epochs override in SHORT_BUDGET: one
+    left at the gpu profile's steps (byol's supervised backbone, 1,260 steps) would make gpu-check's "2 epochs" a
+    long run."""
+    assert sorted(CONFIGS) == sorted(gpu_check.SHORT_BUDGET)
+    for name, cls in CONFIGS.items():
+        for field in dataclasses.fields(cls):
+            epochs = field.metadata.get("epochs")
+            if epochs and (name, epochs) not in CAPPED_OTHERWISE:
+                assert epochs in gpu_check.SHORT_BUDGET[name], (name, field.name)
 
 
 def test_without_cuda_the_gpu_profile_is_refused(monkeypatch, capsys):
