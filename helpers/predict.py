@@ -66,7 +66,8 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--guidance", type=float, default=None, help="classifier-free guidance scale (default: the notebook's)")
     cli.add_argument("--seed", type=int, default=0, help="seed of the generated noise (default 0)")
     cli.add_argument("--batch-size", type=int, default=None,
-                     help="images per forward pass (default 256; segmentation 16, its course images are 512x512)")
+                     help="images per forward pass (default 256; segmentation 16, its course images are 512x512; "
+                          "acgan 500, the notebook's)")
     cli.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     cli.add_argument("--overwrite", action="store_true", help="replace an output that exists")
     return cli

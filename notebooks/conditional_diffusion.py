@@ -32,6 +32,7 @@ batch_size = None
 w = None           # guidance scale of the 10x10 grid and the per-digit table
 sampler = None     # e.g. "ddim-50" or "ddpm-1000"
 per_digit = None   # samples graded per digit
+bf16 = None        # the UNet under bfloat16 autocast; None: on where bfloat16 is native, False: float32
 
 # %%
 from helpers.core.runtime import PhaseTimer
@@ -62,7 +63,8 @@ from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 from helpers.core.runtime import derive_seed
 
-overrides = {"epochs": epochs, "batch_size": batch_size, "w": w, "sampler": sampler, "per_digit": per_digit}
+overrides = {"epochs": epochs, "batch_size": batch_size, "w": w, "sampler": sampler, "per_digit": per_digit,
+             "bf16": bf16}
 profile, config, device = prepare_run(ConditionalDiffusionConfig, profile, overrides, seed)
 
 # %% [markdown]

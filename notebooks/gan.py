@@ -30,6 +30,7 @@ out_dir = "../reports/gan"
 methods = None     # e.g. ["dcgan", "sngan"]; None: all four
 epochs = None      # None keeps the profile's value
 batch_size = None
+bf16 = None        # forward passes under bfloat16 autocast; None: on where bfloat16 is native, False: float32
 latent_code = None  # values of the categorical latent code (InfoGAN); 0: z alone, as in the papers; None: the profile's
 inception_weights = None  # path to pytorch-fid's pt_inception-2015-12-05-6726825d.pth; None: torch's cache
 
@@ -61,7 +62,7 @@ from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
 
 overrides = {"methods": tuple(methods) if methods else None, "epochs": epochs, "batch_size": batch_size,
-             "latent_code": latent_code}
+             "latent_code": latent_code, "bf16": bf16}
 profile, config, device = prepare_run(GanConfig, profile, overrides, seed)
 
 # %% [markdown]

@@ -41,7 +41,9 @@ SEGMENTATION = "helpers.segmentation.deliverable"
 PROBLEMS: dict[str, Problem] = {p.name: p for p in [
     Problem("gan", "folder of N generated images 0000.png ... (--n, default 1000; a digit more from 10001), at "
             "the training data's size (--size)", "",
-            "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
+            "PRED against TRUTH, a folder of real images or 'embedded' (the notebook's held-out digits): gray "
+            "digits, classifier FID and recognised share; colour images, face shares; both, random-feature FID "
+            "with its real floor (and Inception FID when its weights exist)",
             f"{GANS}:predict_gan", f"{GANS}:evaluate_images", options=("n", "size")),
     Problem("acgan", "folder of --n images per class (default 100) named <class>_<idx:03d>.png from 001 (4 digits "
             "from --n 1000; digits: the digit; faces: 0 without the attribute, 1 with it), at the training data's "
@@ -51,7 +53,9 @@ PROBLEMS: dict[str, Problem] = {p.name: p for p in [
             f"{GANS}:predict_acgan", f"{GANS}:evaluate_acgan", options=("n", "size")),
     Problem("ddpm", "folder of N generated images 0000.png ... (--n, default 1000; a digit more from 10001), at "
             "the training data's size (--size)", "",
-            "classifier FID (and Inception FID when its weights exist) between PRED and TRUTH image folders",
+            "PRED against TRUTH, a folder of real images or 'embedded' (the notebook's held-out digits): gray "
+            "digits, classifier FID and recognised share; colour images, face shares; both, random-feature FID "
+            "with its real floor (and Inception FID when its weights exist)",
             f"{DIFFUSION}:predict_ddpm", f"{GANS}:evaluate_images", options=("n", "steps", "size")),
     Problem("conditional_diffusion", "folder of --n images per digit (default 100) named <digit>_<idx:03d>.png "
             "from 001 (0_001.png ... 9_100.png; 4 digits from --n 1000), at the data's size (--size)", "",
@@ -66,7 +70,8 @@ PROBLEMS: dict[str, Problem] = {p.name: p for p in [
             "folder of target-domain images", "accuracy of PRED against TRUTH (two image_name,label CSVs)",
             f"{ADAPTATION}:predict_adda", f"{SCORES}:evaluate_image_name", writes_csv=True),
     Problem("classification", "CSV filename,label for every image of the --input folder",
-            "folder of images", "accuracy of PRED against TRUTH (two filename,label CSVs)",
+            "folder of images", "accuracy of PRED against TRUTH (a filename,label CSV, or a folder of "
+            "<label>_<idx>.png images)",
             f"{REPRESENTATION}:predict_classification", f"{SCORES}:evaluate_filename", writes_csv=True),
     Problem("byol", "CSV id,filename,label for the rows of the --input CSV (Office-Home style)",
             "CSV id,filename[,label] with the images in the folder beside it",
