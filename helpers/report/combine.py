@@ -208,6 +208,8 @@ def build_report(reports_dir: Path | str, names: list[str], output: Path | str |
 <h2>Run manifest</h2>{manifest_rows(metrics)}
 <h2>Contents</h2><nav><ol>{''.join(contents)}</ol></nav>
 <h2>Summary of results</h2>
+<p>Each notebook's results as its metrics.json holds them: accuracies, shares and mIoU as fractions (0.874 is 87.4%),
+FIDs and seconds as they are; each section below explains its own.</p>
 <h3>Beside the reference reports</h3>{references_table(metrics)}
 {''.join(summaries) or '<p>No results yet.</p>'}
 <script type="application/json" id="metrics">{html.escape(json.dumps(metrics, default=str))}</script>

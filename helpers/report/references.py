@@ -45,7 +45,8 @@ def beside_references(metrics: dict[str, dict[str, Any]], references: list[Refer
             continue
         document = metrics[ref.notebook]
         table = document["results"].get(ref.table, {}).get(ref.row, {})
-        ours = next((v for column, v in table.items() if course_column(column) == ref.column), None)
-        rows.append({"notebook": ref.notebook, "result": f"{ref.table} / {ref.row} / {ref.column}", "ours": ours,
+        column, ours = next(((c, v) for c, v in table.items() if course_column(c) == ref.column), (ref.column, None))
+        stands_in = f" (stands in for {ref.column})" if column != ref.column else ""
+        rows.append({"notebook": ref.notebook, "result": f"{ref.table} / {ref.row} / {column}{stands_in}", "ours": ours,
                      "reference": ref.value, "comparable": document["data"] != EMBEDDED, "source": ref.source})
     return rows
