@@ -22,8 +22,8 @@
 #
 # One departure from the paper, a setting of the config (`aux_on_generated`): the auxiliary head learns the
 # digit from real images only. When it also learns the requested class of generated images, generator and head
-# can agree on features that no other classifier reads as that digit (on the embedded digits the suite's
-# classifier then agreed with the label on 76% of the samples instead of 93%).
+# can agree on features that no other classifier reads as that digit (when this was tuned, cpu profile and embedded
+# digits, the suite's classifier then agreed with the label on 76% of the samples instead of 93%: docs/tuning.md).
 
 # %% tags=["parameters"]
 profile = "auto"   # smoke | cpu-lite | cpu | gpu | auto (the machine's: README, Profiles; $DLCV_PROFILE wins)
@@ -85,8 +85,8 @@ hyperparameters(config, budget(config, "steps", len(train)), profile=profile, de
 #
 # The DCGAN networks of the GAN notebook, with two changes: the generator multiplies its noise by a learned
 # embedding of the requested class, and the discriminator has a second head of class logits. Both networks add
-# the cross-entropy of the class to their usual loss (the discriminator on real and generated images, the
-# generator on its own).
+# the cross-entropy of the class to their usual loss (the discriminator on real images only, as above; the
+# generator on its own samples).
 
 # %%
 acgan = build_acgan(config, train.channels, n_classes, device)

@@ -125,8 +125,8 @@ save_figure(fig, out_dir, "views")
 # sees the whole 16x16 image rather than 8x8 and the last 2x2 rather than 1x1: on frozen random features a logistic
 # regression on the 69 labels of `digits-s` reads 27% against 21% with the max-pool. `width` channels in its first
 # stage (64 is torchvision's ResNet18; the cpu profile's 16 keeps the cost per epoch of the max-pool stem at width
-# 32, so BYOL still gets 24 epochs in its budget). On the digits the images are first made gray (the colour of a
-# street-number digit and of its background says nothing about the digit, and BYOL's views are gray too: with colour
+# 32, so BYOL still gets 24 epochs in the cpu profile's budget). On the digits the images are first made gray (the
+# colour of a street-number digit and of its background says nothing about the digit, and BYOL's views are gray too: with colour
 # input the same random features read 12% against 21% gray), then get a per-image contrast normalisation and a
 # polarity normalisation (an image whose border is brighter than its mean is negated, so every digit is light on a
 # dark background as in `digits`; a street-number digit is dark on light half of the time). On photos only the

@@ -117,7 +117,7 @@ print(f"{count_parameters(unet) / 1e6:.2f} M parameters")
 # The DDPM loss (mean squared error between the added noise and the predicted noise at a random step of the T =
 # 1000 step linear schedule), each image's error weighted by min(SNR_t, 5) / SNR_t (`loss_weighting =
 # "min-snr"`, Hang et al. 2023): the nearly clean steps, whose tiny noise is hard to see and matters little to a
-# sample, no longer dominate the gradient. At the same 2,520 steps it lifted the samples an independent
+# sample, no longer dominate the gradient. At the cpu profile's 2,520 steps it lifted the samples an independent
 # classifier reads right from 81 to 92% and from 78 to 90% on two course-layout trees (docs/tuning.md); the
 # config's `loss_weighting = "simple"` is Ho et al.'s unweighted loss. Each label is dropped with probability
 # `p_uncond`. A checkpoint is written after every epoch under `out_dir/checkpoints/`; running the notebook again
@@ -137,8 +137,8 @@ save_figure(fig, out_dir, "loss_curve")
 # %% [markdown]
 # ## Ten samples of each digit
 #
-# Row *d* holds samples asked for digit *d* (guidance `w`, sampler `sampler` of the table above). These are
-# the first ten of the `per_digit` samples per digit that the classifier grades below.
+# Row *d* holds samples asked for digit *d* (the guidance scale `w` and the `sampler` of the hyperparameter
+# table). These are the first ten of the `per_digit` samples per digit that the classifier grades below.
 
 # %%
 with timer.phase("sampling"):

@@ -132,9 +132,9 @@ faces = is_face_folder(data, train.channels)  # the face score applies
 # images, so wherever it draws a 3 next to an 8 it also draws the images in between. With z alone, DCGAN's
 # samples levelled off at 61-65% recognised whatever the width, epochs, learning rates or regulariser tried, and
 # 26% of them read as a mix of two digits; the code gives the generator a discontinuous input to switch between
-# digits with (77% recognised in the same 8 epochs). `latent_code=0` trains the papers' networks with z alone; the
-# gpu profile does, so that its DCGAN generator is the reference printout (Linear(100 -> 8192) and four transposed
-# convolutions at 64x64x3).
+# digits with (77% recognised in the same 8 epochs when this was tuned: cpu profile, docs/tuning.md).
+# `latent_code=0` trains the papers' networks with z alone; the gpu profile does, so that its DCGAN generator is
+# the reference printout (Linear(100 -> 8192) and four transposed convolutions at 64x64x3).
 
 # %%
 for method in config.methods:
