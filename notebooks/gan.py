@@ -185,7 +185,10 @@ save_figure(fig, out_dir, "samples")
 # ## Loss curves
 #
 # Discriminator (critic) and generator loss per epoch, and the share of recognised samples after each epoch.
-# The WGAN critic's loss is minus its estimate of the Wasserstein distance.
+# Each loss is the method's own plus, with a latent code (`latent_code` above 0 in the hyperparameter table), the
+# code's cross-entropy times `info_weight` (ln 10 = 2.3 per unit weight while the code is not read yet), and
+# WGAN-GP's critic loss its gradient penalty: the WGAN critic's own part is minus its estimate of the Wasserstein
+# distance, the curve that plus those terms.
 
 # %%
 fig = loss_curves({name: run.history for name, run in runs.items()}, keys=["d_loss", "g_loss"], ncols=4)

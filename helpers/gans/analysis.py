@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 from helpers.core.training import History
 
+PROBE_SAMPLES = 256  # the samples the per-epoch recognised share is read on (helpers.gans.experiment)
+
 
 def best_method(table: Mapping[str, Mapping[str, float]]) -> str:
     """The method the notebook names best (its deliverable): the lowest classifier FID, else the lowest
@@ -45,8 +47,9 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
         curve = history.get("recognised")
         if curve and len(curve) >= 3:
             drops = sum(1 for a, b in zip(curve, curve[1:]) if b < a - 0.1)
-            lines.append(f"- **{name} over training:** recognised share {curve[0]:.0%} after the first epoch, "
-                         f"{max(curve):.0%} at best, {curve[-1]:.0%} at the end"
+            lines.append(f"- **{name} over training:** recognised share of the same {PROBE_SAMPLES} noise vectors "
+                         f"after each epoch (the table grades a larger draw of its own) {curve[0]:.0%} after the first "
+                         f"epoch, {max(curve):.0%} at best, {curve[-1]:.0%} at the end"
                          + (f"; it fell by more than 10 points {drops} time(s), a sign of unstable training." if drops
                             else "; no drop of more than 10 points between epochs."))
     if collapse:

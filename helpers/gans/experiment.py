@@ -17,6 +17,7 @@ from helpers.core.images import ImageSet, as_uint8, to_float
 from helpers.core.runtime import derive_seed, seed_everything
 from helpers.core.training import History
 from helpers.data.batches import Batches
+from helpers.gans.analysis import PROBE_SAMPLES
 from helpers.gans.config import GanConfig
 from helpers.gans.deliverable import gan_record
 from helpers.gans.methods import Gan, build_gan, sample, train_gan
@@ -67,7 +68,7 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
     def probe(epoch: int) -> dict[str, float] | None:
         if judge is None:
             return None
-        return {"recognised": recognised(judge, sample(gan.sampler, 256, seed=probe_seed))}
+        return {"recognised": recognised(judge, sample(gan.sampler, PROBE_SAMPLES, seed=probe_seed))}
 
     started = time.perf_counter()
     history = train_gan(gan, Batches(train, length.batch_size, device), epochs=epochs, checkpoint=checkpoint,
