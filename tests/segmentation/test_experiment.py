@@ -56,6 +56,10 @@ def test_observations_are_written_from_the_numbers():
     assert "best class background (0.900), worst 2 (0.000)" in text
     assert "1 of 3 classes (2) have IoU 0" in text and text.count("have IoU 0") == 1
     assert list(miou_frame(table).index) == ["background", "0", "1", "2", "mean"]
+    assert "Only" not in text
+    table["fcn32s"] = {"background": 0.88, "0": 0.0, "1": None, "2": 0.0, "mean": 0.293}  # background everywhere
+    text = observations(table, results, image_size=64, output_strides={"fcn32s": 32, "deeplabv3": 4})
+    assert "Only background is ever predicted right" in text and text.count("Only") == 1
 
 
 def test_a_training_set_smaller_than_a_batch_trains_in_one_clamped_batch():
