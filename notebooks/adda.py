@@ -98,6 +98,12 @@ print("discriminator:", AddaDiscriminator(encoder.out_features, config.discrimin
 # was made with the same profile, data, seed and settings; otherwise DANN is trained here too. Source-only and
 # target-only are the same trainings as the DANN notebook's: its checkpoints, where they exist, are copied in and
 # not trained again.
+#
+# ADDA's target encoder learns at `adapt_lr` (Adam, 1e-5 by default, the hyperparameter table): over two trees and
+# the embedded data it fell below source-only least often there. At that rate it moves little in its adaptation
+# steps, and most of what ADDA gains over source-only comes from its batch-norm statistics, which follow the
+# target batches while it adapts (with `adapt_lr` 0 they alone gave the same gain on the pair where ADDA gains
+# most: docs/tuning.md, "What ADDA learns at `adapt_lr` 1e-5"). Read ADDA's row with that in mind.
 
 # %%
 dann_metrics = dann_metrics or str(Path(out_dir).parent / "dann" / "metrics.json")
