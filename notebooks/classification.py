@@ -107,17 +107,21 @@ print(build_model_b(config, domain, init))
 # ## Learning-rate schedule
 #
 # A `LambdaLR` stepped once per epoch: the rate rises linearly over the first `warmup_epochs`, then falls
-# linearly towards zero at the last epoch.
+# linearly, so that it would reach zero at the end of training (the last epoch trains at 1 / (epochs -
+# warmup_epochs) of the peak). The figure shows the rate each epoch trains at.
 
 # %%
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 fig, ax = plt.subplots(figsize=(5, 2.6))
 for name, epochs, lr in (("model A", budget_a.epochs, config.lr_a), ("model B", budget_b.epochs, config.lr_b)):
     warmup = min(config.warmup_epochs, epochs - 1)
     rates = learning_rates(lambda e: warmup_linear_factor(e, warmup, epochs), epochs, lr)
-    ax.plot(range(1, epochs + 1), rates, marker=".", label=name)
-ax.set_xlabel("epoch")
+    ax.stairs(rates, range(epochs + 1), baseline=None, linewidth=1.5, label=name)
+ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+ax.set_ylim(bottom=0)
+ax.set_xlabel("epochs trained")
 ax.set_ylabel("learning rate")
 ax.grid(alpha=0.3)
 ax.legend(fontsize=8)
