@@ -147,7 +147,7 @@ accuracy = {"model-a": {"validation": round(a.accuracy, 4)}, "model-b": {"valida
 table = pd.DataFrame([
     {"model": "model-a", "architecture": "CNN from scratch", "initialisation": "random",
      "epochs": budget_a.epochs, "validation accuracy": a.accuracy},
-    {"model": "model-b", "architecture": "ResNet18 (small-image stem)", "initialisation": init.description,
+    {"model": "model-b", "architecture": "ResNet18 (small-image stem)", "initialisation": init.short,
      "epochs": budget_b.epochs, "validation accuracy": b.accuracy},
 ]).set_index("model")
 table.style.format({"validation accuracy": "{:.1%}"})
@@ -190,10 +190,12 @@ first, middle, last = (embeddings[k] for k in ("first", "middle", "last"))
 better = {"model-a": "model A", "model-b": "model B"}[chosen]
 trend = ("separate the classes more as training goes on" if last.knn > first.knn + 0.01 else
          "separate the classes no better at the end than after the first epoch")
+scratch_note = "" if init.weights else (" Without ImageNet weights this compares two networks trained from scratch, "
+                                        "not scratch against pretrained (the hyperparameter table says why).")
 display(Markdown(f'''
 - Model A (from scratch) reaches **{a.accuracy:.1%}** validation accuracy after {budget_a.epochs} epochs; model B
-  (ResNet18, {init.description}) reaches **{b.accuracy:.1%}** after {budget_b.epochs}: {better} is ahead by
-  {abs(a.accuracy - b.accuracy) * 100:.1f} points on this data and budget.
+  (ResNet18, {init.short} initialisation) reaches **{b.accuracy:.1%}** after {budget_b.epochs}: {better} is ahead by
+  {abs(a.accuracy - b.accuracy) * 100:.1f} points on this data and budget.{scratch_note}
 - Model A's features {trend}: the 5-NN accuracy of the 2-D t-SNE embedding is {first.knn:.1%} at the
   {first.title}, {middle.knn:.1%} at the {middle.title} and {last.knn:.1%} at the {last.title}.
 - In the 2-D PCA projection (linear) the same 5-NN accuracy is {first.pca_knn:.1%}, {middle.pca_knn:.1%} and

@@ -18,6 +18,11 @@ class Initialisation:
     weights: Path | None
     description: str
 
+    @property
+    def short(self) -> str:
+        """The initialisation in a word, for a table cell: "ImageNet" or "random" (``description`` says more)."""
+        return "ImageNet" if self.weights is not None else "random"
+
 
 def missing_weights_message(path: Path) -> str:
     """Which file is missing, where it goes (the torch cache, or the folder given as ``pretrained``), how to get
