@@ -48,8 +48,8 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
         if curve and len(curve) >= 3:
             drops = sum(1 for a, b in zip(curve, curve[1:]) if b < a - 0.1)
             lines.append(f"- **{name} over training:** recognised share of the same {PROBE_SAMPLES} noise vectors "
-                         f"after each epoch (the table grades a larger draw of its own) {curve[0]:.0%} after the first "
-                         f"epoch, {max(curve):.0%} at best, {curve[-1]:.0%} at the end"
+                         f"after each epoch (the table grades a larger draw of its own): {curve[0]:.0%} after the "
+                         f"first epoch, {max(curve):.0%} at best, {curve[-1]:.0%} at the end"
                          + (f"; it fell by more than 10 points {drops} time(s), a sign of unstable training." if drops
                             else "; no drop of more than 10 points between epochs."))
     if collapse:

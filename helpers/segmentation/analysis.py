@@ -115,9 +115,8 @@ def observations(table: Mapping[str, Mapping[str, float | None]], results: Seque
                      f"{curve[0]:.3f} -> {middle:.3f} -> {curve[-1]:.3f} over the first, middle and last epoch."
                      + (f" {len(zero)} of {len(row)} classes ({', '.join(zero)}) have IoU 0: never predicted right."
                         if (zero := [c for c, v in row.items() if v == 0]) else "")
-                     + (f" Only {best} is ever predicted right: this model has not learned to segment at this budget "
-                        "and resolution, only the most common class." if len(row) > 1 and len(zero) == len(row) - 1
-                        else ""))
+                     + (f" Only {best} is ever predicted right: at this budget and resolution this model has not "
+                        "learned to segment." if len(row) > 1 and len(zero) == len(row) - 1 else ""))
     if len(names) == 2:
         a, b = (table[n]["mean"] for n in names)
         better, worse = (names[1], names[0]) if b > a else (names[0], names[1])
