@@ -61,7 +61,14 @@ def line_panels(frame: pd.DataFrame, *, panel: str, line: str, x: str = "epoch",
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         if ylim is not None and limited(name):
             ax.set_ylim(*ylim)
-    if grid.legend is not None:
+    lines_of = {name: list(dict.fromkeys(frame.loc[frame[panel] == name, line])) for name in panels}
+    if grid.legend is not None and len({tuple(lines) for lines in lines_of.values()}) > 1:
+        # panels with lines of their own: each its own legend, not one over the first panel naming them all
+        handles = {text.get_text(): handle for text, handle in zip(grid.legend.get_texts(), grid.legend.legend_handles)}
+        grid.legend.remove()
+        for name, ax in zip(panels, grid.axes.flat):
+            ax.legend([handles[label] for label in lines_of[name]], lines_of[name], fontsize=8)
+    elif grid.legend is not None:
         grid.legend.set_title(None)
     if title:
         grid.figure.suptitle(title)

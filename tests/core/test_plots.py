@@ -69,6 +69,14 @@ def test_curves_draw_one_panel_per_run_and_one_line_per_measure_from_a_long_form
              for ax in fig.axes}
     assert drawn == {"a": [(0.1, 0.5, 0.9), (3.0, 2.0, 1.0)], "b": [(2.0, 1.0)]}
     plt.close(fig)
+    acgan = loss_curves({"adversarial": {"d_loss": [1.0, 0.5], "g_loss": [2.0, 3.0]},
+                         "auxiliary": {"aux_real": [0.7, 0.2], "aux_generated": [2.3, 0.3]}}, ncols=2)
+    legends = {ax.get_title(): [t.get_text() for t in ax.get_legend().get_texts()] for ax in acgan.axes}
+    assert legends == {"adversarial": ["d_loss", "g_loss"], "auxiliary": ["aux_real", "aux_generated"]}  # each its own
+    colours = {ax.get_title(): [h.get_color() for h in ax.get_legend().legend_handles] for ax in acgan.axes}
+    assert colours["auxiliary"] == [line.get_color() for line in acgan.axes[1].lines if len(line.get_ydata())]
+    assert acgan.legends == []
+    plt.close(acgan)
     nothing = loss_curves({"a": {}})  # a run that recorded nothing: a figure that says so, not an error
     assert "nothing recorded" in [t.get_text() for t in nothing.axes[0].texts]
     plt.close(nothing)
