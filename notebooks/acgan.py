@@ -152,11 +152,13 @@ display(pd.DataFrame({"suite classifier agrees": per_class}).T.style.format("{:.
 # ## Observations
 
 # %%
-worst = min(per_class, key=per_class.get)
+lowest = min(per_class.values())
+weakest = [str(c) for c, v in per_class.items() if round(v, 2) == round(lowest, 2)]  # ties at the shown precision
 display(Markdown(
     f"- The independent classifier reads the requested class on **{table['generated']['label_agreement']:.1%}** of "
     f"the generated images (it reads real held-out images correctly {table['real']['label_agreement']:.1%} of the "
-    f"time); the weakest class is **{worst}** at {per_class[worst]:.0%}.\n"
+    f"time); the weakest {'class is' if len(weakest) == 1 else 'classes are'} **{', '.join(weakest)}** at "
+    f"{lowest:.0%}.\n"
     f"- The discriminator's auxiliary head is {table['generated']['aux_accuracy']:.1%} accurate on generated images and "
     f"{table['real']['aux_accuracy']:.1%} on real held-out ones"
     + (": it finds the generated images easier to classify than real ones, as ACGAN's generator is trained to "

@@ -156,7 +156,7 @@ losses = byol_history["byol loss"]
 uniform = 1 / math.sqrt(config.projection)
 collapse = {"embedding": {"std": round(collapse_std, 5), "uniform_reference": round(uniform, 5)}}
 pd.DataFrame({"per-dimension std of the normalised projections": [collapse_std], "1/sqrt(dim) (spread evenly)": [uniform],
-              "first epoch's loss": [losses[0]], "last epoch's loss": [losses[-1]]}, index=["BYOL"])
+              "first epoch's loss": [losses[0]], "last epoch's loss": [losses[-1]]}, index=["BYOL"]).style.format(precision=3)
 
 # %% [markdown]
 # ## Supervised pretraining

@@ -180,8 +180,8 @@ columns = {"fid_classifier": "classifier FID", "recognised": "recognised", "betw
            "face_share": "faces found (Haar cascade)", "seconds_per_100": "sampling s / 100 images",
            "fid_inception": "Inception FID"}
 pd.DataFrame(table).T.rename(columns=columns).style.format(
-    {"recognised": "{:.1%}", "between two digits": "{:.1%}", "faces found (Haar cascade)": "{:.1%}",
-     "random-feature FID (no labels)": "{:.4g}"}, precision=3, na_rep="-")
+    {"classifier FID": "{:.4g}", "Inception FID": "{:.4g}", "recognised": "{:.1%}", "between two digits": "{:.1%}",
+     "faces found (Haar cascade)": "{:.1%}", "random-feature FID (no labels)": "{:.4g}"}, precision=3, na_rep="-")
 
 # %%
 predict = predict_entry("ddpm", trained.checkpoint, output="output/ddpm",
