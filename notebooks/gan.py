@@ -55,7 +55,7 @@ from helpers.gans.experiment import N_SHOWN, GanJob, grade_samples, run_gans
 from helpers.grading.measures import diversity
 from helpers.gans.analysis import best_method, gan_observations
 from helpers.gans.methods import build_gan
-from helpers.grading.judge import judge_if_labelled
+from helpers.grading.judge import judge_if_labelled, recognised
 from helpers.gans.mode_collapse import COLLAPSE_RUNS, collapse_gan
 from helpers.core.plots import loss_curves, sample_grids, save_figure
 from helpers.report.metrics import write_metrics
@@ -236,19 +236,23 @@ display(Markdown(f"The best method here is **{best}**.\n\n" + predict_markdown(p
 # (Wasserstein loss with a gradient penalty), whose generator gradient does not vanish when the critic wins.
 # **Diversity** is the entropy of the digits the classifier sees in the samples (2.30 nats when all ten are
 # equally common, 0 when every sample is the same digit); **mean feature distance** is the average distance
-# between two samples in the classifier's feature space (0 when all samples are the same image).
+# between two samples in the classifier's feature space (0 when all samples are the same image); **recognised**
+# is the share of samples the classifier reads as some digit with confidence: near 0, the samples are not digits
+# at all, and the other two columns then say no digit is there rather than one digit repeated.
 
 # %%
 collapse = None
 if judge is not None:
     with timer.phase("mode collapse"):
         collapse_runs = {name: trained[name] for name in COLLAPSE_RUNS}
-        collapse = {name: diversity(judge, run.samples) for name, run in collapse_runs.items()}
+        collapse = {name: {**diversity(judge, run.samples), "recognised": recognised(judge, run.samples)}
+                    for name, run in collapse_runs.items()}
     fig = sample_grids({f"{name}: diversity {collapse[name]['diversity']:.2f}": run.shown[:16]
                         for name, run in collapse_runs.items()})
     save_figure(fig, out_dir, "mode_collapse")
-    display(pd.DataFrame(collapse).T.rename(columns={"diversity": "diversity (nats)",
-                                                     "feature_spread": "mean feature distance"}).style.format(precision=2))
+    display(pd.DataFrame(collapse).T.rename(columns={"diversity": "diversity (nats)", "feature_spread": "mean feature distance",
+                                                     "recognised": "recognised"}).style.format(
+        {"recognised": "{:.1%}"}, precision=2))
 else:
     print("no digit classifier on these images: the mode-collapse experiment needs it to measure diversity")
 

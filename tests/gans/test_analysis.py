@@ -14,3 +14,18 @@ def test_observations_follow_the_table_and_say_the_curve_is_read_on_its_own_prob
     assert "wgan over training:** recognised share" in text
     assert ": 10% after the first epoch, 40% at best, 23% at the end" in text
     assert "fell by more than 10 points 1 time(s)" in text and "no drop of more than 10 points" in text
+
+
+def test_a_collapsed_run_that_draws_no_digits_is_called_so_not_one_digit_repeated():
+    table = {"dcgan": {"fid_classifier": 6.0, "recognised": 0.8}, "real": {"fid_classifier": 3.0, "recognised": 0.99}}
+    noise = {"collapsed": {"diversity": 0.0, "feature_spread": 0.0, "recognised": 0.0},
+             "mitigated": {"diversity": 2.03, "feature_spread": 23.9, "recognised": 0.61}}
+    text = gan_observations(table, noise, {})
+    assert "samples are not digits at all (the classifier recognises 0% of them;" in text
+    assert "reaches 2.03 nats (uniform over ten digits: 2.30) with 61% recognised" in text
+    ones = {**noise, "collapsed": {"diversity": 0.05, "feature_spread": 1.2, "recognised": 0.95}}  # one digit, repeated
+    text = gan_observations(table, ones, {})
+    assert "not digits" not in text and "cover digit classes with entropy 0.05 nats" in text
+    untrained = {**noise, "mitigated": {"diversity": 0.03, "feature_spread": 1.4, "recognised": 0.0}}  # smoke's
+    text = gan_observations(table, untrained, {})
+    assert "neither run draws recognisable digits at this budget" in text and "extreme" not in text
