@@ -65,19 +65,27 @@ def acgan_record(acgan: Any, *, data: str, class_names: list[str]) -> dict[str, 
 # ---------------------------------------------------------------- predict
 
 
+def generator_from(record: Mapping[str, Any], weights: Mapping[str, Any]) -> Generator:
+    """The generator of a gan checkpoint (:func:`gan_record`), with the weights the notebook samples: its weight
+    average where it kept one."""
+    s = record["settings"]
+    generator = Generator(s["image_size"], s["channels"], s["width"], s["z_dim"], code=s.get("code", 0))
+    if "ema" in weights:  # an AveragedModel's state: the generator's weights under "module." and the count of
+        # updates under "n_averaged"
+        average = {k.removeprefix("module."): v for k, v in weights["ema"].items() if k != "n_averaged"}
+        load_weights(generator, average, "generator's weight average")
+    else:
+        load_weights(generator, weights["generator"], "generator")
+    return generator
+
+
 def predict_gan(record: Mapping[str, Any], weights: Mapping[str, Any], *, output: Path, n: int | None = None,
                 size: int | None = None, seed: int = 0, batch_size: int = 256, device: torch.device | str = "cpu",
                 overwrite: bool = False, **unused: Any) -> Path:
     """``n`` images of the GAN's generator, from the noise that ``seed`` fixes, at
     :func:`helpers.deliverables.record.written_size`."""
     s = record["settings"]
-    generator = Generator(s["image_size"], s["channels"], s["width"], s["z_dim"], code=s.get("code", 0))
-    if "ema" in weights:  # the notebook samples the generator's weight average: an AveragedModel's state,
-        # the generator's weights under "module." and the count of updates under "n_averaged"
-        average = {k.removeprefix("module."): v for k, v in weights["ema"].items() if k != "n_averaged"}
-        load_weights(generator, average, "generator's weight average")
-    else:
-        load_weights(generator, weights["generator"], "generator")
+    generator = generator_from(record, weights)
     n = n or N_IMAGES
     images = as_uint8(sample(generator.to(device), n, seed=seed, batch_size=batch_size))
     images = resize(images, written_size(s, size, s["image_size"]))

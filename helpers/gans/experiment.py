@@ -19,11 +19,12 @@ from helpers.core.training import History
 from helpers.data.batches import Batches
 from helpers.gans.analysis import PROBE_SAMPLES
 from helpers.gans.config import GanConfig
-from helpers.gans.deliverable import gan_record
+from helpers.deliverables.record import DeliverableError, read_deliverable
+from helpers.gans.deliverable import gan_record, generator_from
 from helpers.gans.methods import Gan, build_gan, sample, train_gan
 from helpers.grading.judge import Judge, recognised
 from helpers.grading.measures import grade, real_floor
-from helpers.report.metrics import earlier_results
+from helpers.report.metrics import earlier_results, read_metrics
 
 N_SHOWN = 32  # samples shown per method, from one fixed noise batch
 
@@ -142,6 +143,19 @@ def grade_samples(samples: Mapping[str, torch.Tensor], train: ImageSet, referenc
     return table
 
 
+def reused_samples(gan_metrics: Path | str, seed: int, n: int = 16) -> torch.Tensor | None:
+    """``n`` samples of the gan notebook's DCGAN, for a figure beside another model's, from the checkpoint its
+    metrics.json names (looked for in the checkpoints/ folder beside it); None when it is gone or unreadable."""
+    name = read_metrics(gan_metrics).get("checkpoints", {}).get("dcgan")
+    if not name:
+        return None
+    try:
+        record, weights = read_deliverable(Path(gan_metrics).parent / "checkpoints" / Path(name).name, "gan")
+    except DeliverableError:
+        return None
+    return to_float(as_uint8(sample(generator_from(record, weights), n, seed=derive_seed(seed, "samples"))))
+
+
 def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, profile: str, data: str, seed: int,
               copies: int, eval_samples: int, device: torch.device | str, gan_metrics: Path | str,
               checkpoint_dir: Path | str, inception_weights: str | None = None, faces: bool = False
@@ -159,7 +173,7 @@ def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, 
     same = {"profile": profile, "data": data, "seed": seed, **settings}
     row = earlier_results(gan_metrics, table="samples", row="dcgan", same=same)
     if row is not None and (judge is None or "diversity" in row):
-        return dict(row), None, f"reused from {gan_metrics}"
+        return dict(row), reused_samples(gan_metrics, seed), f"reused from {gan_metrics}"
     epochs = budget(config, "steps", len(train)).epochs
     job = GanJob(partial(build_gan, "dcgan", config, train.channels, device), epochs, data)
     run = run_gans({"dcgan": job}, train, config, device=device, seed=seed, checkpoint_dir=checkpoint_dir, judge=judge)

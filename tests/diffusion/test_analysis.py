@@ -1,4 +1,6 @@
 """helpers.diffusion.analysis: the DCGAN row of the DDPM comparison (reused or trained) and the observations."""
+import shutil
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -25,23 +27,31 @@ def test_dcgan_row_reuses_the_gan_notebooks_metrics_only_when_made_alike(tmp_pat
     common = dict(judge=None, profile="smoke", data="embedded", seed=0, copies=config.data_copies,
                   eval_samples=config.eval_samples, device="cpu", gan_metrics=gan_metrics,
                   checkpoint_dir=tmp_path / "checkpoints")
-    row, samples, source = dcgan_row(train, reference, **common)
-    assert "trained here" in source and row["seconds_per_100"] > 0 and samples.shape == (200, 1, 32, 32)
+    row, trained, source = dcgan_row(train, reference, **common)
+    assert "trained here" in source and row["seconds_per_100"] > 0 and trained.shape == (200, 1, 32, 32)
     # the gan notebook's DCGAN: its checkpoint is the gan package's, with the record helpers.predict reads
     checkpoint, = (tmp_path / "checkpoints").glob("dcgan_*.pt")
     assert load_checkpoint(checkpoint)["deliverable"]["settings"]["method"] == "dcgan"
 
-    def gan_run(profile, **overrides):
+    def gan_run(profile, checkpoints=None, **overrides):
         """The gan notebook's metrics.json, its config as the notebook makes it (on 32x32 digits, four methods)."""
         gan = make_config(GanConfig, profile, {"image_size": 32, "copies": config.data_copies,
                                                "eval_samples": config.eval_samples, **overrides})
         write_metrics(gan_metrics.parent, notebook="gan", profile=profile, data="embedded", device=torch.device("cpu"),
                       params={"seed": 0, **as_dict(gan)}, timings={"total_s": 1.0},
-                      results={"samples": {"dcgan": {"fid_classifier": 1.25, "recognised": 0.5}}})
+                      results={"samples": {"dcgan": {"fid_classifier": 1.25, "recognised": 0.5}}},
+                      extra={"checkpoints": checkpoints or {}})
 
     gan_run("smoke")
     row, samples, source = dcgan_row(train, reference, **common)
     assert source.startswith("reused from") and row == {"fid_classifier": 1.25, "recognised": 0.5} and samples is None
+    # the figure's samples come from the checkpoint metrics.json names, looked for beside it (the notebook writes the
+    # path as seen from notebooks/): the same generator and noise as the samples trained here
+    (gan_metrics.parent / "checkpoints").mkdir()
+    shutil.copy(checkpoint, gan_metrics.parent / "checkpoints" / checkpoint.name)
+    gan_run("smoke", checkpoints={"dcgan": f"../reports/gan/checkpoints/{checkpoint.name}"})
+    row, samples, source = dcgan_row(train, reference, **common)
+    assert source.startswith("reused from") and torch.equal(samples, trained[:16])
     gan_run("cpu")  # another profile: not comparable, so the DCGAN is trained (here: its checkpoint reused) again
     _, _, source = dcgan_row(train, reference, **common)
     assert "trained here" in source
