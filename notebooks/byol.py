@@ -53,10 +53,10 @@ from helpers.core.config import as_dict, budget, prepare_run
 from helpers.deliverables.example import predict_entry, predict_markdown
 from helpers.representation.deliverable import best_model
 from helpers.core.evaluation import apply
-from helpers.core.plots import embedding_grid, image_grid, loss_curves, save_figure
+from helpers.core.plots import embedding_grid, image_grid, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
-from helpers.representation.analysis import embed, embedding_panels, settings_figure
+from helpers.representation.analysis import curves, embed, embedding_panels, settings_figure
 from helpers.representation.augment import augment_batch, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std
 from helpers.representation.config import PHOTO_RECIPE, ByolConfig
@@ -145,7 +145,12 @@ print(BYOL(random_backbone(config, seed), feature_width(config.width), config.hi
 # %%
 with timer.phase("BYOL pretraining"):
     byol, byol_history = pretrain_byol(byol_data, config, seed=seed, device=device, out_dir=out_dir, data_name=data)
-fig = loss_curves({"BYOL pretraining": byol_history}, ncols=1)
+fig = curves({"BYOL": byol_history}, keys=list(byol_history), ylabel="")  # a panel each: its loss, its spread
+spread = next((ax for ax in fig.axes if ax.get_title() == "embedding std"), None)
+if spread is not None:  # the collapse check's reference: projections spread evenly over the sphere
+    spread.axhline(1 / math.sqrt(config.projection), color="gray", linestyle="--", linewidth=1, label="spread evenly")
+    spread.set_ylim(bottom=0)
+    spread.legend(fontsize=8)
 save_figure(fig, out_dir, "pretraining_curves")
 
 # %%
@@ -202,7 +207,8 @@ display(Markdown(f"The deliverable is **setting {chosen}**, the best validation 
                  + predict_markdown(deliverable_entry)))
 
 # %%
-fig = loss_curves({f"setting {s}": r.history for s, r in results.items()}, keys=["loss", "train accuracy"], ncols=5)
+fig = curves({f"setting {s}": r.history for s, r in results.items()}, keys=["loss", "train accuracy"],
+             ylabel="train accuracy", ylim=(0, 1))  # a panel per measure, a line per setting
 save_figure(fig, out_dir, "finetuning_curves")
 
 # %% [markdown]

@@ -59,6 +59,9 @@ def line_panels(frame: pd.DataFrame, *, panel: str, line: str, x: str = "epoch",
     for name, ax in zip(panels, grid.axes.flat):
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+        xs = frame.loc[frame[panel] == name, x].unique()
+        if len(xs) == 1:  # one epoch: its tick only (the locator would fill the tiny range with fractions)
+            ax.set_xticks(xs)
         if ylim is not None and limited(name):
             ax.set_ylim(*ylim)
     lines_of = {name: list(dict.fromkeys(frame.loc[frame[panel] == name, line])) for name in panels}

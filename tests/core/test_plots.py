@@ -77,6 +77,9 @@ def test_curves_draw_one_panel_per_run_and_one_line_per_measure_from_a_long_form
     assert colours["auxiliary"] == [line.get_color() for line in acgan.axes[1].lines if len(line.get_ydata())]
     assert acgan.legends == []
     plt.close(acgan)
+    one = loss_curves({"a": {"loss": [3.0]}})  # one epoch: one whole-number tick, not fractions around it
+    assert list(one.axes[0].get_xticks()) == [1]
+    plt.close(one)
     nothing = loss_curves({"a": {}})  # a run that recorded nothing: a figure that says so, not an error
     assert "nothing recorded" in [t.get_text() for t in nothing.axes[0].texts]
     plt.close(nothing)
