@@ -67,6 +67,14 @@ def failure(notebook: nbformat.NotebookNode) -> str | None:
     return "the notebook raised an error"
 
 
+# metrics.json's column keys as the sections name them (the key stays in the header's tooltip)
+COLUMN_NAMES = {"fid_classifier": "classifier FID", "fid_random": "random-feature FID",
+                "fid_inception": "Inception FID", "recognised": "recognised", "between_digits": "between two digits", "diversity": "diversity (nats)",
+                "feature_spread": "mean feature distance", "label_agreement": "label agreement",
+                "aux_accuracy": "auxiliary head accuracy", "seconds_per_100": "sampling s / 100 images",
+                "face_share": "faces found", "uniform_reference": "1/sqrt(dim) (spread evenly)"}
+
+
 def results_table(results: dict[str, Any]) -> str:
     """Each results table of a metrics.json as an HTML table (rows x columns)."""
     parts = []
@@ -74,7 +82,8 @@ def results_table(results: dict[str, Any]) -> str:
         columns: list[str] = []
         for row in rows.values():
             columns += [c for c in row if c not in columns]
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+        head = "".join(f"<th title='{html.escape(str(c), quote=True)}'>"
+                       f"{html.escape(COLUMN_NAMES.get(str(c), str(c)))}</th>" for c in columns)
         body = "".join(
             f"<tr><td>{html.escape(str(r))}</td>" + "".join(f"<td>{format_number(row.get(c))}</td>" for c in columns) + "</tr>"
             for r, row in rows.items())

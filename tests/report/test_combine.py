@@ -6,7 +6,7 @@ import nbformat
 import pytest
 import torch
 
-from helpers.report.combine import build_report, ordered
+from helpers.report.combine import build_report, ordered, results_table
 from helpers.report.metrics import read_metrics, write_metrics
 from helpers.report.render import render_html
 
@@ -87,7 +87,9 @@ def test_combined_report_is_self_contained_with_contents_summary_and_failures(tm
     page = build_report(tmp_path, ["dann", "gan", "byol"]).read_text()
     assert page.index("id='gan'") < page.index("id='dann'") < page.index("id='byol'")  # course order
     assert "href='#dann'>Domain adaptation with DANN" in page
-    assert re.search(r"<td>a-&gt;b</td>|<th>a-&gt;b</th>", page) and "<td>0.5</td>" in page
+    assert re.search(r"<td>a-&gt;b</td>|<th[^>]*>a-&gt;b</th>", page) and "<td>0.5</td>" in page
+    named = results_table({"samples": {"dcgan": {"fid_classifier": 6.06, "recognised": 0.834}}})
+    assert "<th title='fid_classifier'>classifier FID</th>" in named and "<td>6.06</td>" in named
     assert "This notebook failed: ValueError: epochs=-1 is out of range" in page
     assert "Not run" in page  # byol has no executed notebook
     assert not re.search(r"""(src|href)=["']https?://""", page)  # nothing loaded from the network
