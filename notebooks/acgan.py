@@ -153,7 +153,7 @@ display(pd.DataFrame({"suite classifier agrees": per_class}).T.style.format("{:.
 
 # %%
 lowest = min(per_class.values())
-weakest = [str(c) for c, v in per_class.items() if round(v, 2) == round(lowest, 2)]  # ties at the shown precision
+weakest = [str(c) for c, v in per_class.items() if f"{v:.0%}" == f"{lowest:.0%}"]  # ties as shown
 display(Markdown(
     f"- The independent classifier reads the requested class on **{table['generated']['label_agreement']:.1%}** of "
     f"the generated images (it reads real held-out images correctly {table['real']['label_agreement']:.1%} of the "

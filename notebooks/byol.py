@@ -146,9 +146,13 @@ print(BYOL(random_backbone(config, seed), feature_width(config.width), config.hi
 with timer.phase("BYOL pretraining"):
     byol, byol_history = pretrain_byol(byol_data, config, seed=seed, device=device, out_dir=out_dir, data_name=data)
 fig = curves({"BYOL": byol_history}, keys=list(byol_history), ylabel="")  # a panel each: its loss, its spread
+for ax in fig.axes:
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()  # one run: its name says nothing
 spread = next((ax for ax in fig.axes if ax.get_title() == "embedding std"), None)
-if spread is not None:  # the collapse check's reference: projections spread evenly over the sphere
-    spread.axhline(1 / math.sqrt(config.projection), color="gray", linestyle="--", linewidth=1, label="spread evenly")
+uniform = 1 / math.sqrt(config.projection)  # the collapse check's reference: projections spread evenly on the sphere
+if spread is not None:
+    spread.axhline(uniform, color="gray", linestyle="--", linewidth=1, label="spread evenly")
     spread.set_ylim(bottom=0)
     spread.legend(fontsize=8)
 save_figure(fig, out_dir, "pretraining_curves")
@@ -158,7 +162,6 @@ with timer.phase("collapse check"):
     projections = apply(byol.online.eval(), byol_data.val, device)
     collapse_std = embedding_std(projections)
 losses = byol_history["byol loss"]
-uniform = 1 / math.sqrt(config.projection)
 collapse = {"embedding": {"std": round(collapse_std, 5), "uniform_reference": round(uniform, 5)}}
 pd.DataFrame({"per-dimension std of the normalised projections": [collapse_std], "1/sqrt(dim) (spread evenly)": [uniform],
               "first epoch's loss": [losses[0]], "last epoch's loss": [losses[-1]]}, index=["BYOL"]).style.format(precision=3)

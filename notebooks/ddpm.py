@@ -29,6 +29,7 @@ out_dir = "../reports/ddpm"
 epochs = None      # None keeps the profile's value
 batch_size = None
 gan_metrics = None  # the GAN notebook's metrics.json; None: <out_dir>/../gan/metrics.json
+gan_epochs = None  # the DCGAN's epochs (the gan notebook's `epochs`, to reuse a run made with it); None: the profile's
 inception_weights = None  # path to pytorch-fid's pt_inception-2015-12-05-6726825d.pth; None: torch's cache
 
 # %%
@@ -151,9 +152,11 @@ save_figure(fig, out_dir, "samples")
 # %% [markdown]
 # ## DCGAN vs DDPM
 #
-# The DCGAN row comes from the GAN notebook when its `metrics.json` was made with the same profile, data and
-# seed; otherwise the GAN notebook's DCGAN (its profile's settings, built by the same helpers) is trained here. Every row is graded against the
-# same held-out images; **real** is real training images against them (the floor that finite samples of the
+# The DCGAN row comes from the GAN notebook when its `metrics.json` was made with the same profile, data, seed
+# and GAN settings (any `methods`; `gan_epochs` here matches the gan notebook's `epochs`), its samples in the figure
+# below drawn from that notebook's checkpoint; otherwise the GAN notebook's DCGAN (its profile's settings, built by
+# the same helpers) is trained here. Every row is graded against the same held-out images; **real** is real
+# training images against them (the floor that finite samples of the
 # true distribution reach, and the ceiling of the faces found); **real-resampled** is the same real images taken down to the UNet's `image_size`
 # and back up, the floor of a perfect DDPM at that resolution.
 
@@ -170,7 +173,7 @@ with timer.phase("grading"):
 with timer.phase("dcgan"):
     table["dcgan"], dcgan_samples, dcgan_source = dcgan_row(
         train, reference, judge, profile=profile, data=data, seed=seed, copies=config.data_copies,
-        eval_samples=config.eval_samples, device=device, gan_metrics=gan_metrics,
+        eval_samples=config.eval_samples, device=device, gan_metrics=gan_metrics, gan_epochs=gan_epochs,
         checkpoint_dir=Path(out_dir) / "checkpoints", inception_weights=inception_weights, faces=faces)
 table = {row: table[row] for row in ("ddpm", "dcgan", "real", "real-resampled")}
 print(f"DCGAN row: {dcgan_source}")

@@ -186,9 +186,9 @@ save_figure(fig, out_dir, "samples")
 #
 # Discriminator (critic) and generator loss per epoch, and the share of recognised samples after each epoch.
 # Each loss is the method's own plus, with a latent code (`latent_code` above 0 in the hyperparameter table), the
-# code's cross-entropy times `info_weight` (ln 10 = 2.3 per unit weight while the code is not read yet), and
-# WGAN-GP's critic loss its gradient penalty: the WGAN critic's own part is minus its estimate of the Wasserstein
-# distance, the curve that plus those terms.
+# code's cross-entropy times `info_weight` (ln 10 = 2.3 per unit weight while the code is not read yet); WGAN-GP's
+# critic loss adds its gradient penalty too. So the WGAN critic's curve is minus its estimate of the Wasserstein
+# distance plus those terms, not that estimate alone.
 
 # %%
 fig = loss_curves({name: run.history for name, run in runs.items()}, keys=["d_loss", "g_loss"], ncols=4)
@@ -231,12 +231,13 @@ display(Markdown(f"The best method here is **{best}**.\n\n" + predict_markdown(p
 # vector. The collapsing configuration is the original minimax GAN (Goodfellow et al., 2014): the generator
 # minimises the saturating loss log(1 - D(G(z))), against a spectrally normalised discriminator that learns
 # five times faster. Once the discriminator confidently rejects every sample, the saturating loss gives the
-# generator almost no gradient, and it settles on a few outputs. The mitigation keeps the networks, the Adam
+# generator almost no gradient: it settles on a few outputs, or at the extreme stays near the noise-like images it
+# started from. The mitigation keeps the networks, the Adam
 # settings, the learning rates and the number of steps, and changes only the objective to WGAN-GP's
 # (Wasserstein loss with a gradient penalty), whose generator gradient does not vanish when the critic wins.
 # **Diversity** is the entropy of the digits the classifier sees in the samples (2.30 nats when all ten are
 # equally common, 0 when every sample is the same digit); **mean feature distance** is the average distance
-# between two samples in the classifier's feature space (0 when all samples are the same image); **recognised**
+# between two samples in the classifier's feature space (0 when the classifier sees all samples alike); **recognised**
 # is the share of samples the classifier reads as some digit with confidence: near 0, the samples are not digits
 # at all, and the other two columns then say no digit is there rather than one digit repeated.
 
@@ -250,8 +251,8 @@ if judge is not None:
     fig = sample_grids({f"{name}: diversity {collapse[name]['diversity']:.2f}": run.shown[:16]
                         for name, run in collapse_runs.items()})
     save_figure(fig, out_dir, "mode_collapse")
-    display(pd.DataFrame(collapse).T.rename(columns={"diversity": "diversity (nats)", "feature_spread": "mean feature distance",
-                                                     "recognised": "recognised"}).style.format(
+    display(pd.DataFrame(collapse).T.rename(columns={"diversity": "diversity (nats)",
+                                                     "feature_spread": "mean feature distance"}).style.format(
         {"recognised": "{:.1%}"}, precision=2))
 else:
     print("no digit classifier on these images: the mode-collapse experiment needs it to measure diversity")

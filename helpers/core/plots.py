@@ -70,7 +70,8 @@ def line_panels(frame: pd.DataFrame, *, panel: str, line: str, x: str = "epoch",
         handles = {text.get_text(): handle for text, handle in zip(grid.legend.get_texts(), grid.legend.legend_handles)}
         grid.legend.remove()
         for name, ax in zip(panels, grid.axes.flat):
-            ax.legend([handles[label] for label in lines_of[name]], lines_of[name], fontsize=8)
+            labels = [str(label) for label in lines_of[name]]
+            ax.legend([handles[label] for label in labels], labels, fontsize=8)
     elif grid.legend is not None:
         grid.legend.set_title(None)
     if title:

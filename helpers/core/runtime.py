@@ -38,7 +38,7 @@ def x86_has_bfloat16_instructions() -> bool:
     """AVX-512 BF16 or AMX-BF16 among this x86 CPU's flags (what `lscpu` lists as avx512_bf16 and amx_bf16)."""
     capabilities = getattr(torch.cpu, "get_capabilities", None)
     if capabilities is None:  # torch before get_capabilities: its private check of AVX-512 BF16
-        return bool(torch.cpu._is_avx512_bf16_supported())
+        return bool(getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)())
     flags = capabilities()
     return bool(flags.get("avx512_bf16") or flags.get("amx_bf16"))
 

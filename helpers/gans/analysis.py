@@ -49,7 +49,7 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
         if curve and len(curve) >= 3:
             drops = sum(1 for a, b in zip(curve, curve[1:]) if b < a - 0.1)
             lines.append(f"- **{name} over training:** recognised share of the same {PROBE_SAMPLES} noise vectors "
-                         f"after each epoch (the table grades a larger draw of its own): {curve[0]:.0%} after the "
+                         f"after each epoch (the table grades a draw of its own): {curve[0]:.0%} after the "
                          f"first epoch, {max(curve):.0%} at best, {curve[-1]:.0%} at the end"
                          + (f"; it fell by more than 10 points {drops} time(s), a sign of unstable training." if drops
                             else "; no drop of more than 10 points between epochs."))
@@ -58,7 +58,7 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
         if c.get("recognised", 1.0) < NOT_DIGITS and m.get("recognised", 1.0) < NOT_DIGITS:
             lines.append(f"- **Mode collapse:** neither run draws recognisable digits at this budget (collapsed "
                          f"{c['recognised']:.0%}, mitigated {m['recognised']:.0%} recognised), so the experiment shows "
-                         "nothing here; it needs more steps (the cpu profile's).")
+                         "nothing here; it needs more steps.")
         elif c.get("recognised", 1.0) < NOT_DIGITS:
             lines.append(f"- **Mode collapse, at its extreme:** the collapsing configuration's samples are not digits "
                          f"at all (the classifier recognises {c['recognised']:.0%} of them; diversity "
@@ -68,9 +68,14 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
                          f"began with. The mitigation, the same networks with WGAN-GP's loss, reaches "
                          f"{m['diversity']:.2f} nats (uniform over ten digits: 2.30) with {m['recognised']:.0%} "
                          "recognised.")
+        elif m.get("recognised", 1.0) < NOT_DIGITS:
+            lines.append(f"- **Mode collapse:** the collapsing configuration's samples cover digit classes with "
+                         f"entropy {c['diversity']:.2f} nats (uniform over ten digits: 2.30), but the mitigation's "
+                         f"are not digits yet ({m['recognised']:.0%} recognised): at this budget the experiment "
+                         "shows no mitigation.")
         else:
-            lines.append(f"- **Mode collapse:** the collapsing configuration's samples cover digit classes with entropy "
-                         f"{c['diversity']:.2f} nats (uniform over ten digits: 2.30); the mitigation reaches "
+            lines.append(f"- **Mode collapse:** the collapsing configuration's samples cover digit classes with "
+                         f"entropy {c['diversity']:.2f} nats (uniform over ten digits: 2.30); the mitigation reaches "
                          f"{m['diversity']:.2f}, and the mean feature distance between samples goes from "
                          f"{c['feature_spread']:.2f} to {m['feature_spread']:.2f}.")
     return "\n".join(lines)

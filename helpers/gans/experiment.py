@@ -17,9 +17,9 @@ from helpers.core.images import ImageSet, as_uint8, to_float
 from helpers.core.runtime import derive_seed, seed_everything
 from helpers.core.training import History
 from helpers.data.batches import Batches
+from helpers.deliverables.record import DeliverableError, read_deliverable
 from helpers.gans.analysis import PROBE_SAMPLES
 from helpers.gans.config import GanConfig
-from helpers.deliverables.record import DeliverableError, read_deliverable
 from helpers.gans.deliverable import gan_record, generator_from
 from helpers.gans.methods import Gan, build_gan, sample, train_gan
 from helpers.grading.judge import Judge, recognised
@@ -158,17 +158,18 @@ def reused_samples(gan_metrics: Path | str, seed: int, n: int = 16) -> torch.Ten
 
 def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, profile: str, data: str, seed: int,
               copies: int, eval_samples: int, device: torch.device | str, gan_metrics: Path | str,
-              checkpoint_dir: Path | str, inception_weights: str | None = None, faces: bool = False
-              ) -> tuple[dict[str, float], torch.Tensor | None, str]:
-    """The DCGAN row of another notebook's comparison (the DDPM notebook's), its samples (None when reused) and where
-    it comes from: the gan notebook's row when its metrics.json was made with the same profile, data, seed and
-    GanConfig (image size and renderings included; the methods aside), so not with an override such as ``epochs``,
-    and has the diversity column (with a judge; a run from before the gan notebook graded it has not); else the gan
-    notebook's DCGAN (its profile's :class:`GanConfig`, built and trained as :func:`run_gans` does) trained here and
-    graded alike (:func:`helpers.grading.measures.grade`; ``faces``: with their face share)."""
+              checkpoint_dir: Path | str, inception_weights: str | None = None, faces: bool = False,
+              gan_epochs: int | None = None) -> tuple[dict[str, float], torch.Tensor | None, str]:
+    """The DCGAN row of another notebook's comparison (the DDPM notebook's), its samples (when reused, 16 from the gan
+    notebook's checkpoint, None if that is gone) and where it comes from: the gan notebook's row when its metrics.json
+    was made with the same profile, data, seed and GanConfig (image size and renderings included; the methods aside;
+    ``gan_epochs`` is its ``epochs``), and has the diversity column (with a judge; a run from before the gan
+    notebook graded it has not); else the gan notebook's DCGAN (its profile's :class:`GanConfig`, built and trained as
+    :func:`run_gans` does) trained here and graded alike (:func:`helpers.grading.measures.grade`; ``faces``: with
+    their face share)."""
     size = train.images.shape[-1]
     config = make_config(GanConfig, profile, {"methods": ("dcgan",), "image_size": size, "copies": copies,
-                                              "eval_samples": eval_samples})
+                                              "eval_samples": eval_samples, "epochs": gan_epochs})
     settings = {key: value for key, value in as_dict(config).items() if key != "methods"}
     same = {"profile": profile, "data": data, "seed": seed, **settings}
     row = earlier_results(gan_metrics, table="samples", row="dcgan", same=same)

@@ -69,10 +69,11 @@ def failure(notebook: nbformat.NotebookNode) -> str | None:
 
 # metrics.json's column keys as the sections name them (the key stays in the header's tooltip)
 COLUMN_NAMES = {"fid_classifier": "classifier FID", "fid_random": "random-feature FID",
-                "fid_inception": "Inception FID", "recognised": "recognised", "between_digits": "between two digits", "diversity": "diversity (nats)",
-                "feature_spread": "mean feature distance", "label_agreement": "label agreement",
+                "fid_inception": "Inception FID", "recognised": "recognised", "between_digits": "between two digits",
+                "diversity": "diversity (nats)", "feature_spread": "mean feature distance",
+                "label_agreement": "suite classifier agrees with the label",
                 "aux_accuracy": "auxiliary head accuracy", "seconds_per_100": "sampling s / 100 images",
-                "face_share": "faces found", "uniform_reference": "1/sqrt(dim) (spread evenly)"}
+                "face_share": "faces found (Haar cascade)", "uniform_reference": "1/sqrt(dim) (spread evenly)"}
 
 
 def results_table(results: dict[str, Any]) -> str:

@@ -60,6 +60,9 @@ def test_dcgan_row_reuses_the_gan_notebooks_metrics_only_when_made_alike(tmp_pat
         gan_run("smoke", **overrides)
         _, _, source = dcgan_row(train, reference, **common)
         assert "trained here" in source, overrides
+    gan_run("smoke", epochs=1)  # ddpm's gan_epochs names gan's epochs (make gpu-check runs both with 2)
+    _, _, source = dcgan_row(train, reference, **common, gan_epochs=1)
+    assert source.startswith("reused from")
 
 
 def test_conditional_observations_follow_the_numbers():

@@ -29,3 +29,7 @@ def test_a_collapsed_run_that_draws_no_digits_is_called_so_not_one_digit_repeate
     untrained = {**noise, "mitigated": {"diversity": 0.03, "feature_spread": 1.4, "recognised": 0.0}}  # smoke's
     text = gan_observations(table, untrained, {})
     assert "neither run draws recognisable digits at this budget" in text and "extreme" not in text
+    few = {"collapsed": {"diversity": 0.4, "feature_spread": 3.0, "recognised": 0.9},
+           "mitigated": untrained["mitigated"]}
+    text = gan_observations(table, few, {})
+    assert "cover digit classes with entropy 0.40 nats" in text and "shows no mitigation" in text

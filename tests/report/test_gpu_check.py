@@ -18,6 +18,9 @@ CONFIGS = {"gan": GanConfig, "acgan": AcganConfig, "ddpm": DdpmConfig,
            "classification": ClassificationConfig, "byol": ByolConfig, "segmentation": SegmentationConfig}
 # Trainings the short budget caps without a parameter of their own.
 CAPPED_OTHERWISE = {("gan", "collapse_epochs"): "GanConfig.collapse_budget: never more epochs than `epochs`"}
+# Trainings of another notebook's config: ddpm's DCGAN row (helpers.gans.experiment.dcgan_row), whose epochs must be
+# gan's for the row to be reused rather than trained again at the gpu profile's steps.
+OTHER_TRAININGS = {"ddpm": {"gan_epochs": "epochs"}}
 
 
 def notebook(path, body):
@@ -93,6 +96,8 @@ def test_the_short_budget_caps_every_training_of_every_notebook():
             epochs = field.metadata.get("epochs")
             if epochs and (name, epochs) not in CAPPED_OTHERWISE:
                 assert epochs in gpu_check.SHORT_BUDGET[name], (name, field.name)
+        for parameter, epochs in OTHER_TRAININGS.get(name, {}).items():
+            assert gpu_check.SHORT_BUDGET[name].get(parameter) == gpu_check.SHORT_BUDGET["gan"][epochs], name
 
 
 def test_without_cuda_the_gpu_profile_is_refused(monkeypatch, capsys):
