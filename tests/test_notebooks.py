@@ -23,7 +23,7 @@ EXPECTED = {
     # random-feature FID is in every run's table.
     "gan": {"samples": ({"dcgan", "wgan", "wgan-gp", "sngan", "real"},
                         {"fid_classifier", "recognised", "between_digits", "diversity", "fid_random"}),
-            "mode_collapse": ({"collapsed", "mitigated"}, {"diversity", "feature_spread"})},
+            "mode_collapse": ({"collapsed", "mitigated"}, {"diversity", "feature_spread", "recognised"})},
     "acgan": {"acgan": ({"real", "generated"}, {"aux_accuracy", "label_agreement"})},
     "segmentation": {"miou": ({"fcn32s", "deeplabv3"}, {"background", *map(str, range(10)), "mean"})},
     # The DDPM table's rows differ in their extra columns (real images have no sampling time).
