@@ -56,7 +56,7 @@ from helpers.core.evaluation import apply
 from helpers.core.plots import embedding_grid, image_grid, save_figure
 from helpers.report.metrics import write_metrics
 from helpers.report.tables import hyperparameters
-from helpers.representation.analysis import curves, embed, embedding_panels, settings_figure
+from helpers.representation.analysis import curves, embed, embedding_panels, pretraining_figure, settings_figure
 from helpers.representation.augment import augment_batch, byol_augmentation
 from helpers.representation.byol import BYOL, embedding_std
 from helpers.representation.config import PHOTO_RECIPE, ByolConfig
@@ -145,17 +145,8 @@ print(BYOL(random_backbone(config, seed), feature_width(config.width), config.hi
 # %%
 with timer.phase("BYOL pretraining"):
     byol, byol_history = pretrain_byol(byol_data, config, seed=seed, device=device, out_dir=out_dir, data_name=data)
-fig = curves({"BYOL": byol_history}, keys=list(byol_history), ylabel="")  # a panel each: its loss, its spread
-for ax in fig.axes:
-    if ax.get_legend() is not None:
-        ax.get_legend().remove()  # one run: its name says nothing
-spread = next((ax for ax in fig.axes if ax.get_title() == "embedding std"), None)
 uniform = 1 / math.sqrt(config.projection)  # the collapse check's reference: projections spread evenly on the sphere
-if spread is not None:
-    spread.axhline(uniform, color="gray", linestyle="--", linewidth=1, label="spread evenly")
-    spread.set_ylim(bottom=0)
-    spread.legend(fontsize=8)
-save_figure(fig, out_dir, "pretraining_curves")
+save_figure(pretraining_figure(byol_history, uniform), out_dir, "pretraining_curves")
 
 # %%
 with timer.phase("collapse check"):

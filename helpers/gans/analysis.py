@@ -68,14 +68,13 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
                          f"began with. The mitigation, the same networks with WGAN-GP's loss, reaches "
                          f"{m['diversity']:.2f} nats (uniform over ten digits: 2.30) with {m['recognised']:.0%} "
                          "recognised.")
-        elif m.get("recognised", 1.0) < NOT_DIGITS:
-            lines.append(f"- **Mode collapse:** the collapsing configuration's samples cover digit classes with "
-                         f"entropy {c['diversity']:.2f} nats (uniform over ten digits: 2.30), but the mitigation's "
-                         f"are not digits yet ({m['recognised']:.0%} recognised): at this budget the experiment "
-                         "shows no mitigation.")
         else:
-            lines.append(f"- **Mode collapse:** the collapsing configuration's samples cover digit classes with "
-                         f"entropy {c['diversity']:.2f} nats (uniform over ten digits: 2.30); the mitigation reaches "
-                         f"{m['diversity']:.2f}, and the mean feature distance between samples goes from "
-                         f"{c['feature_spread']:.2f} to {m['feature_spread']:.2f}.")
+            covers = (f"- **Mode collapse:** the collapsing configuration's samples cover digit classes with entropy "
+                      f"{c['diversity']:.2f} nats (uniform over ten digits: 2.30)")
+            lines.append(covers + (f", but the mitigation's are not digits yet ({m['recognised']:.0%} recognised): at "
+                                   "this budget the experiment shows no mitigation."
+                                   if m.get("recognised", 1.0) < NOT_DIGITS else
+                                   f"; the mitigation reaches {m['diversity']:.2f}, and the mean feature distance "
+                                   f"between samples goes from {c['feature_spread']:.2f} to "
+                                   f"{m['feature_spread']:.2f}."))
     return "\n".join(lines)

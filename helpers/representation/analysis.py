@@ -64,6 +64,20 @@ def curves(histories: Mapping[str, History], keys: Sequence[str], *, ylabel: str
     return fig
 
 
+def pretraining_figure(history: History, uniform: float) -> plt.Figure:
+    """BYOL's pretraining: a panel for its loss, one for the embedding std (its collapse check) with ``uniform``, the
+    std of projections spread evenly over the sphere, as a reference line."""
+    fig = curves({"BYOL": history}, keys=list(history), ylabel="")
+    for ax in fig.axes:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()  # one run: its name says nothing
+        if ax.get_title() == "embedding std":
+            ax.axhline(uniform, color="gray", linestyle="--", linewidth=1, label="spread evenly")
+            ax.set_ylim(bottom=0)
+            ax.legend(fontsize=8)
+    return fig
+
+
 def settings_figure(accuracies: Mapping[str, float], frozen: Mapping[str, bool], *, n: int, chance: float) -> plt.Figure:
     """Validation accuracy of each setting as a bar, coloured by fine-tuning (full or frozen backbone), with one
     binomial standard error (``n`` validation images) and the chance level."""

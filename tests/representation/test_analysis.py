@@ -2,7 +2,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.representation.analysis import settings_figure
+from helpers.representation.analysis import pretraining_figure, settings_figure
 
 
 def test_the_settings_figure_has_a_bar_per_setting_at_its_accuracy_with_its_standard_error():
@@ -16,4 +16,14 @@ def test_the_settings_figure_has_a_bar_per_setting_at_its_accuracy_with_its_stan
     bars = [c for c in ax.containers if hasattr(c, "has_yerr") and c.has_yerr][0]
     low, high = np.array(bars.lines[2][0].get_segments())[:, :, 1].T
     assert np.allclose(high - low, 2 * np.sqrt(np.array([0.2, 0.5, 0.6, 0.4, 0.9]) * np.array([0.8, 0.5, 0.4, 0.6, 0.1]) / 100))
+    plt.close(fig)
+
+
+def test_the_pretraining_figure_gives_the_embedding_std_its_own_panel_and_the_spread_evenly_line():
+    fig = pretraining_figure({"byol loss": [1.6, 0.8, 0.5], "embedding std": [0.06, 0.05, 0.04]}, uniform=0.088)
+    loss, spread = fig.axes
+    assert (loss.get_title(), spread.get_title()) == ("byol loss", "embedding std")
+    assert loss.get_legend() is None  # one run: no legend naming it
+    assert [t.get_text() for t in spread.get_legend().get_texts()] == ["spread evenly"]
+    assert any(list(line.get_ydata()) == [0.088, 0.088] for line in spread.lines) and spread.get_ylim()[0] == 0
     plt.close(fig)
