@@ -144,6 +144,10 @@ pd.DataFrame(table).loc[pair_names, rows].T.rename_axis("trained on / method").s
 deliverable = pairs_entry("adda", [r for r in results if r.method == "adda"], data)
 display(Markdown(pairs_markdown(deliverable)))
 
+# %% [markdown]
+# Target test accuracy after each epoch. ADDA starts from the source-only model, so its adaptation epochs are drawn
+# after source-only's last.
+
 # %%
 fig = accuracy_curves(results, pair_names)
 save_figure(fig, out_dir, "accuracy_curves")
@@ -158,13 +162,13 @@ save_figure(fig, out_dir, "loss_curves")
 #
 # Source and target test images through ADDA's encoders (source images through the source encoder, target
 # images through the target encoder, as the method classifies them) and through DANN + entropy
-# minimisation's feature extractor; the colour is the digit class, the marker the domain.
+# minimisation's feature extractor, one row per method and pair: coloured by digit class and by domain.
 
 # %%
 with timer.phase("t-SNE"):
     panels = [panel for r in results if r.method in ("adda", "dann-em")
               for panel in tsne_panels(r, pairs_by_name[r.pair], points=config.tsne_points, seed=seed, device=device)]
-fig = embedding_grid(panels, ncols=min(3, len(panels)))
+fig = embedding_grid(panels, ncols=2)
 save_figure(fig, out_dir, "tsne_adapted")
 
 # %% [markdown]

@@ -134,15 +134,15 @@ save_figure(fig, out_dir, "loss_curves")
 # %% [markdown]
 # ## t-SNE of the DANN features
 #
-# Source and target test images through the DANN feature extractor, embedded with t-SNE: the colour is the digit
-# class (are the classes apart?), the marker the domain (are the domains mixed within each class?).
+# Source and target test images through the DANN feature extractor, embedded with t-SNE and drawn twice, one row per
+# pair: coloured by digit class (are the classes apart?) and by domain (are the domains mixed?).
 
 # %%
 with timer.phase("t-SNE"):
     dann_results = {r.pair: r for r in results if r.method == "dann"}
     panels = [panel for name, pair in pairs_by_name.items()
               for panel in tsne_panels(dann_results[name], pair, points=config.tsne_points, seed=seed, device=device)]
-fig = embedding_grid(panels, ncols=min(3, len(panels)))
+fig = embedding_grid(panels, ncols=2)
 save_figure(fig, out_dir, "tsne_dann")
 
 # %% [markdown]

@@ -1,6 +1,7 @@
 """Every notebook: committed clean, and run end to end through papermill as `make report` runs it."""
 import json
 import math
+import re
 
 import nbformat
 import numpy as np
@@ -105,7 +106,11 @@ def test_runs_through_papermill_and_writes_its_report(name, smoke_reports):
                 assert math.isfinite(value), (table, row, column)
                 if table in FRACTIONS or column in FRACTIONS:
                     assert 0.0 <= value <= 1.0, (table, row, column)
-    assert list((out / "figures").glob("*.png"))
+    figures = list((out / "figures").glob("*.png"))
+    assert figures
+    images = re.findall(r"<img [^>]*>", (out / f"{name}.html").read_text())
+    assert len(images) == len(figures), "each saved figure is shown once in the page"
+    assert all(re.search(r"""alt=["'][^"']{8,}""", image) for image in images), "a figure without its description"
     if name == "adda":  # run after dann into the same reports folder (conftest.SMOKE_CHAINS): DANN's row is read
         read_from = metrics["dann_row"].removeprefix("read from ")
         assert (ROOT / "notebooks" / read_from).resolve() == (reports / "dann" / "metrics.json").resolve()

@@ -32,9 +32,16 @@ def accuracy_table(results: Sequence[MethodResult]) -> dict[str, dict[str, float
     return table
 
 
+# Methods that continue another's training: ADDA adapts the source-only model, so its epochs follow that model's.
+CONTINUES = {"adda": "source-only"}
+
+
 def accuracy_curves(results: Sequence[MethodResult], pairs: Sequence[str]) -> plt.Figure:
-    """Target test accuracy after each epoch, one panel per pair, one line per method."""
-    frame = pd.DataFrame([(r.pair, r.method, epoch, value) for r in results if r.pair in pairs
+    """Target test accuracy after each epoch, one panel per pair, one line per method; the epochs of a method in
+    ``CONTINUES`` are drawn after the last of the training it starts from."""
+    epochs = {(r.pair, r.method): len(r.history.get("target accuracy", [])) for r in results}
+    frame = pd.DataFrame([(r.pair, r.method, epochs.get((r.pair, CONTINUES.get(r.method)), 0) + epoch, value)
+                          for r in results if r.pair in pairs
                           for epoch, value in enumerate(r.history.get("target accuracy", []), start=1)],
                          columns=["pair", "method", "epoch", "target test accuracy"])
     return line_panels(frame, panel="pair", line="method", y="target test accuracy", ncols=len(pairs),
@@ -46,8 +53,9 @@ def sample_indices(n: int, k: int, seed: int) -> torch.Tensor:
 
 
 def tsne_panels(result: MethodResult, pair: DomainPair, *, points: int, seed: int, device: torch.device) -> list:
-    """t-SNE of the feature extractor's output on source + target test images (``points`` in all), as one
-    panel: coloured by digit class, the marker by domain (aligned domains mix within each class's cluster)."""
+    """t-SNE of the feature extractor's output on source + target test images (``points`` in all), as the course
+    asks for it: two panels of the same embedding, one coloured by digit class (are the classes apart?), one by
+    domain (are the domains mixed?)."""
     source = pair.source.test.subset(sample_indices(len(pair.source.test), points // 2, seed))
     target = pair.target.test.subset(sample_indices(len(pair.target.test), points - points // 2, seed + 1))
     # Each domain through the encoder the method classifies it with (ADDA keeps a separate source encoder).
@@ -58,7 +66,8 @@ def tsne_panels(result: MethodResult, pair: DomainPair, *, points: int, seed: in
     classes = np.concatenate([source.labels.numpy(), target.labels.numpy()])
     domains = np.concatenate([np.zeros(len(source), int), np.ones(len(target), int)])
     title = f"{result.method}, {pair.name}"
-    return [(embedded, classes, DIGITS, title, domains, [f"source {pair.source.name}", f"target {pair.target.name}"])]
+    return [(embedded, classes, DIGITS, f"{title}: by digit"),
+            (embedded, domains, [f"source {pair.source.name}", f"target {pair.target.name}"], f"{title}: by domain")]
 
 
 def observations(table: Mapping[str, Mapping[str, float]], method: str, pairs: Sequence[str]) -> str:

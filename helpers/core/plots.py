@@ -15,13 +15,16 @@ import pandas as pd
 import seaborn as sns
 import torch
 import torchvision
+from IPython import get_ipython
+from IPython.display import display
 from matplotlib.ticker import MaxNLocator
 
 from helpers.core.training import History
 
 
-def save_figure(fig: plt.Figure, out_dir: Path | str, name: str) -> None:
-    """Write ``out_dir/figures/<name>.png`` (temp file + rename); the notebook still shows the figure inline."""
+def save_figure(fig: plt.Figure, out_dir: Path | str, name: str, *, alt: str | None = None) -> None:
+    """Write ``out_dir/figures/<name>.png`` (temp file + rename). In a notebook, also show the figure there with
+    ``alt`` (default: :func:`describe`) as its text alternative, which the HTML report gives to screen readers."""
     path = Path(out_dir) / "figures" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.png")
@@ -30,6 +33,44 @@ def save_figure(fig: plt.Figure, out_dir: Path | str, name: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "kernel"):  # a notebook's kernel, not a terminal IPython or a script
+        display(fig, metadata={"image/png": {"alt": alt or describe(fig)}})
+        plt.close(fig)  # shown once: the inline backend would show it again at the cell's end
+
+
+def describe(fig: plt.Figure) -> str:
+    """A text alternative for ``fig`` from its own text: the title, the panels' titles, what their axes show and
+    what their legends name."""
+    axes = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"
+            and (ax.axison or ax.get_title() or ax.get_ylabel() or ax.images)]
+    if not axes:
+        return fig.get_suptitle() or "A figure without text."
+    images = all(ax.images for ax in axes)
+    # seaborn labels only the outer panels' axes: the panels share what any of them is labelled with
+    x = next((ax.get_xlabel() for ax in axes if ax.get_xlabel()), "")
+    y = next((ax.get_ylabel() for ax in axes if ax.get_ylabel()), "")
+    shared = len({ax.get_xlabel() or x for ax in axes}) == 1 and len({ax.get_ylabel() or y for ax in axes}) == 1
+    legends = [[t.get_text() for t in legend.get_texts()] for legend in
+               [ax.get_legend() for ax in axes] + list(fig.legends) if legend is not None]
+    one_legend = len({tuple(entries) for entries in legends}) == 1
+    panels = []
+    for ax in axes:
+        text = ax.get_title() or (ax.get_ylabel() if images else "")
+        if not images and not shared and (ax.get_xlabel() or ax.get_ylabel()):
+            text += f" ({ax.get_ylabel() or y} against {ax.get_xlabel() or x})"
+        if ax.get_legend() is not None and not one_legend:
+            text += ": " + ", ".join(t.get_text() for t in ax.get_legend().get_texts())
+        if text:
+            panels.append(text.strip())
+    count = f"{len(axes)} {'image ' if images else ''}panel{'s' if len(axes) != 1 else ''}"
+    if not images and shared and (x or y):
+        count += f", {y or 'value'} against {x or 'x'}"
+    parts = [f"{fig.get_suptitle()}." if fig.get_suptitle() else "", f"{count}" + (": " + "; ".join(panels) if panels
+                                                                                 else "") + "."]
+    if legends and one_legend:
+        parts.append(f"Legend: {', '.join(legends[0])}.")
+    return " ".join(part for part in parts if part)
 
 
 def history_frame(histories: Mapping[str, History], keys: Sequence[str] | None = None) -> pd.DataFrame:
@@ -88,19 +129,14 @@ def loss_curves(histories: Mapping[str, History], keys: Sequence[str] | None = N
 
 def embedding_grid(panels: Sequence[tuple], ncols: int) -> plt.Figure:
     """2-D embeddings, one panel each, points coloured by label (seaborn's scatterplot); each panel is
-    (points ``[N, 2]``, integer labels ``[N]``, the label names, title), optionally followed by a second labelling
-    drawn as the marker (integer labels ``[N]``, their names), e.g. the domain of each point."""
+    (points ``[N, 2]``, integer labels ``[N]``, the label names, title)."""
     nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols + (1.2 if any(len(p) > 4 for p in panels) else 0),
-                                                    3.8 * nrows), squeeze=False)
-    for ax, (points, labels, names, title, *style) in zip(axes.flat, panels):
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, 3.8 * nrows), squeeze=False)
+    for ax, (points, labels, names, title) in zip(axes.flat, panels):
         frame = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "label": np.asarray(names)[labels]})
-        marker = {}
-        if style:
-            frame["marker"] = np.asarray(style[1])[style[0]]
-            marker = {"style": "marker", "style_order": list(style[1]), "markers": ["o", "X", "s", "^"][:len(style[1])]}
-        sns.scatterplot(frame, x="x", y="y", hue="label", hue_order=list(names), ax=ax, s=10 if style else 6,
-                        linewidth=0, alpha=0.8, palette="tab10" if len(names) <= 10 else "tab20", **marker)
+        frame = frame.sample(frac=1.0, random_state=0)  # drawn in a mixed order: no label hides another by coming last
+        sns.scatterplot(frame, x="x", y="y", hue="label", hue_order=list(names), ax=ax, s=6, linewidth=0, alpha=0.8,
+                        palette="tab10" if len(names) <= 10 else "tab20")
         ax.set(title=title, xlabel="", ylabel="", xticks=[], yticks=[])
         ax.title.set_fontsize(9)
         ax.legend(fontsize=6, markerscale=2, loc="best", ncol=2 if len(names) > 5 else 1)

@@ -76,10 +76,18 @@ COLUMN_NAMES = {"fid_classifier": "classifier FID", "fid_random": "random-featur
                 "face_share": "faces found (Haar cascade)", "uniform_reference": "1/sqrt(dim) (spread evenly)"}
 
 
-def results_table(results: dict[str, Any]) -> str:
+# what a results table's rows are, by table name (or by notebook and table where notebooks differ)
+ROW_NAMES: dict[str | tuple[str, str], str] = {"accuracy": "method", "samples": "images", "mode_collapse": "run", "acgan": "images",
+             "sampling": "sampler", "guidance": "guidance weight w", "per_digit": "digit", "miou": "model",
+             "collapse": "features", "tsne_knn": "t-SNE of the epoch", ("classification", "accuracy"): "model",
+             ("byol", "accuracy"): "setting"}
+
+
+def results_table(results: dict[str, Any], notebook: str = "") -> str:
     """Each results table of a metrics.json as an HTML table (rows x columns)."""
     parts = []
     for table, rows in results.items():
+        corner = ROW_NAMES.get((notebook, table), ROW_NAMES.get(table, ""))
         columns: list[str] = []
         for row in rows.values():
             columns += [c for c in row if c not in columns]
@@ -88,7 +96,8 @@ def results_table(results: dict[str, Any]) -> str:
         body = "".join(
             f"<tr><td>{html.escape(str(r))}</td>" + "".join(f"<td>{format_number(row.get(c))}</td>" for c in columns) + "</tr>"
             for r, row in rows.items())
-        parts.append(f"<p><b>{html.escape(table)}</b></p><table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>")
+        parts.append(f"<p><b>{html.escape(table)}</b></p><table><thead><tr><th>{html.escape(corner)}</th>{head}</tr>"
+                     f"</thead><tbody>{body}</tbody></table>")
     return "\n".join(parts)
 
 
@@ -183,7 +192,7 @@ def build_report(reports_dir: Path | str, names: list[str], output: Path | str |
                 elif metrics_path.exists():
                     reading = metrics_path
                     document = read_metrics(metrics_path)
-                    summaries.append(f"<h3>{html.escape(title)}</h3>{results_table(document['results'])}")
+                    summaries.append(f"<h3>{html.escape(title)}</h3>{results_table(document['results'], name)}")
                     metrics[name] = document
             except Exception as problem:  # shown in its section; this run's raised once the report is written
                 text = str(problem).strip()

@@ -10,6 +10,7 @@ from nbconvert.preprocessors import Preprocessor
 from helpers.core.checkpoint import atomic_write_text
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+TEMPLATES = Path(__file__).parent / "templates"  # lab-alt: the lab template with the figures' text alternatives
 
 
 class DropProgressOutput(Preprocessor):
@@ -25,9 +26,9 @@ class DropProgressOutput(Preprocessor):
         return cell, resources
 
 
-def exporter(template: str = "lab") -> HTMLExporter:
-    html = HTMLExporter(template_name=template, exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True, embed_images=True)
+def exporter(template: str = "lab-alt") -> HTMLExporter:
+    html = HTMLExporter(template_name=template, extra_template_basedirs=[str(TEMPLATES)], exclude_input=True,
+                        exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
     html.register_preprocessor(DropProgressOutput(), enabled=True)
     return html
 
@@ -41,6 +42,6 @@ def notebook_body(notebook: nbformat.NotebookNode) -> str:
 def render_html(notebook_path: Path | str, html_path: Path | str) -> Path:
     """A standalone HTML page of one executed notebook, inputs hidden, written atomically."""
     notebook = nbformat.read(notebook_path, as_version=4)
-    page, _ = exporter("lab").from_notebook_node(notebook)
+    page, _ = exporter("lab-alt").from_notebook_node(notebook)
     atomic_write_text(html_path, page)
     return Path(html_path)

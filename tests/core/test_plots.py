@@ -5,7 +5,9 @@ import pytest
 import torch
 
 from helpers.core.embedding import knn_accuracy, pca, tsne
-from helpers.core.plots import confusion_heatmaps, embedding_grid, history_frame, image_grid, loss_curves, save_figure
+from helpers.core import plots
+from helpers.core.plots import (confusion_heatmaps, describe, embedding_grid, history_frame, image_grid, loss_curves,
+                                 save_figure)
 
 
 def blobs(n=300, seed=0):
@@ -90,8 +92,10 @@ def test_embedding_panels_colour_points_by_label_name():
     fig = embedding_grid([(points, labels, ["x", "y", "z"], "t")], ncols=1)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["x", "y", "z"]
-    colours = ax.collections[0].get_facecolors()
-    assert np.allclose(colours[0], colours[3]) and not np.allclose(colours[0], colours[1])
+    scatter = ax.collections[0]
+    colour_of = {int(x) // 2: tuple(c) for (x, _), c in zip(scatter.get_offsets(), scatter.get_facecolors())}
+    assert colour_of[0] == colour_of[3] and colour_of[0] != colour_of[1]  # point i is at x = 2i, label i % 3
+    assert [int(x) // 2 for x, _ in scatter.get_offsets()] != list(range(6))  # drawn in a mixed order
     plt.close(fig)
 
 
@@ -103,14 +107,35 @@ def test_confusion_heatmaps_show_each_true_class_as_shares_of_its_pixels():
     plt.close(fig)
 
 
-def test_a_second_labelling_is_drawn_as_the_marker_in_the_same_panel():
-    points = np.arange(16.0).reshape(8, 2)
-    classes, domains = np.array([0, 1, 0, 1, 0, 1, 0, 1]), np.array([0, 0, 0, 0, 1, 1, 1, 1])
-    fig = embedding_grid([(points, classes, ["0", "1"], "t", domains, ["source", "target"])], ncols=1)
-    ax = fig.axes[0]
-    assert len(fig.axes) == 1
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert {"0", "1", "source", "target"} <= set(legend)
-    paths = ax.collections[0].get_paths()
-    assert paths[0].vertices.shape != paths[4].vertices.shape  # source and target points have different markers
+def test_a_figure_is_described_by_its_title_panels_axes_and_legends():
+    fig = loss_curves({"DANN, a->b": {"class": [1.0, 0.5], "domain": [0.7, 0.6]},
+                       "source-only, a->b": {"class": [1.0]}}, title="Losses")
+    text = describe(fig)
+    assert text == "Losses. 2 panels, value against epoch: DANN, a->b: class, domain; source-only, a->b: class."
     plt.close(fig)
+    grid = image_grid({name: torch.zeros(4, 1, 8, 8, dtype=torch.uint8) for name in ("real", "DCGAN")})
+    assert describe(grid) == "2 image panels: real; DCGAN."
+    plt.close(grid)
+    same_lines = loss_curves({run: {"loss": [1.0, 0.5], "accuracy": [0.2, 0.4]} for run in ("A", "B")})
+    assert describe(same_lines) == "2 panels, value against epoch: A; B. Legend: loss, accuracy."  # one legend
+    plt.close(same_lines)
+
+
+class FakeKernelShell:
+    kernel = object()
+
+
+@pytest.mark.parametrize("in_kernel", [True, False])
+def test_in_a_notebook_a_saved_figure_is_shown_once_with_its_text_alternative(tmp_path, monkeypatch, in_kernel):
+    shown = []
+    monkeypatch.setattr(plots, "get_ipython", lambda: FakeKernelShell() if in_kernel else None)
+    monkeypatch.setattr(plots, "display", lambda obj, metadata: shown.append((obj, metadata)))
+    fig = loss_curves({"a": {"loss": [3.0, 2.0]}})
+    save_figure(fig, tmp_path, "curves")
+    save_figure(fig, tmp_path, "curves_again", alt="Given by the notebook")
+    if in_kernel:
+        assert [meta["image/png"]["alt"] for _, meta in shown] == [describe(fig), "Given by the notebook"]
+        assert shown[0][0] is fig and not plt.fignum_exists(fig.number)  # closed: the inline backend shows it no more
+    else:
+        assert shown == [] and plt.fignum_exists(fig.number)
+        plt.close(fig)

@@ -25,7 +25,8 @@ def executed_notebook(path, title, failed=False):
                 nbformat.v4.new_code_cell("make_figure()")]
     nb.cells[1].outputs = [
         nbformat.v4.new_output("stream", name="stderr", text="progress 50%|#####"),
-        nbformat.v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+        nbformat.v4.new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"},
+                               metadata={"image/png": {"alt": f"{title}: accuracy against epoch"}}),
     ]
     if failed:
         nb.metadata.papermill = {"exception": True}
@@ -80,6 +81,18 @@ def test_standalone_html_hides_progress_output(tmp_path):
     assert "progress 50%" not in page and "make_figure()" not in page
 
 
+def test_the_figures_keep_their_text_alternative_in_both_pages(tmp_path):
+    """nbconvert's lab template drops an image's alt metadata; ours (lab-alt) writes it, as the combined page does."""
+    executed_notebook(tmp_path / "dann" / "dann.ipynb", "Domain adaptation")
+    write(tmp_path / "dann")
+    standalone = render_html(tmp_path / "dann" / "dann.ipynb", tmp_path / "nb.html").read_text()
+    combined = build_report(tmp_path, ["dann"]).read_text()
+    for page in (standalone, combined):
+        assert re.search(r"<img alt=[\"']Domain adaptation: accuracy against epoch[\"'][^>]* src=[\"']data:image/png",
+                         page)
+        assert "No description has been provided" not in page
+
+
 def test_combined_report_is_self_contained_with_contents_summary_and_failures(tmp_path):
     executed_notebook(tmp_path / "dann" / "dann.ipynb", "Domain adaptation with DANN")
     write(tmp_path / "dann")
@@ -90,6 +103,9 @@ def test_combined_report_is_self_contained_with_contents_summary_and_failures(tm
     assert re.search(r"<td>a-&gt;b</td>|<th[^>]*>a-&gt;b</th>", page) and "<td>0.5</td>" in page
     named = results_table({"samples": {"dcgan": {"fid_classifier": 6.06, "recognised": 0.834}}})
     assert "<th title='fid_classifier'>classifier FID</th>" in named and "<td>6.06</td>" in named
+    assert "<tr><th>images</th><th title='fid_classifier'>" in named  # what the rows are
+    assert "<tr><th>setting</th>" in results_table({"accuracy": {"A": {"validation": 0.3}}}, "byol")
+    assert "<tr><th>method</th>" in results_table({"accuracy": {"dann": {"a->b": 0.5}}}, "dann")
     assert "This notebook failed: ValueError: epochs=-1 is out of range" in page
     assert "Not run" in page  # byol has no executed notebook
     assert not re.search(r"""(src|href)=["']https?://""", page)  # nothing loaded from the network
