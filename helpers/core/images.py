@@ -3,6 +3,7 @@ conversions to the models' range and back, the suffixes the suite reads and a fo
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,16 @@ import torch
 import torch.nn.functional as F
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+
+
+LABELLED_NAME = re.compile(r"^(\d+)_(\d+)$")
+
+
+def label_in_name(path: Path) -> int | None:
+    """The label of an image named ``<label>_<idx>.<suffix>`` (both whole numbers, as the course names its class
+    folders' and generated digits' images), else None; each caller says what it expected."""
+    match = LABELLED_NAME.match(path.stem)
+    return None if match is None else int(match.group(1))
 
 
 def is_image(path: Path) -> bool:

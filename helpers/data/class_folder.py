@@ -8,15 +8,13 @@ not decode or a validation label that no training image has raises an error nami
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import torch
 
-from helpers.core.images import Domain, ImageSet
+from helpers.core.images import Domain, ImageSet, label_in_name
 from helpers.data.course import DataLayoutError, decode
 
-FILE_NAME = re.compile(r"^(\d+)_(\d+)\.png$")
 SPLIT_FOLDERS = {"train": ("train_50", "train"), "test": ("val_50", "val")}
 LAYOUT = """expected layout:
   <data>/train_50/<label>_<idx>.png   (or <data>/train/; label and idx non-negative integers)
@@ -25,11 +23,11 @@ LAYOUT = """expected layout:
 
 def parse_label(path: Path) -> int:
     """The class of ``<label>_<idx>.png``; any other name raises a DataLayoutError naming the file."""
-    match = FILE_NAME.match(path.name)
-    if match is None:
+    label = label_in_name(path) if path.suffix == ".png" else None
+    if label is None:
         raise DataLayoutError(f"cannot read a label from the file name {path}: expected <label>_<idx>.png "
                               f"(e.g. 12_345.png)\n{LAYOUT}")
-    return int(match.group(1))
+    return label
 
 
 def split_folder(root: Path, split: str) -> Path:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from helpers.core.images import label_in_name
 from helpers.deliverables.files import image_files, read_csv
 from helpers.deliverables.record import DeliverableError
 
@@ -48,11 +49,11 @@ def labels_from_names(folder: Path, key: str = "filename") -> dict[str, str]:
     CSV's key column, named in the error when a folder's images are named otherwise.)"""
     labels = {}
     for path in image_files(folder, parameter="TRUTH"):
-        label, sep, _ = path.stem.partition("_")
-        if not sep or not label.isdigit():
+        label = label_in_name(path)
+        if label is None:
             raise DeliverableError(f"TRUTH {folder}: {path.name} is not named <label>_<idx>; pass a CSV with the "
                                    f"columns {key},label (e.g. the course's val.csv)")
-        labels[path.name] = canonical(label)
+        labels[path.name] = str(label)
     return labels
 
 

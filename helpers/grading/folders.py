@@ -2,14 +2,13 @@
 classifier of them, as the notebooks render and cache them (seed 0, ``reports/_judge``), and a folder read whole."""
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 
-from helpers.core.images import Domain, to_float
+from helpers.core.images import Domain, label_in_name, to_float
 from helpers.data.embedded import embedded_domains
 from helpers.deliverables.files import image_files, read_images
 from helpers.deliverables.record import DeliverableError
@@ -52,17 +51,14 @@ def read_folder(folder: Path, parameter: str, *, mode: str | None = None, size: 
     return files, images
 
 
-LABELLED_NAME = re.compile(r"^(\d)_(\d+)$")
-
-
 def labels_in_names(files: Sequence[Path], folder: Path, word: str = "digit") -> torch.Tensor:
     """The digit (or class, ``word``) each ``<digit>_<idx>.png`` names; any other name is an error."""
     labels = []
     for path in files:
-        match = LABELLED_NAME.match(path.stem)
-        if match is None:
+        label = label_in_name(path)
+        if label is None or label > 9:
             raise DeliverableError(f"PRED {folder}: {path.name} is not named <{word}>_<idx>.png (e.g. 3_017.png)")
-        labels.append(int(match.group(1)))
+        labels.append(label)
     return torch.tensor(labels)
 
 
