@@ -108,9 +108,11 @@ def test_runs_through_papermill_and_writes_its_report(name, smoke_reports):
                     assert 0.0 <= value <= 1.0, (table, row, column)
     figures = list((out / "figures").glob("*.png"))
     assert figures
-    images = re.findall(r"<img [^>]*>", (out / f"{name}.html").read_text())
+    page = (out / f"{name}.html").read_text()
+    images = re.findall(r"<img [^>]*>", page)
     assert len(images) == len(figures), "each saved figure is shown once in the page"
-    assert all(re.search(r"""alt=["'][^"']{8,}""", image) for image in images), "a figure without its description"
+    assert all(re.search(r"""alt=["'][^"']{8,}""", image) for image in images)
+    assert "No description has been provided" not in page, "a figure without its text alternative"
     if name == "adda":  # run after dann into the same reports folder (conftest.SMOKE_CHAINS): DANN's row is read
         read_from = metrics["dann_row"].removeprefix("read from ")
         assert (ROOT / "notebooks" / read_from).resolve() == (reports / "dann" / "metrics.json").resolve()

@@ -9,22 +9,23 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 import torch
 import torchvision
-from IPython import get_ipython
-from IPython.display import display
 from matplotlib.ticker import MaxNLocator
 
+from helpers.core.figure_text import describe
 from helpers.core.training import History
 
 
 def save_figure(fig: plt.Figure, out_dir: Path | str, name: str, *, alt: str | None = None) -> None:
-    """Write ``out_dir/figures/<name>.png`` (temp file + rename). In a notebook, also show the figure there with
-    ``alt`` (default: :func:`describe`) as its text alternative, which the HTML report gives to screen readers."""
+    """Write ``out_dir/figures/<name>.png`` (temp file + rename). In a notebook with matplotlib's inline backend
+    (papermill, nbval, JupyterLab's default), also show the figure there, once, with ``alt`` (default:
+    :func:`describe`) as its text alternative, which the HTML report gives to screen readers."""
     path = Path(out_dir) / "figures" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.png")
@@ -33,44 +34,21 @@ def save_figure(fig: plt.Figure, out_dir: Path | str, name: str, *, alt: str | N
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    shell = get_ipython()
-    if shell is not None and hasattr(shell, "kernel"):  # a notebook's kernel, not a terminal IPython or a script
+    if inline_notebook():
+        from IPython.display import display
+
         display(fig, metadata={"image/png": {"alt": alt or describe(fig)}})
         plt.close(fig)  # shown once: the inline backend would show it again at the cell's end
 
 
-def describe(fig: plt.Figure) -> str:
-    """A text alternative for ``fig`` from its own text: the title, the panels' titles, what their axes show and
-    what their legends name."""
-    axes = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"
-            and (ax.axison or ax.get_title() or ax.get_ylabel() or ax.images)]
-    if not axes:
-        return fig.get_suptitle() or "A figure without text."
-    images = all(ax.images for ax in axes)
-    # seaborn labels only the outer panels' axes: the panels share what any of them is labelled with
-    x = next((ax.get_xlabel() for ax in axes if ax.get_xlabel()), "")
-    y = next((ax.get_ylabel() for ax in axes if ax.get_ylabel()), "")
-    shared = len({ax.get_xlabel() or x for ax in axes}) == 1 and len({ax.get_ylabel() or y for ax in axes}) == 1
-    legends = [[t.get_text() for t in legend.get_texts()] for legend in
-               [ax.get_legend() for ax in axes] + list(fig.legends) if legend is not None]
-    one_legend = len({tuple(entries) for entries in legends}) == 1
-    panels = []
-    for ax in axes:
-        text = ax.get_title() or (ax.get_ylabel() if images else "")
-        if not images and not shared and (ax.get_xlabel() or ax.get_ylabel()):
-            text += f" ({ax.get_ylabel() or y} against {ax.get_xlabel() or x})"
-        if ax.get_legend() is not None and not one_legend:
-            text += ": " + ", ".join(t.get_text() for t in ax.get_legend().get_texts())
-        if text:
-            panels.append(text.strip())
-    count = f"{len(axes)} {'image ' if images else ''}panel{'s' if len(axes) != 1 else ''}"
-    if not images and shared and (x or y):
-        count += f", {y or 'value'} against {x or 'x'}"
-    parts = [f"{fig.get_suptitle()}." if fig.get_suptitle() else "", f"{count}" + (": " + "; ".join(panels) if panels
-                                                                                 else "") + "."]
-    if legends and one_legend:
-        parts.append(f"Legend: {', '.join(legends[0])}.")
-    return " ".join(part for part in parts if part)
+def inline_notebook() -> bool:
+    """A notebook's kernel drawing with the inline backend: not a script, a terminal IPython or an interactive
+    backend (``%matplotlib widget``), whose figures :func:`save_figure` leaves alone."""
+    if "inline" not in matplotlib.get_backend():
+        return False
+    from IPython import get_ipython
+
+    return hasattr(get_ipython(), "kernel")
 
 
 def history_frame(histories: Mapping[str, History], keys: Sequence[str] | None = None) -> pd.DataFrame:

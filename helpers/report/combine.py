@@ -77,10 +77,10 @@ COLUMN_NAMES = {"fid_classifier": "classifier FID", "fid_random": "random-featur
 
 
 # what a results table's rows are, by table name (or by notebook and table where notebooks differ)
-ROW_NAMES: dict[str | tuple[str, str], str] = {"accuracy": "method", "samples": "images", "mode_collapse": "run", "acgan": "images",
-             "sampling": "sampler", "guidance": "guidance weight w", "per_digit": "digit", "miou": "model",
-             "collapse": "features", "tsne_knn": "t-SNE of the epoch", ("classification", "accuracy"): "model",
-             ("byol", "accuracy"): "setting"}
+ROW_NAMES: dict[str | tuple[str, str], str] = {
+    "accuracy": "method", "samples": "images", "mode_collapse": "run", "acgan": "images", "sampling": "sampler",
+    "guidance": "guidance weight w", "per_digit": "digit", "miou": "model", "collapse": "features",
+    "tsne_knn": "t-SNE of the epoch", ("classification", "accuracy"): "model", ("byol", "accuracy"): "setting"}
 
 
 def results_table(results: dict[str, Any], notebook: str = "") -> str:

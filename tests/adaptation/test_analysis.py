@@ -1,7 +1,6 @@
 """helpers/adaptation/analysis.py: the domains figure, the accuracy curves and the t-SNE panels."""
 import matplotlib.pyplot as plt
 import torch
-
 from torch import nn
 
 from helpers.adaptation.analysis import accuracy_curves, domains_figure, tsne_panels

@@ -1,13 +1,13 @@
-
+"""helpers/core/plots.py and figure_text.py: the figures, their files and their text alternatives."""
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
 
-from helpers.core.embedding import knn_accuracy, pca, tsne
 from helpers.core import plots
-from helpers.core.plots import (confusion_heatmaps, describe, embedding_grid, history_frame, image_grid, loss_curves,
-                                 save_figure)
+from helpers.core.embedding import knn_accuracy, pca, tsne
+from helpers.core.figure_text import describe
+from helpers.core.plots import confusion_heatmaps, embedding_grid, history_frame, image_grid, loss_curves, save_figure
 
 
 def blobs(n=300, seed=0):
@@ -110,32 +110,62 @@ def test_confusion_heatmaps_show_each_true_class_as_shares_of_its_pixels():
 def test_a_figure_is_described_by_its_title_panels_axes_and_legends():
     fig = loss_curves({"DANN, a->b": {"class": [1.0, 0.5], "domain": [0.7, 0.6]},
                        "source-only, a->b": {"class": [1.0]}}, title="Losses")
-    text = describe(fig)
-    assert text == "Losses. 2 panels, value against epoch: DANN, a->b: class, domain; source-only, a->b: class."
+    assert describe(fig) == ("Losses. 2 panels, value against epoch: DANN, a->b (legend: class, domain); "
+                             "source-only, a->b (legend: class).")
     plt.close(fig)
-    grid = image_grid({name: torch.zeros(4, 1, 8, 8, dtype=torch.uint8) for name in ("real", "DCGAN")})
-    assert describe(grid) == "2 image panels: real; DCGAN."
-    plt.close(grid)
     same_lines = loss_curves({run: {"loss": [1.0, 0.5], "accuracy": [0.2, 0.4]} for run in ("A", "B")})
-    assert describe(same_lines) == "2 panels, value against epoch: A; B. Legend: loss, accuracy."  # one legend
+    assert describe(same_lines) == "2 panels, value against epoch: A; B. Legend: loss, accuracy."  # seaborn's one legend
     plt.close(same_lines)
+    grid = image_grid({name: torch.zeros(4, 1, 8, 8, dtype=torch.uint8) for name in ("real", "DCGAN")})
+    assert describe(grid) == "2 image panels. Rows: real; DCGAN."
+    plt.close(grid)
+    heatmaps = confusion_heatmaps({"FCN32s": torch.tensor([[3, 1], [0, 4]])}, ["a", "b"])
+    assert describe(heatmaps) == "1 panel: FCN32s (heatmap: true by predicted)."
+    plt.close(heatmaps)
 
 
-class FakeKernelShell:
-    kernel = object()
+def test_a_twin_axis_joins_its_panel_and_a_panel_legend_stays_with_its_panel():
+    fig, (left, right) = plt.subplots(1, 2)
+    left.plot([1, 2], [3, 4])
+    left.set(title="time and\naccuracy", ylabel="seconds", xlabel="sampler")
+    left.twinx().set_ylabel("accuracy")
+    right.plot([1, 2], [3, 4])
+    right.plot([1, 2], [1, 1], label="spread evenly")
+    right.legend()
+    right.set(title="std", xlabel="epoch")
+    assert describe(fig) == ("2 panels: time and accuracy (seconds and accuracy against sampler); "
+                             "std (value against epoch) (legend: spread evenly).")
+    plt.close(fig)
 
 
-@pytest.mark.parametrize("in_kernel", [True, False])
-def test_in_a_notebook_a_saved_figure_is_shown_once_with_its_text_alternative(tmp_path, monkeypatch, in_kernel):
+@pytest.mark.parametrize("in_notebook", [True, False])
+def test_in_a_notebook_a_saved_figure_is_shown_once_with_its_text_alternative(tmp_path, monkeypatch, in_notebook):
+    import IPython.display
+
     shown = []
-    monkeypatch.setattr(plots, "get_ipython", lambda: FakeKernelShell() if in_kernel else None)
-    monkeypatch.setattr(plots, "display", lambda obj, metadata: shown.append((obj, metadata)))
+    monkeypatch.setattr(plots, "inline_notebook", lambda: in_notebook)
+    monkeypatch.setattr(IPython.display, "display", lambda obj, metadata: shown.append((obj, metadata)))
     fig = loss_curves({"a": {"loss": [3.0, 2.0]}})
     save_figure(fig, tmp_path, "curves")
     save_figure(fig, tmp_path, "curves_again", alt="Given by the notebook")
-    if in_kernel:
+    if in_notebook:
         assert [meta["image/png"]["alt"] for _, meta in shown] == [describe(fig), "Given by the notebook"]
         assert shown[0][0] is fig and not plt.fignum_exists(fig.number)  # closed: the inline backend shows it no more
     else:
         assert shown == [] and plt.fignum_exists(fig.number)
         plt.close(fig)
+
+
+def test_only_a_kernel_with_the_inline_backend_counts_as_a_notebook(monkeypatch):
+    import IPython
+    import matplotlib
+
+    class Kernel:
+        kernel = object()
+
+    inline = "module://matplotlib_inline.backend_inline"
+    for backend, shell, expected in [(inline, Kernel(), True), (inline, None, False), (inline, object(), False),
+                                     ("module://ipympl.backend_nbagg", Kernel(), False), ("agg", Kernel(), False)]:
+        monkeypatch.setattr(matplotlib, "get_backend", lambda backend=backend: backend)
+        monkeypatch.setattr(IPython, "get_ipython", lambda shell=shell: shell)
+        assert plots.inline_notebook() is expected, (backend, shell)
