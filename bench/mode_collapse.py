@@ -5,7 +5,10 @@ Measures, per configuration, budget and training seed: diversity (entropy of the
 nats), the recognised share, the mean RMS pixel distance between two of 200 samples (images in [-1, 1]: near 0 when
 every noise vector gives the same image) and the digits' counts. The networks are the collapse pair's
 (helpers/gans/mode_collapse.py) at the cpu-lite profile's widths, Adam, no weight average, embedded digits.
+With ``--warmup N --then-d-lr LR`` each run trains its first N steps as configured, then the rest with the
+discriminator's learning rate set to LR (0: frozen): a generator that outpaces its discriminator.
 Run: .venv/bin/python bench/mode_collapse.py [--configs NAME,...] [--steps 252,756] [--seeds 0,1]
+     [--warmup 252 --then-d-lr 0]
 Got (2026-12-01, 2-core Zen 4): docs/tuning.md. A run's batch order follows its name (helpers.gans.experiment.run_gan),
 which holds the configuration's, so the same settings under another name give other numbers: the spread to expect.
 """
@@ -56,9 +59,9 @@ def build(name: str, channels: int) -> Gan:
                           channels_last=not CONFIG.bf16)
     generator.apply(init_weights)
     discriminator.apply(init_weights)
-    return Gan("dcgan", generator, discriminator, torch.optim.Adam(generator.parameters(), lr=g_lr, betas=(beta1, 0.999)),
-               torch.optim.Adam(discriminator.parameters(), lr=d_lr, betas=(beta1, 0.999)), losses.dcgan_d_loss, g_loss,
-               bf16=CONFIG.bf16)
+    optimizers = (torch.optim.Adam(generator.parameters(), lr=g_lr, betas=(beta1, 0.999)),
+                  torch.optim.Adam(discriminator.parameters(), lr=d_lr, betas=(beta1, 0.999)))
+    return Gan("dcgan", generator, discriminator, *optimizers, losses.dcgan_d_loss, g_loss, bf16=CONFIG.bf16)
 
 
 def main() -> None:
@@ -66,6 +69,8 @@ def main() -> None:
     parser.add_argument("--configs", default=",".join(CONFIGURATIONS))
     parser.add_argument("--steps", default="252,756")
     parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--warmup", type=int, default=0, help="steps at the configured rates before --then-d-lr")
+    parser.add_argument("--then-d-lr", type=float, default=None, help="the discriminator's rate after --warmup")
     args = parser.parse_args()
     domain = load_gan_data("embedded", size=CONFIG.image_size, copies=CONFIG.copies, seed=0)
     with tempfile.TemporaryDirectory() as scratch:
@@ -76,9 +81,15 @@ def main() -> None:
             for steps in map(int, args.steps.split(",")):
                 for seed in map(int, args.seeds.split(",")):
                     started = time.perf_counter()
-                    run = run_gan("dcgan", domain.train, dataclasses.replace(CONFIG, steps=steps), device="cpu",
-                                  seed=seed, checkpoint_dir=scratch, name=f"{name}-{steps}-{seed}",
-                                  gan=build(name, domain.train.channels), progress=False)
+                    gan, phases = build(name, domain.train.channels), [(steps, None)]
+                    if args.warmup and args.then_d_lr is not None:
+                        phases = [(args.warmup, None), (steps - args.warmup, args.then_d_lr)]
+                    for phase, (phase_steps, d_lr) in enumerate(phases):
+                        for group in gan.opt_d.param_groups if d_lr is not None else []:
+                            group["lr"] = d_lr
+                        run = run_gan("dcgan", domain.train, dataclasses.replace(CONFIG, steps=phase_steps),
+                                      device="cpu", seed=seed, checkpoint_dir=scratch,
+                                      name=f"{name}-{steps}-{seed}-{phase}", gan=gan, progress=False)
                     samples = run.samples
                     pixel = torch.pdist(samples[:200].flatten(1)).mean().item() / samples[0].numel() ** 0.5
                     counts = torch.bincount(judge.probabilities(samples).argmax(1), minlength=10).tolist()
