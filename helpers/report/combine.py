@@ -32,6 +32,8 @@ table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
 th, td { border: 1px solid #ccc; padding: .25rem .6rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 thead th { background: #f0f2f6; }
+tbody th { font-weight: normal; }
+caption { text-align: left; font-weight: bold; padding: .4rem 0 .2rem; }
 img { max-width: 100%; height: auto; }
 pre { background: #f7f7f7; padding: .5rem; overflow-x: auto; font-size: .8rem; }
 .status-failed { color: #b00; font-weight: bold; }
@@ -91,13 +93,14 @@ def results_table(results: dict[str, Any], notebook: str = "") -> str:
         columns: list[str] = []
         for row in rows.values():
             columns += [c for c in row if c not in columns]
-        head = "".join(f"<th title='{html.escape(str(c), quote=True)}'>"
+        head = "".join(f"<th scope='col' title='{html.escape(str(c), quote=True)}'>"
                        f"{html.escape(COLUMN_NAMES.get(str(c), str(c)))}</th>" for c in columns)
         body = "".join(
-            f"<tr><td>{html.escape(str(r))}</td>" + "".join(f"<td>{format_number(row.get(c))}</td>" for c in columns) + "</tr>"
+            f"<tr><th scope='row'>{html.escape(str(r))}</th>"
+            + "".join(f"<td>{format_number(row.get(c))}</td>" for c in columns) + "</tr>"
             for r, row in rows.items())
-        parts.append(f"<p><b>{html.escape(table)}</b></p><table><thead><tr><th>{html.escape(corner)}</th>{head}</tr>"
-                     f"</thead><tbody>{body}</tbody></table>")
+        parts.append(f"<table><caption>{html.escape(table)}</caption><thead><tr><th scope='col'>{html.escape(corner)}"
+                     f"</th>{head}</tr></thead><tbody>{body}</tbody></table>")
     return "\n".join(parts)
 
 

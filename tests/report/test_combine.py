@@ -102,10 +102,12 @@ def test_combined_report_is_self_contained_with_contents_summary_and_failures(tm
     assert "href='#dann'>Domain adaptation with DANN" in page
     assert re.search(r"<td>a-&gt;b</td>|<th[^>]*>a-&gt;b</th>", page) and "<td>0.5</td>" in page
     named = results_table({"samples": {"dcgan": {"fid_classifier": 6.06, "recognised": 0.834}}})
-    assert "<th title='fid_classifier'>classifier FID</th>" in named and "<td>6.06</td>" in named
-    assert "<tr><th>images</th><th title='fid_classifier'>" in named  # what the rows are
-    assert "<tr><th>setting</th>" in results_table({"accuracy": {"A": {"validation": 0.3}}}, "byol")
-    assert "<tr><th>method</th>" in results_table({"accuracy": {"dann": {"a->b": 0.5}}}, "dann")
+    assert "<th scope='col' title='fid_classifier'>classifier FID</th>" in named and "<td>6.06</td>" in named
+    # a caption and headers a screen reader announces: what the rows are, and each row's name
+    assert "<caption>samples</caption><thead><tr><th scope='col'>images</th>" in named
+    assert "<tr><th scope='row'>dcgan</th><td>6.06</td>" in named
+    assert "<th scope='col'>setting</th>" in results_table({"accuracy": {"A": {"validation": 0.3}}}, "byol")
+    assert "<th scope='col'>method</th>" in results_table({"accuracy": {"dann": {"a->b": 0.5}}}, "dann")
     assert "This notebook failed: ValueError: epochs=-1 is out of range" in page
     assert "Not run" in page  # byol has no executed notebook
     assert not re.search(r"""(src|href)=["']https?://""", page)  # nothing loaded from the network
