@@ -58,7 +58,7 @@ from helpers.core.images import as_uint8
 from helpers.grading.judge import label_agreement, load_judge
 from helpers.core.plots import loss_curves, sample_grids, save_figure
 from helpers.report.metrics import write_metrics
-from helpers.report.tables import hyperparameters
+from helpers.report.tables import hyperparameters, named_columns
 
 profile, config, device = prepare_run(AcganConfig, profile, {"epochs": epochs, "batch_size": batch_size}, seed)
 if data != EMBEDDED and attribute is None:
@@ -142,10 +142,7 @@ per_class = {name: (judge.probabilities(generated[wanted == c]).argmax(1) == c).
              for c, name in enumerate(class_names)}
 print(f"{config.per_class} generated images per class; {len(held_out)} held-out real images; "
       f"the digit classifier is {judge.accuracy:.1%} accurate on them")
-display(pd.DataFrame(table).T.rename(columns={"aux_accuracy": "auxiliary head accuracy",
-                                              "label_agreement": "suite classifier agrees with the label",
-                                              "face_share": "faces found (Haar cascade)"})
-        .style.format("{:.1%}"))
+display(named_columns(pd.DataFrame(table).T, "{:.1%}"))
 display(pd.DataFrame({"suite classifier agrees": per_class}).T.style.format("{:.0%}"))
 
 # %% [markdown]

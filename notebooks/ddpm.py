@@ -58,7 +58,7 @@ from helpers.grading.judge import judge_if_labelled
 from helpers.diffusion.networks import count_parameters
 from helpers.core.plots import image_grid, loss_curves, save_figure
 from helpers.report.metrics import write_metrics
-from helpers.report.tables import hyperparameters
+from helpers.report.tables import hyperparameters, named_columns
 from helpers.core.runtime import derive_seed
 
 overrides = {"epochs": epochs, "batch_size": batch_size}
@@ -179,13 +179,9 @@ with timer.phase("dcgan"):
 table = {row: table[row] for row in ("ddpm", "dcgan", "real", "real-resampled")}
 print(f"DCGAN row: {dcgan_source}")
 print(f"{len(graded)} samples per model ({config.fid_sampler} for the DDPM), against {len(reference)} held-out images")
-columns = {"fid_classifier": "classifier FID", "recognised": "recognised", "between_digits": "between two digits",
-           "diversity": "diversity (nats)", "fid_random": "random-feature FID (no labels)",
-           "face_share": "faces found (Haar cascade)", "seconds_per_100": "sampling s / 100 images",
-           "fid_inception": "Inception FID"}
-pd.DataFrame(table).T.rename(columns=columns).style.format(
-    {"classifier FID": "{:.4g}", "Inception FID": "{:.4g}", "recognised": "{:.1%}", "between two digits": "{:.1%}",
-     "faces found (Haar cascade)": "{:.1%}", "random-feature FID (no labels)": "{:.4g}"}, precision=3, na_rep="-")
+named_columns(pd.DataFrame(table).T, {"fid_classifier": "{:.4g}", "fid_inception": "{:.4g}", "recognised": "{:.1%}",
+                                      "between_digits": "{:.1%}", "face_share": "{:.1%}", "fid_random": "{:.4g}"},
+              precision=3, na_rep="-")
 
 # %%
 predict = predict_entry("ddpm", trained.checkpoint, output="output/ddpm",

@@ -59,7 +59,7 @@ from helpers.grading.judge import judge_if_labelled, recognised
 from helpers.gans.mode_collapse import COLLAPSE_RUNS, collapse_gan
 from helpers.core.plots import loss_curves, sample_grids, save_figure
 from helpers.report.metrics import write_metrics
-from helpers.report.tables import hyperparameters
+from helpers.report.tables import hyperparameters, named_columns
 
 overrides = {"methods": tuple(methods) if methods else None, "epochs": epochs, "batch_size": batch_size,
              "latent_code": latent_code, "bf16": bf16}
@@ -206,15 +206,11 @@ with timer.phase("grading"):
     samples_table = grade_samples({name: run.samples for name, run in runs.items()}, train, reference, judge,
                                   eval_samples=config.eval_samples, seed=seed, device=device,
                                   inception_weights=inception_weights, faces=faces)
-columns = {"fid_classifier": "classifier FID (lower is better)", "recognised": "recognised",
-           "between_digits": "between two digits", "diversity": "diversity (nats)",
-           "fid_random": "random-feature FID (no labels; lower is better)",
-           "face_share": "faces found (Haar cascade)", "fid_inception": "Inception FID"}
 real_row = "real vs real (floor; faces: ceiling)" if faces else "real vs real (floor)"
-shown = pd.DataFrame(samples_table).T.rename(columns=columns).rename(index={"real": real_row})
+shown = pd.DataFrame(samples_table).T.rename(index={"real": real_row})
 print(f"{config.eval_samples} samples per method (8-bit, as saved), against {len(reference)} held-out real images")
-shown.style.format({"recognised": "{:.1%}", "between two digits": "{:.1%}", "faces found (Haar cascade)": "{:.1%}",
-                    "random-feature FID (no labels; lower is better)": "{:.4g}"}, precision=2)
+named_columns(shown, {"recognised": "{:.1%}", "between_digits": "{:.1%}", "face_share": "{:.1%}",
+                      "fid_random": "{:.4g}"}, precision=2)
 
 # %%
 # The deliverable: the best method's generator (lowest classifier FID; without a classifier the lowest Inception FID,
@@ -251,9 +247,7 @@ if judge is not None:
     fig = sample_grids({f"{name}: diversity {collapse[name]['diversity']:.2f}": run.shown[:16]
                         for name, run in collapse_runs.items()})
     save_figure(fig, out_dir, "mode_collapse")
-    display(pd.DataFrame(collapse).T.rename(columns={"diversity": "diversity (nats)",
-                                                     "feature_spread": "mean feature distance"}).style.format(
-        {"recognised": "{:.1%}"}, precision=2))
+    display(named_columns(pd.DataFrame(collapse).T, {"recognised": "{:.1%}"}, precision=2))
 else:
     print("no digit classifier on these images: the mode-collapse experiment needs it to measure diversity")
 

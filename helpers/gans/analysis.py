@@ -55,11 +55,12 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
                             else "; no drop of more than 10 points between epochs."))
     if collapse:
         c, m = collapse["collapsed"], collapse["mitigated"]
-        if c.get("recognised", 1.0) < NOT_DIGITS and m.get("recognised", 1.0) < NOT_DIGITS:
+        c_digits, m_digits = (run.get("recognised", 1.0) >= NOT_DIGITS for run in (c, m))  # older runs: no column
+        if not c_digits and not m_digits:
             lines.append(f"- **Mode collapse:** neither run draws recognisable digits at this budget (collapsed "
                          f"{c['recognised']:.0%}, mitigated {m['recognised']:.0%} recognised), so the experiment shows "
                          "nothing here; it needs more steps.")
-        elif c.get("recognised", 1.0) < NOT_DIGITS:
+        elif not c_digits:
             lines.append(f"- **Mode collapse, at its extreme:** the collapsing configuration's samples are not digits "
                          f"at all (the classifier recognises {c['recognised']:.0%} of them; diversity "
                          f"{c['diversity']:.2f} nats and feature distance {c['feature_spread']:.2f} say no digit is "
@@ -73,7 +74,7 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
                       f"{c['diversity']:.2f} nats (uniform over ten digits: 2.30)")
             lines.append(covers + (f", but the mitigation's are not digits yet ({m['recognised']:.0%} recognised): at "
                                    "this budget the experiment shows no mitigation."
-                                   if m.get("recognised", 1.0) < NOT_DIGITS else
+                                   if not m_digits else
                                    f"; the mitigation reaches {m['diversity']:.2f}, and the mean feature distance "
                                    f"between samples goes from {c['feature_spread']:.2f} to "
                                    f"{m['feature_spread']:.2f}."))

@@ -14,6 +14,7 @@ from helpers.core.checkpoint import atomic_write_text
 from helpers.report.metrics import read_metrics
 from helpers.report.references import beside_references
 from helpers.report.render import notebook_body
+from helpers.report.tables import COLUMN_NAMES
 
 # Left in reports/<name>/ by a run refused before it started (helpers.report.execute.NotStarted), for its section
 # to show; the next run that starts removes it.
@@ -67,15 +68,6 @@ def failure(notebook: nbformat.NotebookNode) -> str | None:
             if output.output_type == "error":
                 return f"{output.ename}: {output.evalue}"
     return "the notebook raised an error"
-
-
-# metrics.json's column keys as the sections name them (the key stays in the header's tooltip)
-COLUMN_NAMES = {"fid_classifier": "classifier FID", "fid_random": "random-feature FID",
-                "fid_inception": "Inception FID", "recognised": "recognised", "between_digits": "between two digits",
-                "diversity": "diversity (nats)", "feature_spread": "mean feature distance",
-                "label_agreement": "suite classifier agrees with the label",
-                "aux_accuracy": "auxiliary head accuracy", "seconds_per_100": "sampling s / 100 images",
-                "face_share": "faces found (Haar cascade)", "uniform_reference": "1/sqrt(dim) (spread evenly)"}
 
 
 # what a results table's rows are, by table name (or by notebook and table where notebooks differ)

@@ -1,12 +1,30 @@
 """Small tables the notebooks show, as pandas DataFrames (rendered as HTML tables in the report)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
 from helpers.core.config import PROFILE_NOTES, Budget, as_dict
+
+# metrics.json's column keys as every table names them: the notebooks' result tables and the report's summary
+COLUMN_NAMES = {
+    "fid_classifier": "classifier FID (lower is better)",
+    "fid_random": "random-feature FID (no labels; lower is better)",
+    "fid_inception": "Inception FID (lower is better)", "recognised": "recognised",
+    "between_digits": "between two digits", "diversity": "diversity (nats)", "feature_spread": "mean feature distance",
+    "label_agreement": "suite classifier agrees with the label", "aux_accuracy": "auxiliary head accuracy",
+    "seconds_per_100": "sampling s / 100 images", "face_share": "faces found (Haar cascade)",
+    "uniform_reference": "1/sqrt(dim) (spread evenly)"}
+
+
+def named_columns(frame: pd.DataFrame, formats: Mapping[str, str] | str | None = None, **options: Any) -> Styler:
+    """A results table (rows x metrics.json column keys) shown with its columns named by :data:`COLUMN_NAMES`;
+    ``formats`` and ``options`` are :meth:`Styler.format`'s, keyed by the column keys."""
+    names = [COLUMN_NAMES.get(str(column), str(column)) for column in frame.columns]
+    return frame.style.format(formats, **options).relabel_index(names, axis="columns")
 
 
 def hyperparameters(config: Any, *budgets: Budget, **extra: Any) -> Styler:

@@ -102,7 +102,8 @@ def test_combined_report_is_self_contained_with_contents_summary_and_failures(tm
     assert "href='#dann'>Domain adaptation with DANN" in page
     assert re.search(r"<td>a-&gt;b</td>|<th[^>]*>a-&gt;b</th>", page) and "<td>0.5</td>" in page
     named = results_table({"samples": {"dcgan": {"fid_classifier": 6.06, "recognised": 0.834}}})
-    assert "<th scope='col' title='fid_classifier'>classifier FID</th>" in named and "<td>6.06</td>" in named
+    assert "<th scope='col' title='fid_classifier'>classifier FID (lower is better)</th>" in named
+    assert "<td>6.06</td>" in named
     # a caption and headers a screen reader announces: what the rows are, and each row's name
     assert "<caption>samples</caption><thead><tr><th scope='col'>images</th>" in named
     assert "<tr><th scope='row'>dcgan</th><td>6.06</td>" in named

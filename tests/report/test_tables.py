@@ -1,4 +1,5 @@
-"""helpers/report/tables.py: the hyperparameter table shows each budget's steps, the epochs they make and a clamped batch."""
+"""helpers/report/tables.py: the hyperparameter table shows each budget's steps, the epochs they make and a clamped
+batch; results tables name their columns as the report does."""
 from helpers.adaptation.config import DannConfig
 from helpers.core.config import budget, make_config
 from helpers.report.tables import hyperparameters
@@ -40,3 +41,18 @@ def test_the_table_says_what_the_cpu_lite_profile_is_and_how_to_run_the_full_bud
     table = rows(hyperparameters(config, budget(config, "steps", 1800), profile="cpu-lite"))
     assert table["profile"].startswith("cpu-lite (") and "without native bfloat16" in table["profile"]
     assert "profile=cpu" in table["profile"] and table["steps"] == str(config.steps)
+
+
+def test_a_results_table_names_its_columns_as_the_report_does_and_formats_them_by_key():
+    import re
+
+    import pandas as pd
+
+    from helpers.report.tables import COLUMN_NAMES, named_columns
+
+    frame = pd.DataFrame({"dcgan": {"fid_classifier": 179.65, "recognised": 0.4, "seconds_per_100": None}}).T
+    page = named_columns(frame, {"fid_classifier": "{:.4g}", "fid_inception": "{:.4g}", "recognised": "{:.1%}"},
+                         na_rep="-").to_html()
+    cells = re.findall(r">([^<>]+)</t[hd]>", page)
+    assert cells[1:] == [COLUMN_NAMES["fid_classifier"], "recognised", COLUMN_NAMES["seconds_per_100"], "dcgan",
+                         "179.7", "40.0%", "-"]
