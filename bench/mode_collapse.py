@@ -3,8 +3,10 @@ digits").
 
 Measures, per configuration, budget and training seed: diversity (entropy of the digits the suite's classifier reads,
 nats), the recognised share, the mean RMS pixel distance between two of 200 samples (images in [-1, 1]: near 0 when
-every noise vector gives the same image) and the digits' counts. The networks are the collapse pair's
-(helpers/gans/mode_collapse.py) at the cpu-lite profile's widths, Adam, no weight average, embedded digits.
+every noise vector gives the same image) and the digits' counts. The networks are the DCGAN generator and
+discriminator of helpers/gans/networks.py at the cpu-lite profile's widths (the image pair the gan notebook's
+mode-collapse section used before it moved to the ring: bench/ring_collapse.py), Adam, no weight average, embedded
+digits.
 With ``--warmup N --then-d-lr LR`` each run trains its first N steps as configured, then the rest with the
 discriminator's learning rate set to LR (0: frozen): a generator that outpaces its discriminator.
 Run: .venv/bin/python bench/mode_collapse.py [--configs NAME,...] [--steps 252,756] [--seeds 0,1]

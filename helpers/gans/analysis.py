@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import matplotlib.pyplot as plt
+
 from helpers.core.training import History
+from helpers.gans.mode_collapse import CollapseRun
+from helpers.gans.ring import HIGH_QUALITY, MODES, RADIUS, centres
 
 PROBE_SAMPLES = 256  # the samples the per-epoch recognised share is read on (helpers.gans.experiment)
-NOT_DIGITS = 0.05  # a recognised share below this: the samples are not digits (the mode-collapse observation)
+RUN_LABELS = {"collapsed": "collapsed (GAN)", "mitigated": "mitigated (PacGAN)"}
+SHOWN_POINTS = 1000  # of each snapshot's samples, drawn in the figure
 
 
 def best_method(table: Mapping[str, Mapping[str, float]]) -> str:
@@ -20,7 +25,7 @@ def best_method(table: Mapping[str, Mapping[str, float]]) -> str:
     return methods[0]
 
 
-def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping[str, Mapping[str, float]] | None,
+def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping[str, CollapseRun] | None,
                      histories: Mapping[str, History]) -> str:
     """Observations written from the measured numbers."""
     methods = [m for m in table if m != "real"]
@@ -54,28 +59,45 @@ def gan_observations(table: Mapping[str, Mapping[str, float]], collapse: Mapping
                          + (f"; it fell by more than 10 points {drops} time(s), a sign of unstable training." if drops
                             else "; no drop of more than 10 points between epochs."))
     if collapse:
-        c, m = collapse["collapsed"], collapse["mitigated"]
-        c_digits, m_digits = (run.get("recognised", 1.0) >= NOT_DIGITS for run in (c, m))  # older runs: no column
-        if not c_digits and not m_digits:
-            lines.append(f"- **Mode collapse:** neither run draws recognisable digits at this budget (collapsed "
-                         f"{c['recognised']:.0%}, mitigated {m['recognised']:.0%} recognised), so the experiment shows "
-                         "nothing here; it needs more steps.")
-        elif not c_digits:
-            lines.append(f"- **Mode collapse, at its extreme:** the collapsing configuration's samples are not digits "
-                         f"at all (the classifier recognises {c['recognised']:.0%} of them; diversity "
-                         f"{c['diversity']:.2f} nats and feature distance {c['feature_spread']:.2f} say no digit is "
-                         "there, not one digit repeated): once its discriminator rejects every sample, the saturating "
-                         "loss gives the generator almost no gradient, and it stays near the noise-like images it "
-                         f"began with. The mitigation, the same networks with WGAN-GP's loss, reaches "
-                         f"{m['diversity']:.2f} nats (uniform over ten digits: 2.30) with {m['recognised']:.0%} "
-                         "recognised.")
-        else:
-            covers = (f"- **Mode collapse:** the collapsing configuration's samples cover digit classes with entropy "
-                      f"{c['diversity']:.2f} nats (uniform over ten digits: 2.30)")
-            lines.append(covers + (f", but the mitigation's are not digits yet ({m['recognised']:.0%} recognised): at "
-                                   "this budget the experiment shows no mitigation."
-                                   if not m_digits else
-                                   f"; the mitigation reaches {m['diversity']:.2f}, and the mean feature distance "
-                                   f"between samples goes from {c['feature_spread']:.2f} to "
-                                   f"{m['feature_spread']:.2f}."))
+        lines.append(collapse_observation(collapse))
     return "\n".join(lines)
+
+
+def collapse_figure(runs: Mapping[str, CollapseRun]) -> plt.Figure:
+    """The mode-collapse runs' samples at each snapshot, one row per run: the first :data:`SHOWN_POINTS` samples
+    over circles of radius ``HIGH_QUALITY`` around the ring's centres (a sample inside one is a high-quality sample
+    of that mode)."""
+    columns = max(len(run.steps) for run in runs.values())
+    fig, axes = plt.subplots(len(runs), columns, figsize=(2.1 * columns, 2.3 * len(runs)), squeeze=False)
+    limit = RADIUS * 1.6
+    for row, (name, run) in zip(axes, runs.items()):
+        for ax, steps, points, modes in zip(row, run.steps, run.snapshots, run.history["modes"]):
+            for x, y in centres().tolist():
+                ax.add_patch(plt.Circle((x, y), HIGH_QUALITY, color="tab:orange", alpha=0.35, linewidth=0))
+            shown = points[:SHOWN_POINTS].clamp(-limit, limit)
+            ax.scatter(shown[:, 0], shown[:, 1], s=2, color="tab:blue", alpha=0.5, linewidths=0)
+            ax.set(xlim=(-limit, limit), ylim=(-limit, limit), xticks=[], yticks=[], aspect="equal",
+                   title=f"step {steps}: {modes:.0f} of {MODES} modes")
+            ax.title.set_fontsize(8)
+        row[0].set_ylabel(RUN_LABELS.get(name, name), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def collapse_observation(runs: Mapping[str, CollapseRun]) -> str:
+    """What the two mode-collapse runs show, from their coverage at each snapshot."""
+    collapsed, mitigated = runs["collapsed"], runs["mitigated"]
+    c, m = collapsed.final, mitigated.final
+    visited = [int(mode) for mode in collapsed.history["largest_mode"]]
+    hops = sum(1 for a, b in zip(visited, visited[1:]) if a != b)
+    where = (f"its samples crowd near one mode at a time and moved between modes {hops} time(s) over the "
+             f"{len(visited)} snapshots (modes {' -> '.join(map(str, visited))}, numbered anticlockwise from the right)"
+             if hops else f"its samples stayed near mode {visited[-1]}")
+    if c["modes"] <= MODES // 4 and m["modes"] >= c["modes"] + MODES // 2:
+        return (f"- **Mode collapse:** after {collapsed.steps[-1]} steps the GAN whose generator learns faster "
+                f"than its discriminator covers {c['modes']:.0f} of {MODES} modes; {where}. With PacGAN's discriminator, which "
+                f"judges packs of points, the same networks, rates and steps cover {m['modes']:.0f} of {MODES}, "
+                f"{m['high_quality']:.0%} of the samples within 3 standard deviations of a mode.")
+    return (f"- **Mode collapse:** at this budget the experiment does not show it: the collapsing configuration covers "
+            f"{c['modes']:.0f} of {MODES} modes ({where}), the mitigation {m['modes']:.0f}; "
+            "it needs more steps (`collapse_steps`).")

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 
 import torch
@@ -14,6 +12,7 @@ import torch
 from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import as_dict, budget, make_config
 from helpers.core.images import ImageSet, as_uint8, to_float
+from helpers.core.processes import in_processes
 from helpers.core.runtime import derive_seed, seed_everything
 from helpers.core.training import History
 from helpers.data.batches import Batches
@@ -95,20 +94,13 @@ def run_gans(jobs: Mapping[str, GanJob], train: ImageSet, config: GanConfig, *, 
     on which runs came before it).
 
     With ``processes`` > 1 on a CPU the jobs first train in that many worker processes, the threads split
-    between them, and write their checkpoints; the runs are then read back from those checkpoints here, as a
-    re-run of the notebook would. Networks this small do not spread well over threads: on 2 cores two
-    processes of one thread each train 1.7 times as many steps per second as one process of two threads."""
+    between them (:func:`helpers.core.processes.in_processes`), and write their checkpoints; the runs are then read
+    back from those checkpoints here, as a re-run of the notebook would."""
     seconds: dict[str, float] = {}
     if processes > 1 and len(jobs) > 1 and torch.device(device).type == "cpu":
-        threads = max(1, torch.get_num_threads() // processes)
-        pool = ProcessPoolExecutor(min(processes, len(jobs)), mp_context=get_context("spawn"))
-        try:
-            futures = {name: pool.submit(_train_job, name, job, train, config, seed=seed, checkpoint_dir=checkpoint_dir,
-                                         judge=judge, threads=threads)
-                       for name, job in jobs.items()}
-            seconds = {name: future.result() for name, future in futures.items()}  # a worker's error is raised here
-        finally:  # on an error or an interrupt, jobs not started are dropped and nothing waits for the running ones
-            pool.shutdown(wait=False, cancel_futures=True)
+        seconds = in_processes({name: partial(_train_job, name, job, train, config, seed=seed,
+                                              checkpoint_dir=checkpoint_dir, judge=judge)
+                                for name, job in jobs.items()}, processes)
     runs = {}
     for name, job in jobs.items():
         seed_everything(derive_seed(seed, name, "build"))
@@ -120,9 +112,8 @@ def run_gans(jobs: Mapping[str, GanJob], train: ImageSet, config: GanConfig, *, 
 
 
 def _train_job(name: str, job: GanJob, train: ImageSet, config: GanConfig, *, seed: int, checkpoint_dir: Path | str,
-               judge: Judge | None, threads: int) -> float:
+               judge: Judge | None) -> float:
     """A worker process of :func:`run_gans`: train one job on the CPU to its checkpoint; its seconds."""
-    torch.set_num_threads(threads)
     seed_everything(derive_seed(seed, name, "build"))
     gan = job.build()
     return run_gan(gan.method, train, config, device="cpu", seed=seed, checkpoint_dir=checkpoint_dir, judge=judge,

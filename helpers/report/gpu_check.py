@@ -17,8 +17,9 @@ from pathlib import Path
 from helpers.report.errors import error_summary
 from helpers.report.results import key_figures
 
-# A few epochs each: all nine within about ten minutes on one GPU. The mode-collapse runs of gan follow
-# ``epochs`` (GanConfig.collapse_budget); ddpm reuses gan's DCGAN row and adda dann's, as in a report.
+# A few epochs each: all nine within about ten minutes on one GPU. gan's mode-collapse runs keep their
+# ``collapse_steps`` (two small networks on points of the plane); ddpm reuses gan's DCGAN row and adda dann's, as in
+# a report.
 SHORT_BUDGET: dict[str, dict] = {
     "gan": {"epochs": 2},
     "acgan": {"epochs": 2},

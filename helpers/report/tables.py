@@ -17,7 +17,8 @@ COLUMN_NAMES = {
     "between_digits": "between two digits", "diversity": "diversity (nats)", "feature_spread": "mean feature distance",
     "label_agreement": "suite classifier agrees with the label", "aux_accuracy": "auxiliary head accuracy",
     "seconds_per_100": "sampling s / 100 images", "face_share": "faces found (Haar cascade)",
-    "uniform_reference": "1/sqrt(dim) (spread evenly)"}
+    "uniform_reference": "1/sqrt(dim) (spread evenly)", "modes": "modes covered (of 8)",
+    "high_quality": "high-quality samples (within 3 std of a mode)"}
 
 
 def named_columns(frame: pd.DataFrame, formats: Mapping[str, str] | str | None = None, **options: Any) -> Styler:

@@ -1,5 +1,9 @@
 """helpers.gans.analysis: the observations under the GAN notebook's tables, written from the numbers."""
-from helpers.gans.analysis import PROBE_SAMPLES, gan_observations
+import matplotlib.pyplot as plt
+import torch
+
+from helpers.gans.analysis import PROBE_SAMPLES, collapse_figure, collapse_observation, gan_observations
+from helpers.gans.mode_collapse import SAMPLES, CollapseRun
 
 
 def test_observations_follow_the_table_and_say_the_curve_is_read_on_its_own_probe():
@@ -16,20 +20,33 @@ def test_observations_follow_the_table_and_say_the_curve_is_read_on_its_own_prob
     assert "fell by more than 10 points 1 time(s)" in text and "no drop of more than 10 points" in text
 
 
-def test_a_collapsed_run_that_draws_no_digits_is_called_so_not_one_digit_repeated():
+def _run(name, modes, high_quality, largest):
+    steps = [100 * (i + 1) for i in range(len(modes))]
+    history = {"modes": modes, "high_quality": high_quality, "largest_mode": largest}
+    return CollapseRun(name, steps, torch.zeros(len(modes), SAMPLES, 2), history, 1.0)
+
+
+def test_the_collapse_observation_names_the_modes_covered_and_where_the_collapsed_run_went():
     table = {"dcgan": {"fid_classifier": 6.0, "recognised": 0.8}, "real": {"fid_classifier": 3.0, "recognised": 0.99}}
-    noise = {"collapsed": {"diversity": 0.0, "feature_spread": 0.0, "recognised": 0.0},
-             "mitigated": {"diversity": 2.03, "feature_spread": 23.9, "recognised": 0.61}}
-    text = gan_observations(table, noise, {})
-    assert "samples are not digits at all (the classifier recognises 0% of them;" in text
-    assert "reaches 2.03 nats (uniform over ten digits: 2.30) with 61% recognised" in text
-    ones = {**noise, "collapsed": {"diversity": 0.05, "feature_spread": 1.2, "recognised": 0.95}}  # one digit, repeated
-    text = gan_observations(table, ones, {})
-    assert "not digits" not in text and "cover digit classes with entropy 0.05 nats" in text
-    untrained = {**noise, "mitigated": {"diversity": 0.03, "feature_spread": 1.4, "recognised": 0.0}}  # smoke's
-    text = gan_observations(table, untrained, {})
-    assert "neither run draws recognisable digits at this budget" in text and "extreme" not in text
-    few = {"collapsed": {"diversity": 0.4, "feature_spread": 3.0, "recognised": 0.9},
-           "mitigated": untrained["mitigated"]}
-    text = gan_observations(table, few, {})
-    assert "cover digit classes with entropy 0.40 nats" in text and "shows no mitigation" in text
+    runs = {"collapsed": _run("collapsed", [0, 1, 1], [0.0, 0.02, 0.01], [3, 5, 5]),
+            "mitigated": _run("mitigated", [0, 8, 8], [0.03, 0.5, 0.75], [6, 7, 2])}
+    text = gan_observations(table, runs, {})
+    assert "after 300 steps the GAN whose generator learns faster than its discriminator covers 1 of 8 modes" in text
+    assert "moved between modes 1 time(s) over the 3 snapshots (modes 3 -> 5 -> 5," in text
+    assert "cover 8 of 8, 75% of the samples within 3 standard deviations" in text
+    untrained = {**runs, "mitigated": _run("mitigated", [0, 0, 1], [0.0, 0.0, 0.02], [1, 1, 1])}  # smoke's budget
+    text = collapse_observation(untrained)
+    assert "does not show it" in text and "the mitigation 1;" in text and "collapse_steps" in text
+    still = {**runs, "collapsed": _run("collapsed", [1, 1, 1], [0.1, 0.1, 0.1], [4, 4, 4])}
+    assert "its samples stayed near mode 4" in collapse_observation(still)
+
+
+def test_the_collapse_figure_has_a_panel_per_snapshot_and_a_row_per_run():
+    runs = {"collapsed": _run("collapsed", [0, 1, 1], [0.0, 0.02, 0.01], [3, 5, 5]),
+            "mitigated": _run("mitigated", [0, 8, 8], [0.03, 0.5, 0.75], [6, 7, 2])}
+    fig = collapse_figure(runs)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["step 100: 0 of 8 modes", "step 200: 1 of 8 modes", "step 300: 1 of 8 modes",
+                      "step 100: 0 of 8 modes", "step 200: 8 of 8 modes", "step 300: 8 of 8 modes"]
+    assert [ax.get_ylabel() for ax in fig.axes[::3]] == ["collapsed (GAN)", "mitigated (PacGAN)"]
+    plt.close(fig)

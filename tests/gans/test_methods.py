@@ -212,9 +212,8 @@ def _tiny_jobs(config, names):
     from functools import partial
 
     from helpers.gans.experiment import GanJob
-    from helpers.gans.mode_collapse import collapse_gan
     build = {"dcgan": partial(build_gan, "dcgan", config, 1, "cpu"), "sngan": partial(build_gan, "sngan", config, 1, "cpu"),
-             "mitigated": partial(collapse_gan, "mitigated", config, 1, "cpu")}
+             "wgan-gp": partial(build_gan, "wgan-gp", config, 1, "cpu")}
     return {name: GanJob(build[name], 1, "noise") for name in names}
 
 
@@ -226,16 +225,16 @@ def test_runs_trained_in_worker_processes_equal_runs_trained_here(tmp_path, monk
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the workers get one thread each: the same arithmetic as here
     try:
-        here = run_gans(_tiny_jobs(config, ["dcgan", "sngan", "mitigated"]), images, config, device="cpu", seed=0,
+        here = run_gans(_tiny_jobs(config, ["dcgan", "sngan", "wgan-gp"]), images, config, device="cpu", seed=0,
                         checkpoint_dir=tmp_path / "here", processes=1)
         alone = run_gans(_tiny_jobs(config, ["sngan"]), images, config, device="cpu", seed=0,
                          checkpoint_dir=tmp_path / "alone", processes=1)
         monkeypatch.setattr(Gan, "step", lambda *args: pytest.fail("trained here, not in a worker"))
-        workers = run_gans(_tiny_jobs(config, ["dcgan", "sngan", "mitigated"]), images, config, device="cpu", seed=0,
+        workers = run_gans(_tiny_jobs(config, ["dcgan", "sngan", "wgan-gp"]), images, config, device="cpu", seed=0,
                            checkpoint_dir=tmp_path / "workers", processes=2)
     finally:
         torch.set_num_threads(threads)
-    assert set(workers) == {"dcgan", "sngan", "mitigated"}
+    assert set(workers) == {"dcgan", "sngan", "wgan-gp"}
     for name, run in workers.items():
         assert torch.equal(run.samples, here[name].samples), name
         assert run.history == here[name].history and len(run.history["d_loss"]) == 1
@@ -285,14 +284,6 @@ def test_the_gpu_profile_prints_the_reference_dcgan_generator():
     assert (linear.in_features, linear.out_features) == (100, 8192)  # DLCV HW2 P1's printout
     assert [m.out_channels for m in gan.generator.modules() if isinstance(m, nn.ConvTranspose2d)] == [256, 128, 64, 3]
     assert gan.discriminator.classify is None and config.processes == 1  # no code head; one GPU, one process
-
-
-def test_mode_collapse_runs_are_capped_by_the_methods_epochs():
-    """A short gpu-profile run (epochs=5) must not keep the profile's 60 epochs for the two mode-collapse runs."""
-    images = 168 * 64  # the gpu profile's embedded digits: 168 batches of 64
-    assert make_config(GanConfig, "gpu", {"epochs": 5}).collapse_budget(images).epochs == 5
-    assert make_config(GanConfig, "gpu").collapse_budget(images).epochs == 60
-    assert make_config(GanConfig, "cpu").collapse_budget(252 * 16).epochs == 3  # 756 steps of 252 batches
 
 
 def test_a_training_set_smaller_than_a_batch_trains_in_one_clamped_batch(tmp_path):
