@@ -22,6 +22,7 @@ import tempfile
 import time
 
 import torch
+from torch.nn import functional as F
 
 from helpers.core.runtime import place
 from helpers.gans import losses
@@ -34,10 +35,18 @@ from helpers.grading.judge import judge_if_labelled, recognised
 from helpers.grading.measures import diversity
 
 CONFIG = GanConfig(**GanConfig.PROFILES["cpu-lite"])
-SATURATING, NON_SATURATING = losses.saturating_g_loss, losses.dcgan_g_loss
+
+
+def saturating_g_loss(fake: torch.Tensor) -> torch.Tensor:
+    """The original minimax generator loss: minimise log(1 - D(G(z))). Its gradient vanishes when the
+    discriminator confidently rejects the samples."""
+    return -F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+
+
+SATURATING, NON_SATURATING = saturating_g_loss, losses.dcgan_g_loss
 # name: (generator loss, discriminator normalisation, generator lr, discriminator lr, z size, Adam beta1)
 CONFIGURATIONS = {
-    "sat-sn-2e-4-1e-3": (SATURATING, "spectral", 2e-4, 1e-3, 100, 0.5),  # the notebook's collapsed run
+    "sat-sn-2e-4-1e-3": (SATURATING, "spectral", 2e-4, 1e-3, 100, 0.5),  # the notebook's collapsed run until 12-01
     "ns-sn-2e-4-1e-3": (NON_SATURATING, "spectral", 2e-4, 1e-3, 100, 0.5),
     "ns-bn-1e-3-2e-4": (NON_SATURATING, "batch", 1e-3, 2e-4, 100, 0.5),
     "ns-bn-4e-3-2e-4": (NON_SATURATING, "batch", 4e-3, 2e-4, 100, 0.5),

@@ -219,20 +219,21 @@ display(Markdown(f"The best method here is **{best}**.\n\n" + predict_markdown(p
 # ## Mode collapse
 #
 # A generator *collapses* when its samples cover only a few modes of the data. On images the modes cannot be
-# counted, so this experiment uses the toy of Metz et al. (2017): eight Gaussians on a ring (standard deviation
-# 0.05, radius 2), points drawn afresh at every step. Both networks have two hidden layers of 128 ReLU units,
-# and the settings are those of Metz et al.'s ring experiment: noise of 256 values, batches of 512 points,
-# Adam(0.5, 0.999), and a generator that learns ten times faster than its discriminator (`collapse_lr` and
-# `collapse_g_lr_ratio`). That generator chases whichever region its slow discriminator rates best: its samples
-# crowd onto one mode, and when the discriminator catches up they move on to another. The mitigation is
-# **PacGAN** (Lin et al., 2018): the discriminator scores packs of `collapse_pack` points instead of single
-# points, so a pack drawn from one mode looks unlike a pack of real points (which come from different modes),
-# and the discriminator can penalise a lack of diversity it cannot see in one sample. Everything else is the
-# same: networks, optimiser, rates, batch (the same 512 points a step) and `collapse_steps` steps.
+# counted, so this experiment uses the toy of Metz et al. (2017): eight Gaussians on a ring of radius 2 (standard
+# deviation 0.05 here, wider than their 0.02 so that the modes show in the figure), points drawn afresh at every
+# step. Both networks have two hidden layers of 128 ReLU units, and the settings are those of Metz et al.'s ring
+# experiment: noise of 256 values, batches of 512 points, Adam(0.5, 0.999), and a generator that learns ten times
+# faster than its discriminator (`collapse_lr` and `collapse_g_lr_ratio`). That generator chases whichever region
+# its slow discriminator rates best: its samples crowd near one mode, and when the discriminator catches up they
+# move on to another. The mitigation is **PacGAN** (Lin et al., 2018): the discriminator scores packs of
+# `collapse_pack` points instead of single points, so a pack drawn from one mode looks unlike a pack of real points
+# (which usually come from different modes), and the discriminator can penalise a lack of diversity it cannot see
+# in one sample. Everything else is the same: networks, optimiser, rates, batch size (512 fresh points a step) and
+# `collapse_steps` steps.
 # **Modes covered**: modes that hold at least 1% of the samples within 3 standard deviations of their centre;
 # **high quality**: the share of samples within 3 standard deviations of some mode (after the measures of
-# Srivastava et al.'s VEEGAN; the 1% is ours). The figure shows each run's samples at five points of its training, from the same noise,
-# over the 3-standard-deviation circle around each mode.
+# Srivastava et al.'s VEEGAN; the 1% is ours). The figure shows each run's samples at five points of its training,
+# from the same noise, over the 3-standard-deviation circle around each mode.
 
 # %%
 with timer.phase("mode collapse"):

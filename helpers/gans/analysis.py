@@ -13,6 +13,7 @@ from helpers.gans.ring import HIGH_QUALITY, MODES, RADIUS, centres
 PROBE_SAMPLES = 256  # the samples the per-epoch recognised share is read on (helpers.gans.experiment)
 RUN_LABELS = {"collapsed": "collapsed (GAN)", "mitigated": "mitigated (PacGAN)"}
 SHOWN_POINTS = 1000  # of each snapshot's samples, drawn in the figure
+CROWDED = 0.5  # a snapshot whose largest share of samples nearest one mode is at least this crowds near that mode
 
 
 def best_method(table: Mapping[str, Mapping[str, float]]) -> str:
@@ -88,16 +89,26 @@ def collapse_observation(runs: Mapping[str, CollapseRun]) -> str:
     """What the two mode-collapse runs show, from their coverage at each snapshot."""
     collapsed, mitigated = runs["collapsed"], runs["mitigated"]
     c, m = collapsed.final, mitigated.final
-    visited = [int(mode) for mode in collapsed.history["largest_mode"]]
+    history = collapsed.history
+    visited = [int(mode) for mode in history["largest_mode"]]
+    shares = history["largest_share"]
     hops = sum(1 for a, b in zip(visited, visited[1:]) if a != b)
-    where = (f"its samples crowd near one mode at a time and moved between modes {hops} time(s) over the "
-             f"{len(visited)} snapshots (modes {' -> '.join(map(str, visited))}, numbered anticlockwise from the right)"
-             if hops else f"its samples stayed near mode {visited[-1]}")
+    if min(shares) >= CROWDED:
+        where = (f"at each of the {len(visited)} snapshots {min(shares):.0%}-{max(shares):.0%} of its samples lie "
+                 f"nearest one mode, and that mode changed {hops} time(s): modes {' -> '.join(map(str, visited))}, "
+                 "numbered anticlockwise from the right")
+    else:
+        where = (f"its samples crowd near one mode at {sum(s >= CROWDED for s in shares)} of the {len(visited)} "
+                 f"snapshots (at least {CROWDED:.0%} of them nearest one mode)")
     if c["modes"] <= MODES // 4 and m["modes"] >= c["modes"] + MODES // 2:
         return (f"- **Mode collapse:** after {collapsed.steps[-1]} steps the GAN whose generator learns faster "
-                f"than its discriminator covers {c['modes']:.0f} of {MODES} modes; {where}. With PacGAN's discriminator, which "
-                f"judges packs of points, the same networks, rates and steps cover {m['modes']:.0f} of {MODES}, "
-                f"{m['high_quality']:.0%} of the samples within 3 standard deviations of a mode.")
-    return (f"- **Mode collapse:** at this budget the experiment does not show it: the collapsing configuration covers "
-            f"{c['modes']:.0f} of {MODES} modes ({where}), the mitigation {m['modes']:.0f}; "
-            "it needs more steps (`collapse_steps`).")
+                f"than its discriminator covers {c['modes']:.0f} of {MODES} modes; {where}. With PacGAN's "
+                f"discriminator, which judges packs of points, the same networks, rates and steps cover "
+                f"{m['modes']:.0f} of {MODES}, {m['high_quality']:.0%} of the samples within 3 standard deviations "
+                "of a mode.")
+    if c["modes"] > MODES // 4:
+        return (f"- **Mode collapse** was not seen at this budget: the collapsing configuration covers "
+                f"{c['modes']:.0f} of {MODES} modes, the mitigation {m['modes']:.0f}.")
+    return (f"- **Mode collapse:** the collapsing configuration covers {c['modes']:.0f} of {MODES} modes; {where}. "
+            f"The mitigation covers {m['modes']:.0f}: at this budget the experiment shows no mitigation; it needs more "
+            "steps (`collapse_steps`).")

@@ -73,6 +73,8 @@ class GanConfig:
     processes: int = field(default=2, metadata={"min": 1})
 
     def __post_init__(self) -> None:
+        if self.collapse_pack < 1:
+            raise ValueError(f"collapse_pack={self.collapse_pack} must be at least 1")
         if self.collapse_batch_size % self.collapse_pack:
             raise ValueError(f"collapse_batch_size={self.collapse_batch_size} must be a multiple of "
                              f"collapse_pack={self.collapse_pack}")

@@ -52,8 +52,3 @@ def info_loss(code_logits: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
     images, a lower bound (up to a constant) of minus their mutual information; both networks minimise it."""
     return F.cross_entropy(code_logits, code)
 
-
-def saturating_g_loss(fake: torch.Tensor) -> torch.Tensor:
-    """The original minimax generator loss: minimise log(1 - D(G(z))). Its gradient vanishes when the
-    discriminator confidently rejects the samples, which is how it invites mode collapse."""
-    return -F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))

@@ -2,9 +2,9 @@
 
 ``collapsed``: the settings of Metz et al.'s (2017) ring experiment, a generator that learns ten times faster than
 its discriminator, which chases whichever region the discriminator currently rates best and hops from mode to mode.
-``mitigated``: the same networks, optimiser, rates, batch and steps, with PacGAN's discriminator (Lin et al. 2018),
-which judges ``collapse_pack`` samples at once: a pack drawn from one mode looks unlike a pack of real points,
-so the discriminator can penalise a lack of diversity that it cannot see in one sample."""
+``mitigated``: the same networks, optimiser, rates, batch size and steps, with PacGAN's discriminator (Lin et al.
+2018), which judges ``collapse_pack`` samples at once: a pack drawn from one mode looks unlike a pack of real points
+(usually from different modes), so the discriminator can penalise a lack of diversity it cannot see in one sample."""
 from __future__ import annotations
 
 import time
@@ -23,7 +23,7 @@ from helpers.core.training import History, fit
 from helpers.gans import losses
 from helpers.gans.config import GanConfig
 from helpers.gans.methods import Gan
-from helpers.gans.ring import RingBatches, coverage
+from helpers.gans.ring import MODES, RADIUS, STD, RingBatches, coverage
 
 COLLAPSE_RUNS = ("collapsed", "mitigated")
 SNAPSHOTS = 5  # the generator's samples are recorded this many times, evenly spaced over the steps
@@ -73,7 +73,7 @@ def collapse_gan(name: str, config: GanConfig, device: torch.device | str) -> Ga
     torch.manual_seed(0)  # both start from the same generator
     generator = PointGenerator().to(device)
     discriminator = PackedDiscriminator(config.collapse_pack if name == "mitigated" else 1).to(device)
-    return Gan("dcgan", generator, discriminator,  # type: ignore[arg-type]  (any module that maps z / points)
+    return Gan("pacgan" if name == "mitigated" else "gan", generator, discriminator,  # type: ignore[arg-type]
                torch.optim.Adam(generator.parameters(), lr=config.collapse_lr * config.collapse_g_lr_ratio,
                                 betas=(0.5, 0.999)),
                torch.optim.Adam(discriminator.parameters(), lr=config.collapse_lr, betas=(0.5, 0.999)),
@@ -91,7 +91,7 @@ class Snapshots(nn.Module):
 @dataclass
 class CollapseRun:
     """A trained run: its samples after each ``steps[i]`` steps, their coverage (``history``'s ``modes``,
-    ``high_quality`` and ``largest_mode`` per snapshot, with the losses) and how long it trained."""
+    ``high_quality``, ``largest_mode`` and ``largest_share`` per snapshot, with the losses) and how long it trained."""
 
     name: str
     steps: list[int]
@@ -104,9 +104,12 @@ class CollapseRun:
         return {key: self.history[key][-1] for key in ("modes", "high_quality")}
 
 
-def collapse_settings(config: GanConfig) -> dict:
-    """The settings that shape the mode-collapse runs (their checkpoints' identity)."""
-    return {key: value for key, value in as_dict(config).items() if key.startswith("collapse_")}
+def collapse_settings(name: str, config: GanConfig) -> dict:
+    """What shapes run ``name``'s weights (its checkpoint's identity): its settings (the pack for ``mitigated`` only),
+    the networks' sizes and the ring."""
+    settings = {key: value for key, value in as_dict(config).items()
+                if key.startswith("collapse_") and (key != "collapse_pack" or name == "mitigated")}
+    return {**settings, "hidden": HIDDEN, "z_dim": Z_DIM, "ring": (MODES, RADIUS, STD)}
 
 
 def run_collapse(name: str, config: GanConfig, *, device: torch.device | str, seed: int, checkpoint_dir: Path | str,
@@ -126,7 +129,7 @@ def run_collapse(name: str, config: GanConfig, *, device: torch.device | str, se
         snapshots.points[epoch] = points
         return coverage(points)
 
-    checkpoint = checkpoint_path(checkpoint_dir, f"ring_{name}", settings=collapse_settings(config), seed=seed,
+    checkpoint = checkpoint_path(checkpoint_dir, f"ring_{name}", settings=collapse_settings(name, config), seed=seed,
                                  snapshots=SNAPSHOTS, samples=SAMPLES)
     started = time.perf_counter()
     history = fit(gan.step, lambda: RingBatches(per_snapshot, config.collapse_batch_size, device),

@@ -84,7 +84,7 @@ def test_every_notebook_has_a_short_budget_of_its_own_parameters():
     assert sorted(gpu_check.SHORT_BUDGET) == sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_the_short_budget_caps_every_training_of_every_notebook():
+def test_the_short_budget_caps_every_training_whose_epochs_follow_the_data():
     """Each training's step budget (helpers.core.config.steps_field) has its epochs override in SHORT_BUDGET: one
     left at the gpu profile's steps (byol's supervised backbone, 1,260 steps) would make gpu-check's "2 epochs" a
     long run."""

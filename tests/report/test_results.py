@@ -45,3 +45,9 @@ def test_a_face_folders_run_has_its_label_free_figures():
     assert key_figures("gan", {"results": {"samples": samples}}) == [
         "DCGAN random-feature FID 4.73", "its real-vs-real floor 2.67", "DCGAN faces found 35.5%",
         "real faces found 100.0%"]
+
+
+def test_the_gan_figures_end_with_the_modes_each_mode_collapse_run_covers():
+    collapse = {"collapsed": {"modes": 1.0, "high_quality": 0.012}, "mitigated": {"modes": 8.0, "high_quality": 0.75}}
+    figures = key_figures("gan", {"results": {"samples": {"dcgan": {"fid_classifier": 6.06}}, "mode_collapse": collapse}})
+    assert figures == ["DCGAN classifier FID 6.06", "modes covered (of 8): collapsing GAN 1", "PacGAN 8"]
