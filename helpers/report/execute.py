@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import papermill
@@ -31,13 +33,33 @@ def kernel_config() -> Config:
     return Config({"KernelManager": {"transport_encryption": "auto"}})
 
 
+def check_helpers_source(notebooks_dir: Path) -> None:
+    """Refuse (:class:`NotStarted`) to run a checkout's notebooks when their kernel would import ``helpers`` from
+    elsewhere: the kernel starts in ``notebooks_dir`` and finds ``helpers`` by the environment's install, so a
+    ``VENV=`` made by another checkout (its editable install points there) would run these notebooks on that
+    checkout's code. Notebooks outside a checkout (no ``helpers/`` beside them) are not checked."""
+    own = notebooks_dir.parent / "helpers"
+    if not (own / "__init__.py").is_file():
+        return
+    found = subprocess.run([sys.executable, "-c", "import helpers; print(helpers.__file__)"], cwd=notebooks_dir,
+                           capture_output=True, text=True)
+    imported = Path(found.stdout.strip()).resolve().parent if found.returncode == 0 else None
+    if imported != own.resolve():
+        where = f"from {imported}" if imported else f"not at all ({found.stderr.strip().splitlines()[-1:]})"
+        raise NotStarted(f"{sys.executable} imports helpers {where}, not this checkout's {own.resolve()}: its "
+                         f"environment was installed from another checkout (or not as editable). Give this checkout "
+                         f"its own (the default VENV=.venv), or reinstall this one there: {sys.executable} -m pip "
+                         f"install -e {notebooks_dir.parent.resolve()}")
+
+
 def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded", reports_dir: Path | str = "reports",
                      notebooks_dir: Path | str = "notebooks", kernel: str | None = KERNEL,
                      extra_parameters: dict | None = None, progress_bar: bool = True) -> Path:
     """Execute ``notebooks/<name>.ipynb`` into ``reports/<name>/<name>.ipynb`` and render ``<name>.html``.
     ``extra_parameters`` are the notebook's other parameters (relative paths among them are the caller's). A name
     the notebook does not have, a ``data`` folder or a file of ``REQUIRED_PATHS`` that does not exist raises
-    :class:`NotStarted` before anything is written or removed.
+    :class:`NotStarted` before anything is written or removed, as does an environment installed from another checkout
+    (:func:`check_helpers_source`).
 
     The executed notebook is written under a temporary name and renamed when papermill ends, so an earlier
     report is never left half-overwritten. The previous run's HTML and metrics.json are removed first, so a
@@ -55,6 +77,7 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
     if unknown:  # papermill would only warn, and the notebook run on its defaults
         raise NotStarted(f"notebook {name} has no parameter {', '.join(unknown)} (PARAMS goes to every notebook in "
                          f"NOTEBOOKS); its parameters: {', '.join(declared)}")
+    check_helpers_source(notebooks_dir)
     if data != "embedded" and not Path(data).expanduser().exists():
         raise NotStarted(f"DATA {data}: no such folder (README.md, 'Course data', gives each notebook's layout)")
     for parameter in REQUIRED_PATHS:
