@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -33,23 +34,41 @@ def kernel_config() -> Config:
     return Config({"KernelManager": {"transport_encryption": "auto"}})
 
 
+# Prints, last, the checkout whose helpers an interpreter imports (by helpers.report: a package, not a namespace).
+WHERE_HELPERS = ("import os, helpers.report as r; print(); "
+                 "print(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(r.__file__)))))")
+
+
 def check_helpers_source(notebooks_dir: Path) -> None:
     """Refuse (:class:`NotStarted`) to run a checkout's notebooks when their kernel would import ``helpers`` from
     elsewhere: the kernel starts in ``notebooks_dir`` and finds ``helpers`` by the environment's install, so a
     ``VENV=`` made by another checkout (its editable install points there) would run these notebooks on that
-    checkout's code. Notebooks outside a checkout (no ``helpers/`` beside them) are not checked."""
-    own = notebooks_dir.parent / "helpers"
-    if not (own / "__init__.py").is_file():
+    checkout's code. The kernel's interpreter is taken to be this one (the Makefile installs its kernel into the
+    same environment). Notebooks outside a checkout (no ``helpers/`` package beside them) are not checked."""
+    root = notebooks_dir.resolve().parent
+    if not (root / "helpers" / "__init__.py").is_file():
         return
-    found = subprocess.run([sys.executable, "-c", "import helpers; print(helpers.__file__)"], cwd=notebooks_dir,
-                           capture_output=True, text=True)
-    imported = Path(found.stdout.strip()).resolve().parent if found.returncode == 0 else None
-    if imported != own.resolve():
-        where = f"from {imported}" if imported else f"not at all ({found.stderr.strip().splitlines()[-1:]})"
-        raise NotStarted(f"{sys.executable} imports helpers {where}, not this checkout's {own.resolve()}: its "
-                         f"environment was installed from another checkout (or not as editable). Give this checkout "
-                         f"its own (the default VENV=.venv), or reinstall this one there: {sys.executable} -m pip "
-                         f"install -e {notebooks_dir.parent.resolve()}")
+    try:
+        found = subprocess.run([sys.executable, "-c", WHERE_HELPERS], cwd=notebooks_dir, capture_output=True,
+                               text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise NotStarted(f"could not ask {sys.executable} where it imports helpers from: {error}") from error
+    lines = found.stdout.strip().splitlines()
+    imported = Path(lines[-1]) if found.returncode == 0 and lines else None
+    if imported is not None and imported.is_dir() and os.path.samefile(imported, root):
+        return
+    constraints = Path(sys.prefix) / "constraints-system.txt"  # the Makefile's TORCH=system keeps the system's torch
+    constraints = constraints if constraints.is_file() else root / "constraints.txt"
+    reinstall = (f"{shlex.quote(sys.executable)} -m pip install -c {shlex.quote(str(constraints))} "
+                 f"-e {shlex.quote(str(root) + '[dev]')}")
+    if imported is None:
+        error = (found.stderr.strip().splitlines() or [f"exit code {found.returncode}"])[-1]
+        raise NotStarted(f"{sys.executable} cannot import helpers ({error}): this checkout ({root}) is not installed "
+                         f"in its environment. Run make without VENV= (it makes ./.venv), or install it: {reinstall}")
+    raise NotStarted(f"{sys.executable} imports helpers from {imported}, not from this checkout ({root}): its "
+                     f"environment was installed from another checkout (or not as editable). Run make without VENV= "
+                     f"(it makes ./.venv for this checkout), or install this checkout there, which takes it from the "
+                     f"other one: {reinstall}")
 
 
 def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded", reports_dir: Path | str = "reports",

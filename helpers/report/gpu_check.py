@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.report.errors import error_summary
+from helpers.report.execute import NotStarted, check_helpers_source
 from helpers.report.results import key_figures
 
 # A few epochs each: all nine within about ten minutes on one GPU. gan's mode-collapse runs keep their
@@ -114,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
                   "(or pass --profile smoke to check the tool).", file=sys.stderr)
             return 2
     reports, notebooks = Path(args.reports), Path(args.notebooks)
+    try:
+        check_helpers_source(notebooks)
+    except NotStarted as error:
+        print(f"gpu-check: {error}", file=sys.stderr)
+        return 2
     checks = []
     for name in args.names:
         checks.append(check_notebook(name, reports=reports, notebooks=notebooks, kernel=args.kernel,
