@@ -51,7 +51,7 @@ from helpers.report.tables import hyperparameters
 from helpers.segmentation.analysis import (confusion_figure, examples_figure, miou_curves, miou_frame, miou_results,
                                            observations, predictions_figure)
 from helpers.segmentation.config import MODELS, SegmentationConfig
-from helpers.segmentation.data import load_segmentation, validation_folder
+from helpers.segmentation.data import load_segmentation, validation_folder, windows_note
 from helpers.segmentation.networks import build_model, weights_note
 from helpers.segmentation.experiment import train_segmenter, validation_masks
 
@@ -78,10 +78,12 @@ save_figure(fig, out_dir, "examples")
 
 # %% [markdown]
 # The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
+# A step trains on windows of `crop_size` pixels (the same cost on larger images); validation sees whole images.
 
 # %%
+training_windows = windows_note(dataset.train.images, config.crop_size)  # what a training step sees of each image
 hyperparameters(config, budget(config, "steps", len(dataset.train)), profile=profile, device=str(device), data=data,
-                seed=seed, imagenet_weights=imagenet_weights)
+                seed=seed, imagenet_weights=imagenet_weights, training_windows=training_windows)
 
 # %% [markdown]
 # ## Models
@@ -168,6 +170,7 @@ display(Markdown(observations(table, results, image_size=dataset.validation.imag
 # %%
 metrics_path = write_metrics(
     out_dir, notebook="segmentation", profile=profile, data=data, device=device,
-    params={"seed": seed, **as_dict(config)}, results={"miou": table}, timings=timer.as_dict(),
+    params={"seed": seed, **as_dict(config), "training_windows": training_windows}, results={"miou": table},
+    timings=timer.as_dict(),
     extra={"predict": deliverable})
 print(f"wrote {metrics_path}")

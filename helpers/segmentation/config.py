@@ -30,7 +30,7 @@ class SegmentationConfig:
         # The course's models; canvases twice as large, so that output stride 8 keeps a 16x16 map.
         "gpu": dict(backbone="reference", output_stride=8, canvas_size=128, digit_size=64, train_scenes=8000,
                     val_scenes=1000, steps=15000, batch_size=16, lr=1e-4, fcn_hidden=4096, atrous_rates=(12, 24, 36),
-                    aspp_channels=256, image_size=512),
+                    aspp_channels=256, image_size=512, crop_size=None),
     }
 
     # embedded digit-scenes
@@ -42,6 +42,10 @@ class SegmentationConfig:
     digits_per_canvas: tuple[int, int] = field(default=(2, 4), metadata={"min": 1, "each": True})
     # course satellite data: images and masks resized to image_size x image_size (the course's are 512)
     image_size: int = field(default=128, metadata={"min": 32})
+    # training windows: each step trains on a random crop_size x crop_size window of each image (the same window of
+    # its mask), so that a step costs the same on the course's 128x128 images as on the 64x64 canvases; validation
+    # and predictions see whole images. None: whole images.
+    crop_size: int | None = field(default=64, metadata={"min": 32})
     # models
     backbone: str = field(default="narrow", metadata={"choices": ("narrow", "reference")})
     pretrained: str = "auto"  # the reference backbones' ImageNet weights: PRETRAINED_CHOICES or a folder

@@ -102,6 +102,28 @@ def resize_images(images: torch.Tensor, size: int | Sequence[int]) -> torch.Tens
     return resized.round().clamp(0, 255).to(torch.uint8)
 
 
+def random_windows(images: torch.Tensor, masks: torch.Tensor, size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """A random ``size`` x ``size`` window of each image ``[N, C, H, W]`` and the same window of its mask
+    ``[N, H, W]`` (drawn from torch's global generator, which :func:`helpers.core.training.fit` seeds each epoch);
+    the whole images where ``size`` is None or not smaller than them (a side shorter than ``size`` is kept whole)."""
+    height, width = images.shape[-2:]
+    if size is None or (size >= height and size >= width):
+        return images, masks
+    h, w = min(size, height), min(size, width)
+    tops = torch.randint(0, height - h + 1, (len(images),)).tolist()
+    lefts = torch.randint(0, width - w + 1, (len(images),)).tolist()
+    return (torch.stack([image[:, t:t + h, l:l + w] for image, t, l in zip(images, tops, lefts)]),
+            torch.stack([mask[t:t + h, l:l + w] for mask, t, l in zip(masks, tops, lefts)]))
+
+
+def windows_note(images: torch.Tensor, size: int | None) -> str:
+    """What a training step sees of ``images`` ``[N, C, H, W]`` (:func:`random_windows`), for the hyperparameter table."""
+    height, width = images.shape[-2:]
+    if size is None or (size >= height and size >= width):
+        return f"whole {width}x{height} images"
+    return f"a random {min(size, width)}x{min(size, height)} window of each {width}x{height} image"
+
+
 def satellite_split(folder: Path, size: int | None) -> SegmentationSet:
     if not folder.is_dir():
         raise DataLayoutError(f"missing folder {folder}\n{LAYOUT}")

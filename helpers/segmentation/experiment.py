@@ -21,7 +21,7 @@ from helpers.data import EMBEDDED
 from helpers.data.batches import Batches
 from helpers.deliverables.files import staged_folder
 from helpers.segmentation.config import SegmentationConfig
-from helpers.segmentation.data import SegmentationData, SegmentationSet, satellite_root
+from helpers.segmentation.data import SegmentationData, SegmentationSet, random_windows, satellite_root
 from helpers.segmentation.deliverable import satellite_images, segmentation_record, write_folder_masks
 from helpers.segmentation.masks import write_masks
 from helpers.segmentation.metrics import confusion_matrix, miou_table
@@ -88,8 +88,9 @@ def segmenter_checkpoint(folder: Path | str, name: str, config: SegmentationConf
 def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfig, *, watch: Sequence[int],
                     seed: int, device: torch.device, checkpoint_dir: Path | str | None = None,
                     data_name: str = "embedded") -> SegmentationResult:
-    """Train model ``name`` on ``data.train``; after each epoch measure the validation loss and mIoU, and at
-    :func:`snapshot_epochs` keep the predictions for the validation images ``watch``."""
+    """Train model ``name`` on ``data.train`` (a random ``config.crop_size`` window of each image per step); after
+    each epoch measure the validation loss and mIoU on whole images, and at :func:`snapshot_epochs` keep the
+    predictions for the validation images ``watch``."""
     n_classes = len(data.classes)
     torch.manual_seed(seed)
     model = place(build_model(name, n_classes, config), device)
@@ -107,7 +108,7 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
             snapshots = load_checkpoint(snapshot_file)
 
     def step(batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
-        images, masks = batch
+        images, masks = random_windows(*batch, config.crop_size)
         loss = segmentation_loss(model(images), masks.long(), config.aux_weight)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -84,3 +84,26 @@ def test_digit_scenes_are_fixed_by_the_seed_and_labelled_where_the_strokes_are()
         assert 0.01 < (mask > 0).float().mean() < 0.35
     with pytest.raises(ValueError, match="digits per canvas"):
         digit_scenes(seed=0, grid=1, digits=(2, 4))
+
+
+def test_random_windows_cut_the_same_window_of_each_image_and_its_mask():
+    from helpers.segmentation.data import random_windows, windows_note
+
+    n, size = 6, 40
+    position = torch.arange(size * size).reshape(size, size)  # each pixel's own number
+    images = torch.stack([torch.stack([position + 10_000 * k] * 3) for k in range(n)])
+    masks = torch.stack([position + 10_000 * k for k in range(n)])
+    torch.manual_seed(0)
+    windows, window_masks = random_windows(images, masks, 16)
+    assert windows.shape == (n, 3, 16, 16) and window_masks.shape == (n, 16, 16)
+    assert torch.equal(windows[:, 0], window_masks)  # the mask's window is the image's
+    corners = window_masks[:, 0, 0] - 10_000 * torch.arange(n)
+    assert all((corners[k] // size) <= size - 16 and (corners[k] % size) <= size - 16 for k in range(n))
+    # each window is contiguous: a run of 16 columns and 16 rows of its own image
+    assert torch.equal(window_masks - window_masks[:, :1, :1], (position[:16, :16] - position[0, 0]).expand(n, 16, 16))
+    assert len(set(corners.tolist())) > 1  # drawn per image
+    torch.manual_seed(0)
+    assert torch.equal(random_windows(images, masks, 16)[1], window_masks)  # the seeded generator decides
+    assert random_windows(images, masks, None)[0] is images and random_windows(images, masks, 40)[1] is masks
+    assert windows_note(images, 16) == "a random 16x16 window of each 40x40 image"
+    assert windows_note(images, 64) == windows_note(images, None) == "whole 40x40 images"

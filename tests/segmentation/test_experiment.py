@@ -68,3 +68,26 @@ def test_a_training_set_smaller_than_a_batch_trains_in_one_clamped_batch():
     config = make_config(SegmentationConfig, "smoke", {"steps": 2, "batch_size": 32})
     run = train_segmenter("fcn32s", tiny_data(), config, watch=[0], seed=0, device=torch.device("cpu"))
     assert len(run.history["train loss"]) == 2
+
+
+def test_training_steps_see_crop_size_windows_and_validation_whole_images(monkeypatch):
+    """The course's 128x128 images train on 64x64 windows (a step costs what a 64x64 canvas's does); the validation
+    mIoU and the snapshots are of whole images."""
+    import helpers.segmentation.experiment as experiment
+
+    scenes = digit_scenes(seed=0, train=8, val=3, canvas=64, digit_size=32)
+    sets = {s: SegmentationSet(i, m, tuple(f"{k:04d}" for k in range(len(i))), s) for s, (i, m) in scenes.items()}
+    data = SegmentationData(sets["train"], sets["validation"], SCENE_CLASSES, ())
+    seen = {True: set(), False: set()}  # training mode -> input sizes
+
+    def build_and_watch(*args, **kwargs):
+        model = build_model(*args, **kwargs)
+        model.register_forward_pre_hook(lambda module, inputs: seen[module.training].add(tuple(inputs[0].shape[-2:])))
+        return model
+
+    build_model = experiment.build_model
+    monkeypatch.setattr(experiment, "build_model", build_and_watch)
+    config = make_config(SegmentationConfig, "smoke", {"steps": 3, "batch_size": 4, "crop_size": 32})
+    run = train_segmenter("deeplabv3", data, config, watch=[0], seed=0, device=torch.device("cpu"))
+    assert seen == {True: {(32, 32)}, False: {(64, 64)}}
+    assert run.snapshots[1].shape == (1, 64, 64)
