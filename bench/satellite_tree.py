@@ -9,7 +9,7 @@ noise, urban as a grid of blocks, flat water with faint waves, rangeland and bar
 as the course's images are JPEG.
 Hardware: any; 30 images of 512x512 take about 10 seconds on one core.
 Run: python bench/satellite_tree.py OUT --seed 0 [--train 24 --validation 6] [--size 512]
-     then: DATA=OUT make report NOTEBOOKS=segmentation, or bench/course_data.py OUT --segmentation
+     then: python bench/segmentation_course.py embedded OUT, or make report NOTEBOOKS=segmentation DATA=OUT
 Got (2026-12-01): docs/tuning.md, "segmentation on satellite data of the issue's size".
 """
 from __future__ import annotations

@@ -21,7 +21,8 @@ from helpers.report.execute import execute_notebook
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", nargs="+", help="satellite trees (holding p3_data/ or train/), or 'embedded'")
+    parser.add_argument("data", nargs="+", help="satellite trees (holding p3_data/ or train/), or 'embedded'; "
+                        "each reports into REPORTS/<its folder's name>")
     parser.add_argument("--profile", default="cpu-lite")
     parser.add_argument("--reports", type=Path, default=Path("reports/bench_segmentation"))
     parser.add_argument("--fresh", action="store_true", help="delete earlier reports (checkpoints) first")
@@ -34,6 +35,8 @@ def main() -> None:
         reports = (args.reports / label).resolve()
         if args.fresh and reports.exists():
             shutil.rmtree(reports)
+        elif reports.exists():
+            print(f"({reports} exists: its checkpoints are reused, so the seconds are not a training's; --fresh)")
         execute_notebook("segmentation", profile=args.profile, data=data, reports_dir=reports, progress_bar=False)
         metrics = json.loads((reports / "segmentation" / "metrics.json").read_text())
         timings, miou = metrics["timings"], metrics["results"]["miou"]

@@ -78,7 +78,8 @@ save_figure(fig, out_dir, "examples")
 
 # %% [markdown]
 # The hyperparameters: each training's budget is a number of steps (batches), the epochs follow from the data's size.
-# A step trains on windows of `crop_size` pixels (the same cost on larger images); validation sees whole images.
+# Where the images are larger than `crop_size`, a step trains on a random window of that size of each (a step costs
+# the same on larger images; the `training_windows` row); validation sees whole images.
 
 # %%
 training_windows = windows_note(dataset.train.images, config.crop_size)  # what a training step sees of each image

@@ -314,6 +314,9 @@ def test_segmentation_notebook_runs_on_the_course_layout(course_runs):
     assert metrics["data"] == str(tmp_path / "sat")
     assert f"--input {tmp_path / 'sat' / 'validation'} " in metrics["predict"]["command"]  # the folder it read
     assert "6 (clamped from 8: 6 training images)" in (out / "segmentation.html").read_text()
+    # the smoke profile trains on 32x32 windows of the 64x64 images, and both the table and metrics.json say so
+    assert metrics["params"]["training_windows"] == "a random 32x32 window of each 64x64 image"
+    assert "a random 32x32 window of each 64x64 image" in (out / "segmentation.html").read_text()
     for model in ("fcn32s", "deeplabv3"):
         assert set(metrics["results"]["miou"][model]) == {*LAND_COVER} - {"unknown"} | {"mean"}
     written = sorted((out / "masks").iterdir())

@@ -22,7 +22,8 @@ class SegmentationConfig:
 
     PROFILES: ClassVar[dict[str, dict]] = {
         "smoke": dict(train_scenes=48, val_scenes=16, steps=12, batch_size=8, fcn_widths=(4, 8, 8, 16, 16),
-                      fcn_hidden=32, deeplab_widths=(4, 8, 8, 16), aspp_channels=16, image_size=64),
+                      fcn_hidden=32, deeplab_widths=(4, 8, 8, 16), aspp_channels=16, image_size=64,
+                      crop_size=32),  # windows smaller than the images, so that the tests' runs take that path
         # cpu-lite: for a slower CPU (helpers.core.config.auto_choice), 0.7x the cpu
         # profile's steps (7 epochs of the embedded scenes; at 4 DeepLabV3 had not yet learnt the digits: 11% mIoU)
         "cpu-lite": dict(steps=322),

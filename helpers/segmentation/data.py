@@ -117,7 +117,8 @@ def random_windows(images: torch.Tensor, masks: torch.Tensor, size: int | None) 
 
 
 def windows_note(images: torch.Tensor, size: int | None) -> str:
-    """What a training step sees of ``images`` ``[N, C, H, W]`` (:func:`random_windows`), for the hyperparameter table."""
+    """What a training step sees of ``images`` ``[N, C, H, W]`` (:func:`random_windows`), for the hyperparameter
+    table."""
     height, width = images.shape[-2:]
     if size is None or (size >= height and size >= width):
         return f"whole {width}x{height} images"

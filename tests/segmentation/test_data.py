@@ -107,3 +107,10 @@ def test_random_windows_cut_the_same_window_of_each_image_and_its_mask():
     assert random_windows(images, masks, None)[0] is images and random_windows(images, masks, 40)[1] is masks
     assert windows_note(images, 16) == "a random 16x16 window of each 40x40 image"
     assert windows_note(images, 64) == windows_note(images, None) == "whole 40x40 images"
+    wide = images[:, :, :24, :]  # 24 high, 40 wide: the window keeps the short side whole
+    torch.manual_seed(0)
+    windows, window_masks = random_windows(wide, masks[:, :24, :], 32)
+    assert windows.shape == (n, 3, 24, 32) and torch.equal(windows[:, 0], window_masks)
+    assert torch.equal(window_masks - window_masks[:, :1, :1], (position[:24, :32] - position[0, 0]).expand(n, 24, 32))
+    assert ((window_masks[:, 0, 0] - 10_000 * torch.arange(n)) // size == 0).all()  # every window starts on row 0
+    assert windows_note(wide, 32) == "a random 32x24 window of each 40x24 image"
