@@ -1,8 +1,10 @@
 """Run one notebook the way ``make report`` does: papermill with parameters, then HTML."""
 from __future__ import annotations
 
+import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,36 +41,69 @@ WHERE_HELPERS = ("import os, helpers.report as r; print(); "
                  "print(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(r.__file__)))))")
 
 
-def check_helpers_source(notebooks_dir: Path) -> None:
+def kernel_interpreter(kernel: str) -> tuple[str, str]:
+    """The Python that Jupyter starts for ``kernel`` and where that was read: the first word of its kernelspec's
+    command as jupyter_client runs it ("python", "python3" or "python3.X" mean the interpreter running papermill; a
+    bare name is looked up on PATH). The spec found first wins: a user's own (``jupyter kernelspec list``) before
+    the environment's that make installs. A kernel with no spec raises :class:`NotStarted`."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel)
+    except NoSuchKernel:
+        raise NotStarted(f"no Jupyter kernel named {kernel!r} (`jupyter kernelspec list` lists them; make installs "
+                         f"{KERNEL} into its environment, and `--kernel` or KERNEL= picks another)") from None
+    command = spec.argv[0] if spec.argv else "python"
+    if command in {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}:
+        return sys.executable, f"kernel {kernel} ({spec.resource_dir})"
+    return shutil.which(command) or command, f"kernel {kernel} ({spec.resource_dir})"
+
+
+def notebook_kernel(source: Path) -> str:
+    """The kernel a notebook names in its metadata (papermill's choice when none is given)."""
+    try:
+        return json.loads(source.read_text(encoding="utf-8"))["metadata"]["kernelspec"]["name"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise NotStarted(f"{source}: no kernelspec in its metadata ({type(error).__name__}: {error}); name a kernel "
+                         f"(--kernel)") from None
+
+
+def check_helpers_source(notebooks_dir: Path, kernel: str = KERNEL) -> None:
     """Refuse (:class:`NotStarted`) to run a checkout's notebooks when their kernel would import ``helpers`` from
-    elsewhere: the kernel starts in ``notebooks_dir`` and finds ``helpers`` by the environment's install, so a
-    ``VENV=`` made by another checkout (its editable install points there) would run these notebooks on that
-    checkout's code. The kernel's interpreter is taken to be this one (the Makefile installs its kernel into the
-    same environment). Notebooks outside a checkout (no ``helpers/`` package beside them) are not checked."""
+    elsewhere: the kernel starts in ``notebooks_dir`` and finds ``helpers`` by its environment's install, so a
+    ``VENV=`` made by another checkout (its editable install points there), or a user's own kernelspec of that name
+    running another environment, would run these notebooks on other code. The kernel's interpreter is read from its
+    kernelspec (:func:`kernel_interpreter`). Notebooks outside a checkout (no ``helpers/`` package beside them) are
+    not checked."""
     root = notebooks_dir.resolve().parent
     if not (root / "helpers" / "__init__.py").is_file():
         return
+    python, where = kernel_interpreter(kernel)
     try:
-        found = subprocess.run([sys.executable, "-c", WHERE_HELPERS], cwd=notebooks_dir, capture_output=True,
+        found = subprocess.run([python, "-c", WHERE_HELPERS], cwd=notebooks_dir, capture_output=True,
                                text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise NotStarted(f"could not ask {sys.executable} where it imports helpers from: {error}") from error
+        raise NotStarted(f"could not ask {python} ({where}) where it imports helpers from: {error}") from error
     lines = found.stdout.strip().splitlines()
     imported = Path(lines[-1]) if found.returncode == 0 and lines else None
     if imported is not None and imported.is_dir() and os.path.samefile(imported, root):
         return
-    constraints = Path(sys.prefix) / "constraints-system.txt"  # the Makefile's TORCH=system keeps the system's torch
+    prefix = Path(python).parent.parent  # the environment, <prefix>/bin/python
+    # the Makefile's TORCH=system keeps the system's torch with its own constraints
+    constraints = prefix / "constraints-system.txt"
     constraints = constraints if constraints.is_file() else root / "constraints.txt"
-    reinstall = (f"{shlex.quote(sys.executable)} -m pip install -c {shlex.quote(str(constraints))} "
+    reinstall = (f"{shlex.quote(python)} -m pip install -c {shlex.quote(str(constraints))} "
                  f"-e {shlex.quote(str(root) + '[dev]')}")
+    fix = (f"Run make without VENV= (it makes ./.venv for this checkout), or install this checkout there: {reinstall}"
+           if os.path.abspath(python) == os.path.abspath(sys.executable) else
+           f"That kernelspec is not the one make installs (in {sys.prefix}): remove it (jupyter kernelspec remove "
+           f"{kernel}), or install this checkout into its environment: {reinstall}")
     if imported is None:
         error = (found.stderr.strip().splitlines() or [f"exit code {found.returncode}"])[-1]
-        raise NotStarted(f"{sys.executable} cannot import helpers ({error}): this checkout ({root}) is not installed "
-                         f"in its environment. Run make without VENV= (it makes ./.venv), or install it: {reinstall}")
-    raise NotStarted(f"{sys.executable} imports helpers from {imported}, not from this checkout ({root}): its "
-                     f"environment was installed from another checkout (or not as editable). Run make without VENV= "
-                     f"(it makes ./.venv for this checkout), or install this checkout there, which takes it from the "
-                     f"other one: {reinstall}")
+        raise NotStarted(f"{python} ({where}) cannot import helpers ({error}): this checkout ({root}) is not "
+                         f"installed in its environment. {fix}")
+    raise NotStarted(f"{python} ({where}) imports helpers from {imported}, not from this checkout ({root}): its "
+                     f"environment was installed from another checkout (or not as editable). {fix}")
 
 
 def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded", reports_dir: Path | str = "reports",
@@ -96,7 +131,7 @@ def execute_notebook(name: str, *, profile: str = "auto", data: str = "embedded"
     if unknown:  # papermill would only warn, and the notebook run on its defaults
         raise NotStarted(f"notebook {name} has no parameter {', '.join(unknown)} (PARAMS goes to every notebook in "
                          f"NOTEBOOKS); its parameters: {', '.join(declared)}")
-    check_helpers_source(notebooks_dir)
+    check_helpers_source(notebooks_dir, kernel or notebook_kernel(source))
     if data != "embedded" and not Path(data).expanduser().exists():
         raise NotStarted(f"DATA {data}: no such folder (README.md, 'Course data', gives each notebook's layout)")
     for parameter in REQUIRED_PATHS:

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     reports, notebooks = Path(args.reports), Path(args.notebooks)
     try:
-        check_helpers_source(notebooks)
+        check_helpers_source(notebooks, args.kernel)
     except NotStarted as error:
         print(f"gpu-check: {error}", file=sys.stderr)
         return 2
