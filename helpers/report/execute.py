@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import sys
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import papermill
@@ -41,22 +44,53 @@ WHERE_HELPERS = ("import os, helpers.report as r; print(); "
                  "print(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(r.__file__)))))")
 
 
-def kernel_interpreter(kernel: str) -> tuple[str, str]:
-    """The Python that Jupyter starts for ``kernel`` and where that was read: the first word of its kernelspec's
-    command as jupyter_client runs it ("python", "python3" or "python3.X" mean the interpreter running papermill; a
-    bare name is looked up on PATH). The spec found first wins: a user's own (``jupyter kernelspec list``) before
-    the environment's that make installs. A kernel with no spec raises :class:`NotStarted`."""
+@dataclass(frozen=True)
+class KernelProbe:
+    """How to ask a kernel's environment a question: the kernel's own command up to ``-m ipykernel_launcher`` (its
+    interpreter, the interpreter's flags, any launcher before it) and the environment the kernel starts with."""
+
+    command: list[str]
+    env: dict[str, str]
+    spec_dir: str  # the kernelspec's folder
+    in_environment: bool  # the kernelspec is this environment's own (make installs it with --sys-prefix)
+
+
+def kernel_probe(kernel: str) -> KernelProbe | None:
+    """The :class:`KernelProbe` of ``kernel``, from its kernelspec as jupyter_client starts it: the spec found first
+    (``JUPYTER_PATH``, then the environment's and the user's folders in jupyter's order), ``{prefix}`` and
+    ``{resource_dir}`` filled in, "python", "python3" or "python3.X" as the first word meaning this interpreter, the
+    spec's ``env`` over this process's. None (and a warning) where the command is not a Python running
+    ``-m ipykernel_launcher`` (or ``-m ipykernel``) or the kernel is started by another provisioner than the local
+    one: nothing to ask then, and such a kernel is not refused. A kernel with no spec raises :class:`NotStarted`."""
+    from string import Template
+
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
+    name = "python3" if kernel == "python" else kernel  # jupyter_client's alias
     try:
-        spec = KernelSpecManager().get_kernel_spec(kernel)
+        spec = KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
         raise NotStarted(f"no Jupyter kernel named {kernel!r} (`jupyter kernelspec list` lists them; make installs "
                          f"{KERNEL} into its environment, and `--kernel` or KERNEL= picks another)") from None
-    command = spec.argv[0] if spec.argv else "python"
-    if command in {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}:
-        return sys.executable, f"kernel {kernel} ({spec.resource_dir})"
-    return shutil.which(command) or command, f"kernel {kernel} ({spec.resource_dir})"
+    values = {"prefix": sys.prefix, "resource_dir": spec.resource_dir}
+    command = [re.sub(r"\{([A-Za-z0-9_]+)\}", lambda m: values.get(m.group(1), m.group()), arg) for arg in spec.argv]
+    pythons = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}
+    if command and command[0] in pythons:
+        command[0] = sys.executable
+    env = {**os.environ, **{k: Template(v).safe_substitute(os.environ) for k, v in spec.env.items()}}
+    env.pop("PYTHONEXECUTABLE", None)
+    starts = [i for i in range(len(command) - 1)
+              if command[i] == "-m" and command[i + 1] in ("ipykernel_launcher", "ipykernel")]
+    default = os.environ.get("JUPYTER_DEFAULT_PROVISIONER_NAME", "local-provisioner")
+    provisioner = ((spec.metadata or {}).get("kernel_provisioner") or {}).get("provisioner_name", default)
+    if not starts or provisioner != "local-provisioner":
+        warnings.warn(f"kernel {kernel} ({spec.resource_dir}) does not start a local Python with -m ipykernel_launcher"
+                      f" ({' '.join(spec.argv)}): which helpers it imports is not checked", stacklevel=3)
+        return None
+    command = command[:starts[0]]
+    command[0] = shutil.which(command[0], path=env.get("PATH")) or command[0]
+    in_environment = Path(spec.resource_dir).resolve().is_relative_to(Path(sys.prefix).resolve())
+    return KernelProbe(command, env, spec.resource_dir, in_environment)
 
 
 def notebook_kernel(source: Path) -> str:
@@ -71,38 +105,45 @@ def notebook_kernel(source: Path) -> str:
 def check_helpers_source(notebooks_dir: Path, kernel: str = KERNEL) -> None:
     """Refuse (:class:`NotStarted`) to run a checkout's notebooks when their kernel would import ``helpers`` from
     elsewhere: the kernel starts in ``notebooks_dir`` and finds ``helpers`` by its environment's install, so a
-    ``VENV=`` made by another checkout (its editable install points there), or a user's own kernelspec of that name
-    running another environment, would run these notebooks on other code. The kernel's interpreter is read from its
-    kernelspec (:func:`kernel_interpreter`). Notebooks outside a checkout (no ``helpers/`` package beside them) are
-    not checked."""
+    ``VENV=`` made by another checkout (its editable install points there), or a kernelspec of that name found
+    before make's (``JUPYTER_PATH``, or a user's own where jupyter prefers those) running another environment,
+    would run these notebooks on other code. The kernel's own command asks (:func:`kernel_probe`). Notebooks outside
+    a checkout (no ``helpers/`` package beside them) are not checked."""
     root = notebooks_dir.resolve().parent
     if not (root / "helpers" / "__init__.py").is_file():
         return
-    python, where = kernel_interpreter(kernel)
+    probe = kernel_probe(kernel)
+    if probe is None:
+        return
+    asked = " ".join(probe.command)
+    where = f"kernel {kernel}, {probe.spec_dir}"
     try:
-        found = subprocess.run([python, "-c", WHERE_HELPERS], cwd=notebooks_dir, capture_output=True,
-                               text=True, timeout=120)
+        found = subprocess.run([*probe.command, "-c", WHERE_HELPERS], cwd=notebooks_dir, env=probe.env,
+                               capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise NotStarted(f"could not ask {python} ({where}) where it imports helpers from: {error}") from error
+        raise NotStarted(f"could not ask {asked} ({where}) where it imports helpers from: {error}") from error
     lines = found.stdout.strip().splitlines()
     imported = Path(lines[-1]) if found.returncode == 0 and lines else None
     if imported is not None and imported.is_dir() and os.path.samefile(imported, root):
         return
-    prefix = Path(python).parent.parent  # the environment, <prefix>/bin/python
-    # the Makefile's TORCH=system keeps the system's torch with its own constraints
-    constraints = prefix / "constraints-system.txt"
+    # the Makefile's TORCH=system keeps the system's torch with its own constraints, in <prefix> of <prefix>/bin/python
+    constraints = Path(probe.command[0]).parent.parent / "constraints-system.txt"
     constraints = constraints if constraints.is_file() else root / "constraints.txt"
-    reinstall = (f"{shlex.quote(python)} -m pip install -c {shlex.quote(str(constraints))} "
+    reinstall = (f"{shlex.join(probe.command)} -m pip install -c {shlex.quote(str(constraints))} "
                  f"-e {shlex.quote(str(root) + '[dev]')}")
-    fix = (f"Run make without VENV= (it makes ./.venv for this checkout), or install this checkout there: {reinstall}"
-           if os.path.abspath(python) == os.path.abspath(sys.executable) else
-           f"That kernelspec is not the one make installs (in {sys.prefix}): remove it (jupyter kernelspec remove "
-           f"{kernel}), or install this checkout into its environment: {reinstall}")
+    if probe.in_environment:
+        fix = (f"Run make without VENV= (it makes ./.venv for this checkout), or install this checkout there: "
+               f"{reinstall}")
+    elif kernel == KERNEL:
+        fix = (f"That kernelspec is not the one make installs (in {sys.prefix}): remove it (jupyter kernelspec "
+               f"remove {kernel}), or install this checkout into its environment: {reinstall}")
+    else:
+        fix = f"Run with make's kernel ({KERNEL}), or install this checkout into that kernel's environment: {reinstall}"
     if imported is None:
         error = (found.stderr.strip().splitlines() or [f"exit code {found.returncode}"])[-1]
-        raise NotStarted(f"{python} ({where}) cannot import helpers ({error}): this checkout ({root}) is not "
+        raise NotStarted(f"{asked} ({where}) cannot import helpers ({error}): this checkout ({root}) is not "
                          f"installed in its environment. {fix}")
-    raise NotStarted(f"{python} ({where}) imports helpers from {imported}, not from this checkout ({root}): its "
+    raise NotStarted(f"{asked} ({where}) imports helpers from {imported}, not from this checkout ({root}): its "
                      f"environment was installed from another checkout (or not as editable). {fix}")
 
 

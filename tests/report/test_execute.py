@@ -44,31 +44,56 @@ def test_the_checkouts_own_helpers_pass_and_notebooks_outside_a_checkout_are_not
     execute.check_helpers_source(tmp_path / "copy" / "notebooks")
 
 
-def test_the_kernels_own_interpreter_is_asked_so_a_users_kernelspec_of_that_name_is_refused(tmp_path, monkeypatch):
-    """A kernelspec found before make's (JUPYTER_PATH here; a user's own ``--user`` install likewise) runs another
-    environment: that environment is the one asked, and the message names the kernelspec."""
+def kernelspec(tmp_path, monkeypatch, argv, name="dlcv-report", env=None):
+    """A kernelspec ``name`` found before the environment's own (JUPYTER_PATH; a user's own likewise)."""
     import json
+
+    spec = tmp_path / "jupyter" / "kernels" / name
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": name, "language": "python",
+                                                  "env": env or {}}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return spec
+
+
+LAUNCH = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def test_the_kernels_own_command_and_environment_are_asked_so_another_kernelspec_of_that_name_is_refused(
+        tmp_path, monkeypatch):
+    """This interpreter imports this checkout's helpers; the kernelspec that wins runs it with another checkout on
+    PYTHONPATH (its ``env``), as another environment would: that is what the kernel would import, and the message
+    names the kernelspec."""
     import sys
 
     other = other_checkout(tmp_path, monkeypatch)
-    monkeypatch.delenv("PYTHONPATH")  # this interpreter imports this checkout's helpers; only the kernel's does not
-    python = tmp_path / "env" / "bin" / "python"
-    python.parent.mkdir(parents=True)
-    python.write_text(f'#!/bin/sh\nPYTHONPATH={other} exec {sys.executable} "$@"\n')
-    python.chmod(0o755)
-    spec = tmp_path / "jupyter" / "kernels" / "dlcv-report"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({"argv": [str(python), "-m", "ipykernel_launcher", "-f",
-                                                           "{connection_file}"], "display_name": "theirs",
-                                                  "language": "python"}))
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    assert execute.kernel_interpreter("dlcv-report")[0] == str(python)
-    expected = (f"{re.escape(str(python))} \\(kernel dlcv-report \\({re.escape(str(spec))}\\)\\) imports helpers from "
-                f"{re.escape(str(other))}.*jupyter kernelspec remove dlcv-report.*{re.escape(str(python))} -m pip")
+    monkeypatch.delenv("PYTHONPATH")
+    spec = kernelspec(tmp_path, monkeypatch, [sys.executable, *LAUNCH], env={"PYTHONPATH": str(other)})
+    expected = (f"\\(kernel dlcv-report, {re.escape(str(spec))}\\) imports helpers from {re.escape(str(other))}.*"
+                f"jupyter kernelspec remove dlcv-report.*{re.escape(sys.executable)} -m pip install")
+    monkeypatch.setattr(execute.papermill, "execute_notebook", lambda *a, **k: pytest.fail("the notebook ran"))
     with pytest.raises(execute.NotStarted, match=expected):
         execute.execute_notebook("dann", reports_dir=tmp_path / "reports", notebooks_dir=ROOT / "notebooks")
     assert not (tmp_path / "reports").exists()
-    execute.check_helpers_source(ROOT / "notebooks", kernel="python3")  # the native kernel is this interpreter
+    kernelspec(tmp_path, monkeypatch, [sys.executable, *LAUNCH], name="theirs", env={"PYTHONPATH": str(other)})
+    with pytest.raises(execute.NotStarted, match="Run with make's kernel"):  # a kernel named on purpose: not removed
+        execute.check_helpers_source(ROOT / "notebooks", kernel="theirs")
+
+
+def test_kernel_commands_are_read_as_jupyter_starts_them(tmp_path, monkeypatch):
+    """A launcher before the interpreter, ``{prefix}`` filled in, the interpreter's flags kept, ``python`` as the
+    name of ``python3``: this checkout's helpers are found, nothing refused. A command that is not a Python running
+    ipykernel is not checked, with a warning, rather than refused."""
+    import sys
+
+    execute.check_helpers_source(ROOT / "notebooks", kernel="python")  # jupyter_client's alias of python3
+    kernelspec(tmp_path, monkeypatch, ["/usr/bin/env", "{prefix}/bin/python", "-X", "frozen_modules=off", *LAUNCH])
+    probe = execute.kernel_probe("dlcv-report")
+    assert probe.command == ["/usr/bin/env", f"{sys.prefix}/bin/python", "-X", "frozen_modules=off"]
+    execute.check_helpers_source(ROOT / "notebooks")
+    kernelspec(tmp_path, monkeypatch, ["my-launcher", "--connection", "{connection_file}"], name="other-language")
+    with pytest.warns(UserWarning, match="kernel other-language .* is not checked"):
+        execute.check_helpers_source(ROOT / "notebooks", kernel="other-language")
 
 
 def test_a_kernel_without_a_kernelspec_is_refused_by_name(tmp_path):
