@@ -130,8 +130,8 @@ save_figure(fig, out_dir, "learning_rate")
 # %% [markdown]
 # ## Training
 #
-# Checkpoints are saved after every epoch under `out_dir/checkpoints/` (with model A's feature snapshots);
-# running the notebook again with the same parameters resumes or reuses them.
+# Checkpoints are saved at epoch ends at least 50 steps apart (and at the last) under `out_dir/checkpoints/` (with
+# model A's feature snapshots); running the notebook again with the same parameters resumes or reuses them.
 
 # %%
 with timer.phase("model A"):

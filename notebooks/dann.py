@@ -93,11 +93,11 @@ print(build_dann(config, channels=3))  # a pair in gray: the first convolution t
 # %% [markdown]
 # ## Training
 #
-# Nine trainings (three per pair). Every training batch, source and target, is augmented (`augment`): each
-# image rotated, zoomed and shifted at random and, with `affine+invert`, its polarity flipped at random, so that
-# no method is judged on geometry and stroke polarity the source alone would teach. Each training saves a
-# checkpoint after every epoch under `out_dir/checkpoints/`; running the notebook again with the same
-# parameters resumes or reuses them.
+# Nine trainings (three per pair). Every training batch, source and target, is augmented (`augment`): each image
+# rotated, zoomed and shifted at random and, with `affine+invert`, its polarity flipped at random, so that no method
+# is judged on geometry and stroke polarity the source alone would teach. Each training saves a checkpoint at epoch
+# ends at least 50 steps apart (and at the last) under `out_dir/checkpoints/`; running the notebook again with the
+# same parameters resumes or reuses them.
 
 # %%
 results = []

@@ -114,11 +114,11 @@ print(f"{count_parameters(unet) / 1e6:.2f} M parameters")
 # ## Training
 #
 # The DDPM loss: the mean squared error between the noise added at a random step t of the T = 1000 step linear
-# schedule (beta from 1e-4 to 0.02) and the UNet's prediction of it, each image's error weighted by
-# min(SNR_t, 5) / SNR_t (`loss_weighting = "min-snr"`, Hang et al. 2023): the nearly clean steps, whose tiny
-# noise is hard to see and matters little to a sample, no longer dominate the gradient. At the same steps it
-# lowered the cpu profile's classifier FID from 136 to 120 when it was measured (docs/tuning.md); the config's
-# `loss_weighting = "simple"` is Ho et al.'s unweighted loss. A checkpoint is written after every epoch under
+# schedule (beta from 1e-4 to 0.02) and the UNet's prediction of it, each image's error weighted by min(SNR_t, 5) /
+# SNR_t (`loss_weighting = "min-snr"`, Hang et al. 2023): the nearly clean steps, whose tiny noise is hard to see
+# and matters little to a sample, no longer dominate the gradient. At the same steps it lowered the cpu profile's
+# classifier FID from 136 to 120 when it was measured (docs/tuning.md); the config's `loss_weighting = "simple"` is
+# Ho et al.'s unweighted loss. A checkpoint is written at epoch ends at least 50 steps apart (and at the last) under
 # `out_dir/checkpoints/`; running the notebook again resumes or reuses it. The checkpoint carries a record of the
 # UNet and of the sampler graded below, so `python -m helpers.predict ddpm` can draw images from it (with the EMA
 # weights) without this notebook.

@@ -143,23 +143,23 @@ for method in config.methods:
 # %% [markdown]
 # ## Training
 #
-# The budget is the same for every method: the same number of steps over the same images, one batch of real
-# images per discriminator (critic) step. WGAN takes `n_critic` = 5 critic steps per generator step, as in its
-# paper; WGAN-GP `wgan_gp_n_critic` (its paper: 5; here 1, because five left its generator too few updates
-# in this budget). Four departures from the papers, measured in the cpu profile and listed in the table of
-# settings above: the latent code (see Models), a small batch (`batch_size`, 16 in the cpu profile: the cost per image on a CPU falls little
-# with bigger batches, so smaller ones give more updates), a generator learning rate `g_lr_ratio` times the discriminator's for the Adam methods
-# (a two time-scale update rule, Heusel et al. 2017), and samples drawn from an exponential moving average of
-# the generator's weights (`ema_decay`). A checkpoint is written after every epoch
-# under `out_dir/checkpoints/`; running the notebook again resumes or reuses it. Each checkpoint carries a record
-# of its generator, so `python -m helpers.predict gan` can draw images from it without this notebook.
-# On a CPU the runs (and the mode-collapse experiment's two, in their section) train `processes` at a time, each
-# process with its share of the threads: networks this small do not spread well over threads, so on 2 cores two
-# processes of one thread each get through 1.7 times as many steps per second as one process of two threads. Each
-# run starts from a seed of its own name, so its numbers do not depend on which runs train beside it or before it
-# (one thread or two differ only by floating-point rounding). Where bfloat16 is native (a recent GPU, or a CPU with
-# AVX-512 BF16) the forward passes run under bfloat16 autocast (`bf16`), about 1.25x faster on this CPU; weights,
-# optimisers, losses and sampling stay float32.
+# The budget is the same for every method: the same number of steps over the same images, one batch of real images
+# per discriminator (critic) step. WGAN takes `n_critic` = 5 critic steps per generator step, as in its paper;
+# WGAN-GP `wgan_gp_n_critic` (its paper: 5; here 1, because five left its generator too few updates in this budget).
+# Four departures from the papers, measured in the cpu profile and listed in the table of settings above: the latent
+# code (see Models), a small batch (`batch_size`, 16 in the cpu profile: the cost per image on a CPU falls little
+# with bigger batches, so smaller ones give more updates), a generator learning rate `g_lr_ratio` times the
+# discriminator's for the Adam methods (a two time-scale update rule, Heusel et al. 2017), and samples drawn from an
+# exponential moving average of the generator's weights (`ema_decay`). A checkpoint is written at epoch ends at
+# least 50 steps apart (and at the last) under `out_dir/checkpoints/`; running the notebook again resumes or reuses
+# it. Each checkpoint carries a record of its generator, so `python -m helpers.predict gan` can draw images from it
+# without this notebook. On a CPU the runs (and the mode-collapse experiment's two, in their section) train
+# `processes` at a time, each process with its share of the threads: networks this small do not spread well over
+# threads, so on 2 cores two processes of one thread each get through 1.7 times as many steps per second as one
+# process of two threads. Each run starts from a seed of its own name, so its numbers do not depend on which runs
+# train beside it or before it (one thread or two differ only by floating-point rounding). Where bfloat16 is native
+# (a recent GPU, or a CPU with AVX-512 BF16) the forward passes run under bfloat16 autocast (`bf16`), about 1.25x
+# faster on this CPU; weights, optimisers, losses and sampling stay float32.
 
 # %%
 jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), methods_budget.epochs, data)

@@ -129,4 +129,7 @@ def main(method: str, folder: Path) -> None:
 
 
 if __name__ == "__main__":
+    import helpers.core.training
+
+    helpers.core.training.SAVE_EVERY = 1  # a checkpoint after every epoch, so that the kill mid-epoch 2 follows one
     main(sys.argv[1], Path(sys.argv[2]))

@@ -109,8 +109,9 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
     (:class:`helpers.core.ema.WeightAverage`). Conditional training drops each label with probability
     ``config.p_uncond`` (the null label), as classifier-free guidance needs.
     A config whose ``bf16`` is true trains the UNet under bfloat16 autocast (mixed precision), and the result
-    samples that way too. With a ``checkpoint_dir`` every epoch is saved to :func:`diffusion_checkpoint` there (which
-    names ``data``, the data the notebook was given), and a run with the same settings resumes from it.
+    samples that way too. With a ``checkpoint_dir`` the training is saved (:func:`helpers.core.training.fit`) to
+    :func:`diffusion_checkpoint` there (which names ``data``, the data the notebook was given), and a run with the
+    same settings resumes from it.
     ``deliverable`` is the checkpoint's record for ``helpers.predict``."""
     checkpoint = None
     if checkpoint_dir is not None:

@@ -87,7 +87,7 @@ def acgan_checkpoint(checkpoint_dir: Path | str, config: AcganConfig, seed: int,
 
 def run_acgan(acgan: Acgan, train: ImageSet, config: AcganConfig, *, device: torch.device | str, seed: int,
               checkpoint_dir: Path | str, deliverable: dict | None = None) -> tuple[History, Path]:
-    """Train with the shared loop (checkpoint each epoch, resume); the loss history and the checkpoint, which
+    """Train with the shared loop (checkpoints, resume); the loss history and the checkpoint, which
     carries ``deliverable`` (:func:`helpers.gans.deliverable.acgan_record`) for ``helpers.predict``."""
     checkpoint = acgan_checkpoint(checkpoint_dir, config, seed, train, acgan.n_classes)
     length = budget(config, "steps", len(train))

@@ -141,7 +141,7 @@ def build_gan(method: str, config: GanConfig, channels: int, device: torch.devic
 def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | None, seed: int,
               on_epoch_end: Callable[[int], dict[str, float] | None] | None = None,
               deliverable: Mapping | None = None, progress: bool = True) -> History:
-    """Train ``gan`` with the shared loop; a killed run resumes from its last epoch. ``deliverable`` (the
+    """Train ``gan`` with the shared loop; a killed run resumes from its last checkpoint. ``deliverable`` (the
     record of :func:`helpers.gans.deliverable.gan_record`) goes into every checkpoint."""
     modules = {"generator": gan.generator, "discriminator": gan.discriminator}
     if gan.ema is not None:

@@ -30,7 +30,7 @@ class Batches:
             yield x, x.sum(1, keepdim=True)
 
 
-def regression(epochs, checkpoint=None, on_epoch_end=None):
+def regression(epochs, checkpoint=None, on_epoch_end=None, save_every=None):
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -44,7 +44,8 @@ def regression(epochs, checkpoint=None, on_epoch_end=None):
         return {"mse": loss.detach()}
 
     history = fit(step, Batches, name="regression", epochs=epochs, modules={"model": model},
-                  optimizers={"sgd": optimizer}, checkpoint=checkpoint, seed=0, on_epoch_end=on_epoch_end)
+                  optimizers={"sgd": optimizer}, checkpoint=checkpoint, seed=0, on_epoch_end=on_epoch_end,
+                  save_every=save_every)
     return model, history
 
 
@@ -71,6 +72,32 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
     full_model, full = regression(4)
     assert resumed == full  # same seeds per epoch: bit-identical
     assert torch.equal(resumed_model.weight, full_model.weight)
+
+
+def test_checkpoints_are_written_at_most_every_save_every_steps_and_after_the_last_epoch(tmp_path, monkeypatch):
+    """Epochs of 4 steps, a checkpoint at most every 10: after epochs 3 and 6, and 7, the last. A run stopped in
+    epoch 5 resumes from epoch 3 and ends like one never stopped."""
+    import helpers.core.training as training
+
+    saved = []
+    real_save = training.save_checkpoint
+    monkeypatch.setattr(training, "save_checkpoint", lambda state, path: (saved.append(state["epoch"]),
+                                                                           real_save(state, path)))
+    full_model, full = regression(7, checkpoint=tmp_path / "full.pt", save_every=10)
+    assert saved == [3, 6, 7]
+
+    def stop_in_epoch_5(epoch):
+        if epoch == 4:
+            raise KeyboardInterrupt
+    path = tmp_path / "run.pt"
+    with pytest.raises(KeyboardInterrupt):
+        regression(7, checkpoint=path, on_epoch_end=stop_in_epoch_5, save_every=10)
+    assert load_checkpoint(path)["epoch"] == 3
+    resumed_model, resumed = regression(7, checkpoint=path, save_every=10)
+    assert resumed == full and torch.equal(resumed_model.weight, full_model.weight)
+    saved.clear()
+    regression(2, checkpoint=tmp_path / "default.pt")  # the default: 8 steps are fewer than SAVE_EVERY
+    assert saved == [2]
 
 
 def test_nan_loss_names_the_run_the_step_and_the_loss():
@@ -186,6 +213,7 @@ CHILD = textwrap.dedent("""
     from helpers.core.config import make_config
     from helpers.data import load_domains
 
+    training.SAVE_EVERY = 1  # a checkpoint after every epoch, for the kill after epoch 2
     kill_after = int(os.environ.get("KILL_AFTER_EPOCH", "0"))
     if kill_after:
         real_save = training.save_checkpoint

@@ -41,6 +41,7 @@ def test_a_checkpoint_saved_mid_training_resumes_to_the_same_weights(tmp_path, m
     import helpers.diffusion.experiment as experiment
 
     data, config = tiny_set(), tiny_config(epochs=2)  # 40 images, batch 8: 5 steps per epoch
+    monkeypatch.setattr("helpers.core.training.SAVE_EVERY", 1)  # a checkpoint after every epoch, epoch 1's among them
     run = dict(conditional=True, name="run", seed=3, data="tiny")
     straight = train_diffusion(config, data, checkpoint_dir=tmp_path / "a", **run)
     assert straight.checkpoint.parent == tmp_path / "a" and straight.checkpoint.exists()

@@ -3,6 +3,7 @@ the two runs' training (resumable, alike in worker processes, and showing the co
 import pytest
 import torch
 
+from helpers.core.checkpoint import load_checkpoint
 from helpers.core.config import make_config
 from helpers.gans import ring
 from helpers.gans.config import GanConfig
@@ -63,6 +64,7 @@ def test_both_runs_share_networks_and_rates_and_differ_only_in_the_pack():
 
 def test_a_killed_run_resumes_to_the_same_snapshots(tmp_path, monkeypatch):
     config = make_config(GanConfig, "smoke", {"collapse_steps": 25, "collapse_batch_size": 32})
+    monkeypatch.setattr("helpers.core.training.SAVE_EVERY", 1)  # a checkpoint at every snapshot (5 steps each)
     whole = run_collapse("mitigated", config, device="cpu", seed=0, checkpoint_dir=tmp_path / "whole", progress=False)
     assert whole.steps == [5, 10, 15, 20, 25] and len(whole.history["modes"]) == 5
     calls = []
@@ -77,6 +79,8 @@ def test_a_killed_run_resumes_to_the_same_snapshots(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         run_collapse("mitigated", config, device="cpu", seed=0, checkpoint_dir=tmp_path / "killed", progress=False)
     monkeypatch.setattr("helpers.gans.mode_collapse.coverage", coverage)
+    [checkpoint] = (tmp_path / "killed").glob("*.pt")
+    assert load_checkpoint(checkpoint)["epoch"] == 2  # resumed from the second snapshot, not trained again
     resumed = run_collapse("mitigated", config, device="cpu", seed=0, checkpoint_dir=tmp_path / "killed",
                            progress=False)
     assert torch.equal(resumed.snapshots, whole.snapshots) and resumed.history == whole.history
