@@ -79,9 +79,10 @@ def fit(
     last save, and after the last epoch, and an existing checkpoint is resumed (a finished one returns its history
     at once); each epoch's seed makes a run resumed from any epoch end like one never stopped. ``deliverable``
     (:func:`helpers.deliverables.record.deliverable`) is stored in the checkpoint so that ``python -m
-    helpers.predict`` can rebuild the model from it alone. ``progress=False`` hides the progress bar (a worker process's bar would go to the terminal, not the notebook). The losses are
-    read on the host every ``read_every`` steps and at each epoch's end, so a NaN or infinite loss is reported
-    with the window of steps it appeared in."""
+    helpers.predict`` can rebuild the model from it alone. ``progress=False`` hides the progress bar (a worker
+    process's bar would go to the terminal, not the notebook). The losses are read on the host every
+    ``read_every`` steps and at each epoch's end, so a NaN or infinite loss is reported with the window of steps
+    it appeared in."""
     schedulers = schedulers or {}
     history: History = {}
     start = 0
