@@ -12,11 +12,10 @@ Got (2026-12-01): docs/tuning.md, "segmentation on satellite data of the issue's
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 from pathlib import Path
 
-from helpers.report.execute import execute_notebook
+from course_data import run_notebook  # bench/course_data.py, beside this script
 
 
 def main() -> None:
@@ -37,8 +36,7 @@ def main() -> None:
             shutil.rmtree(reports)
         elif reports.exists():
             print(f"({reports} exists: its checkpoints are reused, so the seconds are not a training's; --fresh)")
-        execute_notebook("segmentation", profile=args.profile, data=data, reports_dir=reports, progress_bar=False)
-        metrics = json.loads((reports / "segmentation" / "metrics.json").read_text())
+        metrics, _ = run_notebook("segmentation", data, reports, args.profile)
         timings, miou = metrics["timings"], metrics["results"]["miou"]
         windows = metrics["params"]["training_windows"]
         print(f"| {label} | {windows} | {timings['total_s']:.0f} ({timings['training']:.0f}) | "

@@ -102,14 +102,23 @@ def resize_images(images: torch.Tensor, size: int | Sequence[int]) -> torch.Tens
     return resized.round().clamp(0, 255).to(torch.uint8)
 
 
-def random_windows(images: torch.Tensor, masks: torch.Tensor, size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """A random ``size`` x ``size`` window of each image ``[N, C, H, W]`` and the same window of its mask
-    ``[N, H, W]`` (drawn from torch's global generator, which :func:`helpers.core.training.fit` seeds each epoch);
-    the whole images where ``size`` is None or not smaller than them (a side shorter than ``size`` is kept whole)."""
+def window_shape(images: torch.Tensor, size: int | None) -> tuple[int, int] | None:
+    """The (height, width) of a ``size`` window of ``images`` ``[N, C, H, W]`` (a side shorter than ``size`` kept
+    whole); None where the window would be the whole image (``size`` None or not smaller)."""
     height, width = images.shape[-2:]
     if size is None or (size >= height and size >= width):
+        return None
+    return min(size, height), min(size, width)
+
+
+def random_windows(images: torch.Tensor, masks: torch.Tensor, size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """A random :func:`window_shape` window of each image ``[N, C, H, W]`` and the same window of its mask
+    ``[N, H, W]`` (drawn from torch's global generator, which :func:`helpers.core.training.fit` seeds each epoch);
+    the whole images where there is no smaller window."""
+    shape = window_shape(images, size)
+    if shape is None:
         return images, masks
-    h, w = min(size, height), min(size, width)
+    (height, width), (h, w) = images.shape[-2:], shape
     tops = torch.randint(0, height - h + 1, (len(images),)).tolist()
     lefts = torch.randint(0, width - w + 1, (len(images),)).tolist()
     return (torch.stack([image[:, t:t + h, l:l + w] for image, t, l in zip(images, tops, lefts)]),
@@ -120,9 +129,10 @@ def windows_note(images: torch.Tensor, size: int | None) -> str:
     """What a training step sees of ``images`` ``[N, C, H, W]`` (:func:`random_windows`), for the hyperparameter
     table."""
     height, width = images.shape[-2:]
-    if size is None or (size >= height and size >= width):
+    shape = window_shape(images, size)
+    if shape is None:
         return f"whole {width}x{height} images"
-    return f"a random {min(size, width)}x{min(size, height)} window of each {width}x{height} image"
+    return f"a random {shape[1]}x{shape[0]} window of each {width}x{height} image"
 
 
 def satellite_split(folder: Path, size: int | None) -> SegmentationSet:
