@@ -108,17 +108,19 @@ print(build_model_b(config, domain, init))
 #
 # A `LambdaLR` stepped once per epoch: the rate rises linearly over the first `warmup_epochs`, then falls
 # linearly, so that it would reach zero at the end of training (the last epoch trains at 1 / (epochs -
-# warmup_epochs) of the peak). The figure shows the rate each epoch trains at.
+# warmup_epochs) of the peak). The figure shows the rate each epoch trains at; where the step budget ends the
+# last epoch early (a large data set), its stair ends there.
 
 # %%
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
 fig, ax = plt.subplots(figsize=(5, 2.6))
-for name, epochs, lr in (("model A", budget_a.epochs, config.lr_a), ("model B", budget_b.epochs, config.lr_b)):
-    warmup = min(config.warmup_epochs, epochs - 1)
+for name, length, lr in (("model A", budget_a, config.lr_a), ("model B", budget_b, config.lr_b)):
+    epochs, warmup = length.epochs, min(config.warmup_epochs, length.epochs - 1)
     rates = learning_rates(lambda e: warmup_linear_factor(e, warmup, epochs), epochs, lr)
-    ax.stairs(rates, range(epochs + 1), baseline=None, linewidth=1.5, label=name)
+    edges = [*range(epochs), length.total_steps / length.batches]  # the last epoch's stair ends where it stopped
+    ax.stairs(rates, edges, baseline=None, linewidth=1.5, label=name)
 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 ax.set_ylim(bottom=0)
 ax.set_xlabel("epochs trained")
@@ -146,9 +148,9 @@ with timer.phase("model B"):
 accuracy = {"model-a": {"validation": round(a.accuracy, 4)}, "model-b": {"validation": round(b.accuracy, 4)}}
 table = pd.DataFrame([
     {"model": "model-a", "architecture": "CNN from scratch", "initialisation": "random",
-     "epochs": budget_a.epochs, "validation accuracy": a.accuracy},
+     "epochs": budget_a.epochs, "steps": budget_a.total_steps, "validation accuracy": a.accuracy},
     {"model": "model-b", "architecture": "ResNet18 (small-image stem)", "initialisation": init.short,
-     "epochs": budget_b.epochs, "validation accuracy": b.accuracy},
+     "epochs": budget_b.epochs, "steps": budget_b.total_steps, "validation accuracy": b.accuracy},
 ]).set_index("model")
 table.style.format({"validation accuracy": "{:.1%}"})
 
@@ -193,8 +195,9 @@ trend = ("separate the classes more as training goes on" if last.knn > first.knn
 scratch_note = "" if init.weights else (" Without ImageNet weights this compares two networks trained from scratch, "
                                         "not scratch against pretrained (the hyperparameter table says why).")
 display(Markdown(f'''
-- Model A (from scratch) reaches **{a.accuracy:.1%}** validation accuracy after {budget_a.epochs} epochs; model B
-  (ResNet18, {init.short} initialisation) reaches **{b.accuracy:.1%}** after {budget_b.epochs}: {better} is ahead by
+- Model A (from scratch) reaches **{a.accuracy:.1%}** validation accuracy after {budget_a.total_steps} steps
+  ({budget_a.epochs} epochs); model B (ResNet18, {init.short} initialisation) reaches **{b.accuracy:.1%}** after
+  {budget_b.total_steps} steps ({budget_b.epochs} epochs): {better} is ahead by
   {abs(a.accuracy - b.accuracy) * 100:.1f} points on this data and budget.{scratch_note}
 - Model A's features {trend}: the 5-NN accuracy of the 2-D t-SNE embedding is {first.knn:.1%} at the
   {first.title}, {middle.knn:.1%} at the {middle.title} and {last.knn:.1%} at the {last.title}.

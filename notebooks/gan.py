@@ -162,8 +162,8 @@ for method in config.methods:
 # faster on this CPU; weights, optimisers, losses and sampling stay float32.
 
 # %%
-jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), methods_budget.epochs, data)
-        for method in config.methods}
+jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), methods_budget.epochs, data,
+                      methods_budget.max_steps) for method in config.methods}
 with timer.phase("training"):
     runs = run_gans(jobs, train, config, device=device, seed=seed, checkpoint_dir=Path(out_dir) / "checkpoints",
                     judge=judge, processes=config.processes)

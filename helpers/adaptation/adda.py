@@ -115,7 +115,7 @@ def train_adda(pair: DomainPair, config: AddaConfig, *, name: str, checkpoint: P
     keep_label_predictor(checkpoint, label_predictor)
     record = deliverable("adda", modules=["target_encoder", "label_predictor"], **model_settings(config, pair))
     history = fit(adda_step(source_encoder, target_encoder, discriminator, d_optimizer, t_optimizer),
-                  lambda: batches, name=name, epochs=length.epochs,
+                  lambda: batches, name=name, epochs=length.epochs, max_steps=length.max_steps,
                   modules={"target_encoder": target_encoder, "discriminator": discriminator,
                            "label_predictor": label_predictor},
                   optimizers={"discriminator": d_optimizer, "target_encoder": t_optimizer},

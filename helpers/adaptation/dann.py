@@ -83,7 +83,8 @@ def train_dann(pair: DomainPair, config: DannConfig, *, name: str, checkpoint: P
     # DANN is the course's deliverable; DANN + entropy minimisation (the ADDA notebook's extra row) is not.
     record = deliverable("dann", modules="model", **model_settings(config, pair)) if entropy_weight == 0 else None
     history = fit(dann_step(model, optimizer, config, entropy_weight), lambda: batches, name=name, epochs=length.epochs,
-                  modules={"model": model}, optimizers={"adam": optimizer}, checkpoint=checkpoint, seed=seed,
+                  max_steps=length.max_steps, modules={"model": model}, optimizers={"adam": optimizer},
+                  checkpoint=checkpoint, seed=seed,
                   on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, pair.target.test, device)},
                   deliverable=record)
     return model, history

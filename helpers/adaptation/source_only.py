@@ -25,7 +25,8 @@ def train_classifier(train: ImageSet, monitor: ImageSet, config: DannConfig, cha
     length = budget(config, "steps", len(train))
     batches = Batches(train, length.batch_size, device, transform=training_augmentation(config.augment))
     history = fit(classification_step(model, optimizer, config.lr), lambda: batches, name=name,
-                  epochs=length.epochs, modules={"model": model}, optimizers={"adam": optimizer},
+                  epochs=length.epochs, max_steps=length.max_steps, modules={"model": model},
+                  optimizers={"adam": optimizer},
                   checkpoint=checkpoint, seed=seed,
                   on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, monitor, device)})
     return model, history

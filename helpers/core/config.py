@@ -209,15 +209,29 @@ class Budget:
     override: bool  # ``epochs`` set explicitly: the steps are ignored
     label: str = ""  # which run, where a notebook's runs differ (a domain pair)
 
+    @property
+    def max_steps(self) -> int | None:
+        """The steps to stop after (``fit``'s ``max_steps``): the budget, so that the last epoch ends where the
+        budget does; None with the epochs set explicitly (every batch of every epoch)."""
+        return None if self.override else self.steps
+
+    @property
+    def total_steps(self) -> int:
+        """The optimizer steps the training takes."""
+        full = self.epochs * self.batches
+        return full if self.max_steps is None else min(full, self.max_steps)
+
     def describe(self) -> dict[str, str]:
-        """The hyperparameter table's text for the budget's fields: the epochs with the steps they make, and the
-        batch size with a note when it was clamped."""
+        """The hyperparameter table's text for the budget's fields: the epochs with the steps they make (and where
+        the last epoch stops short), and the batch size with a note when it was clamped."""
         why = "set explicitly; " if self.override else ""
         batches = f"{self.batches} batch{'es' if self.batches > 1 else ''} an epoch"
+        last = self.total_steps - (self.epochs - 1) * self.batches
+        cut = f", the last epoch stopped after {last}" if last < self.batches else ""
         clamped = ""
         if self.batch_size < self.asked_batch:
             clamped = f" (clamped from {self.asked_batch}: {self.images} training images)"
-        return {self.epochs_field: f"{self.epochs} ({why}{batches}: {self.epochs * self.batches} steps)",
+        return {self.epochs_field: f"{self.epochs} ({why}{batches}{cut}: {self.total_steps} steps)",
                 self.batch_field: f"{self.batch_size}{clamped}"}
 
 

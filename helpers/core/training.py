@@ -70,6 +70,7 @@ def fit(
     progress: bool = True,
     read_every: int = READ_EVERY,
     save_every: int | None = None,
+    max_steps: int | None = None,
 ) -> History:
     """Train for ``epochs`` epochs and return the history: each loss's mean per epoch (over the steps
     that returned it), plus what ``on_epoch_end(epoch)`` returns. ``on_epoch_start(epoch)`` runs before an
@@ -82,8 +83,12 @@ def fit(
     helpers.predict`` can rebuild the model from it alone. ``progress=False`` hides the progress bar (a worker
     process's bar would go to the terminal, not the notebook). The losses are read on the host every
     ``read_every`` steps and at each epoch's end, so a NaN or infinite loss is reported with the window of steps
-    it appeared in."""
+    it appeared in. ``max_steps`` (a step budget, :attr:`helpers.core.config.Budget.max_steps`) ends the last epoch
+    early, after that many steps in all: epochs of a large data set then cost no more than the budget."""
     schedulers = schedulers or {}
+    per_epoch = len(batches())
+    total = epochs * per_epoch if max_steps is None else min(epochs * per_epoch, max_steps)
+    epochs = min(epochs, math.ceil(total / max(1, per_epoch))) if max_steps is not None else epochs
     history: History = {}
     start = 0
     if checkpoint is not None and Path(checkpoint).exists():
@@ -100,8 +105,7 @@ def fit(
 
     save_every = SAVE_EVERY if save_every is None else save_every
     unsaved = 0  # steps trained since the last checkpoint
-    total = epochs * len(batches())
-    bar = tqdm(total=total, initial=start * len(batches()), desc=name, unit="step", mininterval=1.0, leave=False,
+    bar = tqdm(total=total, initial=min(start * per_epoch, total), desc=name, unit="step", mininterval=1.0, leave=False,
                disable=not progress)
     for epoch in range(start, epochs):
         seed_everything(derive_seed(seed, name, epoch))
@@ -110,13 +114,15 @@ def fit(
         if on_epoch_start is not None:
             on_epoch_start(epoch)
         epoch_batches = batches()
+        # the batches this epoch trains: all of them, but in the last epoch only those the budget has left
+        length = max(0, min(len(epoch_batches), total - epoch * len(epoch_batches)))
         # Each loss's sum stays on the device (float64, summed in step order) and is read every ``read_every``
         # steps and at the epoch's end: reading a GPU tensor on the host waits for the GPU, so a read every
         # step would leave it idle between steps.
         sums: dict[str, torch.Tensor] = {}
         counts: dict[str, int] = {}  # a loss a step leaves out (a GAN's generator loss between critic steps)
         read_from = 0
-        for i, batch in enumerate(epoch_batches):
+        for i, batch in zip(range(length), epoch_batches):
             progress = (epoch * len(epoch_batches) + i) / total
             losses = step(batch, progress)
             for key, value in losses.items():
@@ -127,8 +133,8 @@ def fit(
             if (i + 1) % read_every == 0:
                 means = _check_finite(name, sums, epoch, read_from, i)
                 read_from = i + 1
-        if read_from < len(epoch_batches) or not sums:  # else the last window's read holds the epoch's sums
-            means = _check_finite(name, sums, epoch, read_from, len(epoch_batches) - 1)
+        if read_from < length or not sums:  # else the last window's read holds the epoch's sums
+            means = _check_finite(name, sums, epoch, read_from, length - 1)
         for key, value in means.items():
             history.setdefault(key, []).append(value / counts[key])
         for scheduler in schedulers.values():
@@ -139,7 +145,7 @@ def fit(
             for key, value in (on_epoch_end(epoch) or {}).items():
                 history.setdefault(key, []).append(float(value))
         bar.set_postfix({k: f"{v[-1]:.3g}" for k, v in history.items()}, refresh=False)
-        unsaved += len(epoch_batches)
+        unsaved += length
         if checkpoint is not None and (unsaved >= save_every or epoch + 1 == epochs):
             unsaved = 0
             save_checkpoint({

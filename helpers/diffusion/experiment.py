@@ -129,7 +129,7 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
     schedule = make_schedule(config.T, config.schedule)
     length = budget(config, "steps", len(train))
     batches = lambda: Batches(train, length.batch_size, device)  # noqa: E731
-    total_steps = length.epochs * len(batches())
+    total_steps = length.total_steps
 
     def step(batch: tuple[torch.Tensor, torch.Tensor], progress: float) -> dict[str, torch.Tensor]:
         x, y = batch
@@ -149,7 +149,8 @@ def train_diffusion(config: DiffusionConfig, train: ImageSet, *, conditional: bo
         return {"loss": loss.detach()}
 
     start = time.perf_counter()
-    history = fit(step, batches, name=name, epochs=length.epochs, modules={"unet": model, "ema": ema},
+    history = fit(step, batches, name=name, epochs=length.epochs, max_steps=length.max_steps,
+                  modules={"unet": model, "ema": ema},
                   optimizers={"adamw": optimizer}, checkpoint=checkpoint, seed=seed, deliverable=deliverable)
     return TrainedDiffusion(model, ema, schedule, history, time.perf_counter() - start, bf16, checkpoint)
 

@@ -92,7 +92,7 @@ def run_acgan(acgan: Acgan, train: ImageSet, config: AcganConfig, *, device: tor
     checkpoint = acgan_checkpoint(checkpoint_dir, config, seed, train, acgan.n_classes)
     length = budget(config, "steps", len(train))
     batches = Batches(train, length.batch_size, device)
-    history = fit(acgan.step, lambda: batches, name="acgan", epochs=length.epochs,
+    history = fit(acgan.step, lambda: batches, name="acgan", epochs=length.epochs, max_steps=length.max_steps,
                   modules={"generator": acgan.generator, "discriminator": acgan.discriminator},
                   optimizers={"generator": acgan.opt_g, "discriminator": acgan.opt_d},
                   checkpoint=checkpoint, seed=derive_seed(seed, "acgan"), deliverable=deliverable)

@@ -52,15 +52,17 @@ def gan_checkpoint(checkpoint_dir: Path | str, name: str, config: GanConfig, epo
 def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.device | str, seed: int,
             checkpoint_dir: Path | str, judge: Judge | None = None, name: str | None = None,
             gan: Gan | None = None, epochs: int | None = None, deliverable: Mapping | None = None,
-            progress: bool = True) -> GanRun:
+            progress: bool = True, max_steps: int | None = None) -> GanRun:
     """Train ``method`` (or a prepared ``gan``) on ``train``, resuming from its checkpoint; then sample (from
     the generator's weight average when it keeps one).
     With a ``judge``, the share of recognised samples is recorded after every epoch (stability). The graded
     samples are 8-bit, as PNG files hold them, so ``helpers.evaluate`` on files that ``helpers.predict``
-    wrote gives the same numbers. ``deliverable`` is the checkpoint's record for ``helpers.predict``."""
+    wrote gives the same numbers. ``deliverable`` is the checkpoint's record for ``helpers.predict``. Without
+    ``epochs`` the run takes the profile's step budget; with them, ``max_steps`` ends the last one early."""
     name = name or method
     length = budget(config, "steps", len(train))
-    epochs = epochs or length.epochs
+    if epochs is None:
+        epochs, max_steps = length.epochs, length.max_steps
     gan = gan or build_gan(method, config, train.channels, device)
     checkpoint = gan_checkpoint(checkpoint_dir, name, config, epochs, seed, train, gan)
     probe_seed = derive_seed(seed, "probe")
@@ -72,7 +74,8 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
 
     started = time.perf_counter()
     history = train_gan(gan, Batches(train, length.batch_size, device), epochs=epochs, checkpoint=checkpoint,
-                        seed=derive_seed(seed, name), on_epoch_end=probe, deliverable=deliverable, progress=progress)
+                        seed=derive_seed(seed, name), on_epoch_end=probe, deliverable=deliverable, progress=progress,
+                        max_steps=max_steps)
     samples = to_float(as_uint8(sample(gan.sampler, config.eval_samples, seed=derive_seed(seed, "samples"))))
     return GanRun(name, gan, history, as_uint8(samples[:N_SHOWN]), samples, time.perf_counter() - started, checkpoint)
 
@@ -81,11 +84,13 @@ def run_gan(method: str, train: ImageSet, config: GanConfig, *, device: torch.de
 class GanJob:
     """One training run for :func:`run_gans`: ``build()`` makes its GAN (a ``functools.partial`` of a builder
     such as :func:`helpers.gans.methods.build_gan`, so that a worker process can receive it), trained
-    for ``epochs`` epochs on the images of ``data`` (named in its checkpoint's record for ``helpers.predict``)."""
+    for ``epochs`` epochs on the images of ``data`` (named in its checkpoint's record for ``helpers.predict``), the
+    last one ended after ``max_steps`` steps in all when given (:attr:`helpers.core.config.Budget.max_steps`)."""
 
     build: Callable[[], Gan]
     epochs: int
     data: str
+    max_steps: int | None = None
 
 
 def run_gans(jobs: Mapping[str, GanJob], train: ImageSet, config: GanConfig, *, device: torch.device | str,
@@ -106,7 +111,8 @@ def run_gans(jobs: Mapping[str, GanJob], train: ImageSet, config: GanConfig, *, 
         seed_everything(derive_seed(seed, name, "build"))
         gan = job.build()
         run = run_gan(gan.method, train, config, device=device, seed=seed, checkpoint_dir=checkpoint_dir, judge=judge,
-                      name=name, gan=gan, epochs=job.epochs, deliverable=gan_record(name, gan, data=job.data))
+                      name=name, gan=gan, epochs=job.epochs, deliverable=gan_record(name, gan, data=job.data),
+                      max_steps=job.max_steps)
         runs[name] = replace(run, seconds=run.seconds + seconds.get(name, 0.0))
     return runs
 
@@ -118,7 +124,7 @@ def _train_job(name: str, job: GanJob, train: ImageSet, config: GanConfig, *, se
     gan = job.build()
     return run_gan(gan.method, train, config, device="cpu", seed=seed, checkpoint_dir=checkpoint_dir, judge=judge,
                    name=name, gan=gan, epochs=job.epochs, deliverable=gan_record(name, gan, data=job.data),
-                   progress=False).seconds
+                   progress=False, max_steps=job.max_steps).seconds
 
 
 def grade_samples(samples: Mapping[str, torch.Tensor], train: ImageSet, reference: torch.Tensor, judge: Judge | None, *,
@@ -166,13 +172,13 @@ def dcgan_row(train: ImageSet, reference: torch.Tensor, judge: Judge | None, *, 
     row = earlier_results(gan_metrics, table="samples", row="dcgan", same=same)
     if row is not None and (judge is None or "diversity" in row):
         return dict(row), reused_samples(gan_metrics, seed), f"reused from {gan_metrics}"
-    epochs = budget(config, "steps", len(train)).epochs
-    job = GanJob(partial(build_gan, "dcgan", config, train.channels, device), epochs, data)
+    length = budget(config, "steps", len(train))
+    job = GanJob(partial(build_gan, "dcgan", config, train.channels, device), length.epochs, data, length.max_steps)
     run = run_gans({"dcgan": job}, train, config, device=device, seed=seed, checkpoint_dir=checkpoint_dir, judge=judge)
     started = time.perf_counter()
     sample(run["dcgan"].gan.sampler, config.eval_samples, seed=derive_seed(seed, "samples"))
     samples = run["dcgan"].samples
     row = {**grade(samples, reference, judge, device=device, inception_weights=inception_weights, faces=faces),
            "seconds_per_100": 100 * (time.perf_counter() - started) / len(samples)}
-    return row, samples, (f"the gan notebook's DCGAN trained here ({epochs} epochs, width {config.width}; "
-                          f"no gan notebook metrics made alike at {gan_metrics})")
+    return row, samples, (f"the gan notebook's DCGAN trained here ({length.epochs} epochs: {length.total_steps} steps, "
+                          f"width {config.width}; no gan notebook metrics made alike at {gan_metrics})")

@@ -140,9 +140,10 @@ def build_gan(method: str, config: GanConfig, channels: int, device: torch.devic
 
 def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | None, seed: int,
               on_epoch_end: Callable[[int], dict[str, float] | None] | None = None,
-              deliverable: Mapping | None = None, progress: bool = True) -> History:
+              deliverable: Mapping | None = None, progress: bool = True, max_steps: int | None = None) -> History:
     """Train ``gan`` with the shared loop; a killed run resumes from its last checkpoint. ``deliverable`` (the
-    record of :func:`helpers.gans.deliverable.gan_record`) goes into every checkpoint."""
+    record of :func:`helpers.gans.deliverable.gan_record`) goes into every checkpoint; ``max_steps`` ends the last
+    epoch early (:func:`helpers.core.training.fit`)."""
     modules = {"generator": gan.generator, "discriminator": gan.discriminator}
     if gan.ema is not None:
         modules["ema"] = gan.ema
@@ -155,7 +156,7 @@ def train_gan(gan: Gan, batches: Batches, *, epochs: int, checkpoint: Path | Non
     return fit(gan.step, lambda: batches, name=gan.method, epochs=epochs, modules=modules,
                optimizers={"generator": gan.opt_g, "discriminator": gan.opt_d},
                checkpoint=checkpoint, seed=seed, on_epoch_start=start_epoch, on_epoch_end=on_epoch_end,
-               deliverable=deliverable, progress=progress)
+               deliverable=deliverable, progress=progress, max_steps=max_steps)
 
 
 @torch.no_grad()

@@ -41,7 +41,8 @@ def train_model_a(config: ClassificationConfig, domain: Domain, *, data: str, se
     torch.manual_seed(derive_seed(seed, "model-a"))
     model = build_model_a(config, domain)
     length = budget(config, "steps_a", len(domain.train))
-    return train_supervised(model, domain.train, domain.test, name="model-a", epochs=length.epochs, lr=config.lr_a,
+    return train_supervised(model, domain.train, domain.test, name="model-a", epochs=length.epochs,
+                            max_steps=length.max_steps, lr=config.lr_a,
                             weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
                             batch_size=length.batch_size, device=device, seed=seed,
                             checkpoint=checkpoint_path(Path(out_dir, "checkpoints"), "model-a", config=config, data=data, seed=seed),
@@ -56,7 +57,8 @@ def train_model_b(config: ClassificationConfig, domain: Domain, init: Initialisa
     torch.manual_seed(derive_seed(seed, "model-b"))
     model = build_model_b(config, domain, init)
     length = budget(config, "steps_b", len(domain.train))
-    return train_supervised(model, domain.train, domain.test, name="model-b", epochs=length.epochs, lr=config.lr_b,
+    return train_supervised(model, domain.train, domain.test, name="model-b", epochs=length.epochs,
+                            max_steps=length.max_steps, lr=config.lr_b,
                             weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
                             batch_size=length.batch_size, device=device, seed=seed,
                             checkpoint=checkpoint_path(Path(out_dir, "checkpoints"), "model-b", config=config, data=data, seed=seed,
@@ -95,7 +97,7 @@ def pretrain_byol(data: ByolData, config: ByolConfig, *, seed: int, device: torc
         byol.update_target(target_decay(config.tau, progress))
         return {"byol loss": loss.detach()}
 
-    history = fit(step, lambda: views, name="BYOL pretraining", epochs=length.epochs,
+    history = fit(step, lambda: views, name="BYOL pretraining", epochs=length.epochs, max_steps=length.max_steps,
                   modules={"byol": byol}, optimizers={"adam": optimizer}, schedulers={"lr": scheduler},
                   checkpoint=checkpoint_path(Path(out_dir, "checkpoints"), "byol", config=config, data=data_name, seed=seed), seed=seed,
                   on_epoch_end=lambda epoch: {"embedding std": embedding_std(apply(byol.online, data.val, device))})
@@ -109,7 +111,8 @@ def pretrain_supervised(data: ByolData, config: ByolConfig, *, seed: int, device
     model = Finetuned(random_backbone(config, seed), feature_width(config.width), n_classes, frozen=False)
     length = budget(config, "supervised_steps", len(data.supervised))
     return train_supervised(model, data.supervised, data.supervised_val, name="supervised pretraining",
-                            epochs=length.epochs, lr=config.finetune_lr, weight_decay=config.weight_decay,
+                            epochs=length.epochs, max_steps=length.max_steps, lr=config.finetune_lr,
+                            weight_decay=config.weight_decay,
                             warmup_epochs=config.warmup_epochs, batch_size=length.batch_size, device=device,
                             seed=seed, checkpoint=checkpoint_path(Path(out_dir, "checkpoints"), "supervised", config=config, data=data_name, seed=seed))
 
@@ -129,6 +132,7 @@ def finetune(setting: str, backbones: dict[str, nn.Module], data: ByolData, conf
     length = budget(config, "finetune_steps", len(data.labelled))
     # a linear classifier alone learns with a larger rate (linear evaluation); the full network with the smaller
     return train_supervised(model, data.labelled, data.val, name=f"setting {setting}", epochs=length.epochs,
+                            max_steps=length.max_steps,
                             lr=config.frozen_lr if frozen else config.finetune_lr, weight_decay=config.weight_decay, warmup_epochs=config.warmup_epochs,
                             batch_size=length.batch_size, device=device, seed=seed, parameters=trainable, monitor=False,
                             checkpoint=checkpoint_path(Path(out_dir, "checkpoints"), f"setting-{setting}", config=config, data=data_name, seed=seed),

@@ -47,12 +47,13 @@ def train_supervised(model: nn.Module, train: ImageSet, val: ImageSet, *, name: 
                      weight_decay: float, warmup_epochs: int, batch_size: int, device: torch.device, seed: int = 0,
                      checkpoint: Path | str | None = None, parameters: Iterable[nn.Parameter] | None = None,
                      features: nn.Module | None = None, snapshots: Mapping[str, int] | None = None,
-                     monitor: bool = True, deliverable: Mapping[str, Any] | None = None) -> Trained:
+                     monitor: bool = True, deliverable: Mapping[str, Any] | None = None,
+                     max_steps: int | None = None) -> Trained:
     """Cross-entropy with Adam on ``parameters`` (default: all of the model's), the LambdaLR schedule per
     epoch. With ``features`` and ``snapshots``, ``features(val images)`` is saved at those epochs, next to the
     checkpoint when there is one (so a resumed run still has them). ``monitor``: measure the validation
     accuracy after every epoch (else only at the end). ``deliverable``: the record the checkpoint carries
-    for ``helpers.predict`` (:func:`helpers.core.training.fit`)."""
+    for ``helpers.predict``; ``max_steps``: stop the last epoch there (:func:`helpers.core.training.fit`)."""
     model = place(model, device)
     optimizer = torch.optim.Adam(parameters if parameters is not None else model.parameters(), lr=lr,
                                  weight_decay=weight_decay)
@@ -81,10 +82,13 @@ def train_supervised(model: nn.Module, train: ImageSet, val: ImageSet, *, name: 
 
     history = fit(step, lambda: batches, name=name, epochs=epochs, modules={"model": model},
                   optimizers={"adam": optimizer}, schedulers={"lr": scheduler}, checkpoint=checkpoint, seed=seed,
-                  on_epoch_end=on_epoch_end, deliverable=deliverable)
+                  on_epoch_end=on_epoch_end, deliverable=deliverable, max_steps=max_steps)
     for label in snapshots or {}:
         if label not in kept and checkpoint is not None and snapshot_path(checkpoint, label).exists():
             state = load_checkpoint(snapshot_path(checkpoint, label))
             kept[label] = (int(state["epoch"]), state["features"].numpy())
     ordered = {label: kept[label] for label in snapshots or {} if label in kept}
-    return Trained(name, model, history, accuracy(model, val, device), ordered, checkpoint)
+    # monitored: the last epoch's measurement is the trained model's (a second pass over a large set costs seconds)
+    measured = history.get("validation accuracy") if monitor else None
+    final = measured[-1] if measured else accuracy(model, val, device)
+    return Trained(name, model, history, final, ordered, checkpoint)

@@ -123,7 +123,8 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
                 save_checkpoint(snapshots, snapshot_file)
         return {"val loss": val_loss, "val mIoU": miou_table(confusion, data.classes, data.exclude)["mean"] or 0.0}
 
-    history = fit(step, lambda: batches, name=name, epochs=length.epochs, modules={"model": model},
+    history = fit(step, lambda: batches, name=name, epochs=length.epochs, max_steps=length.max_steps,
+                  modules={"model": model},
                   optimizers={"adam": optimizer}, schedulers={"cosine": schedule}, checkpoint=checkpoint,
                   seed=seed, on_epoch_end=on_epoch_end, deliverable=segmentation_record(name, data, config))
     _, confusion = evaluate(model, data.validation, n_classes, device)

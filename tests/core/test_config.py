@@ -157,6 +157,21 @@ def test_a_budget_in_steps_gives_epochs_that_follow_the_data_size():
     assert (long.batches, long.override, long.batch_size) == (281, False, 64)
 
 
+def test_the_last_epoch_stops_where_the_step_budget_does_and_the_table_says_so():
+    """On a large set the epochs overshoot the budget (616 steps are 3 epochs of 281 batches, 843 steps): the
+    training takes 616 steps, and the hyperparameter table says where the last epoch stops. Where the epochs fit
+    the budget exactly, or are set explicitly, nothing is cut."""
+    config = make_config(DannConfig, "cpu", {"batch_size": 64})
+    large = budget(config, "steps", 18000)
+    assert (large.epochs, large.max_steps, large.total_steps) == (3, 616, 616)
+    assert large.describe()["epochs"] == "3 (281 batches an epoch, the last epoch stopped after 54: 616 steps)"
+    exact = budget(config, "steps", 1800)
+    assert (exact.total_steps, exact.describe()["epochs"]) == (616, "22 (28 batches an epoch: 616 steps)")
+    explicit = budget(make_config(DannConfig, "cpu", {"epochs": 3, "batch_size": 64}), "steps", 18000)
+    assert (explicit.max_steps, explicit.total_steps) == (None, 843)
+    assert explicit.describe()["epochs"] == "3 (set explicitly; 281 batches an epoch: 843 steps)"
+
+
 def test_an_explicit_epochs_override_wins_over_the_steps():
     config = make_config(DannConfig, "cpu", {"epochs": 5})
     assert [budget(config, "steps", n).epochs for n in (500, 1800, 18000)] == [5, 5, 5]

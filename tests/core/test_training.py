@@ -30,12 +30,17 @@ class Batches:
             yield x, x.sum(1, keepdim=True)
 
 
-def regression(epochs, checkpoint=None, on_epoch_end=None, save_every=None):
+def regression(epochs, checkpoint=None, on_epoch_end=None, save_every=None, max_steps=None, progresses=None,
+               scheduled=False):
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 
     def step(batch, progress):
+        if progresses is not None:
+            progresses.append(progress)
+        for group in optimizer.param_groups:  # a schedule read from progress, as the methods' are
+            group["lr"] = 0.1 * (1 - progress) if scheduled else 0.1
         x, y = batch
         loss = torch.nn.functional.mse_loss(model(x), y)
         optimizer.zero_grad()
@@ -45,7 +50,7 @@ def regression(epochs, checkpoint=None, on_epoch_end=None, save_every=None):
 
     history = fit(step, Batches, name="regression", epochs=epochs, modules={"model": model},
                   optimizers={"sgd": optimizer}, checkpoint=checkpoint, seed=0, on_epoch_end=on_epoch_end,
-                  save_every=save_every)
+                  save_every=save_every, max_steps=max_steps)
     return model, history
 
 
@@ -53,6 +58,41 @@ def test_history_has_one_mean_per_epoch_and_loss_falls():
     _, history = regression(5, on_epoch_end=lambda epoch: {"epoch": epoch})
     assert len(history["mse"]) == 5 and history["epoch"] == [0, 1, 2, 3, 4]
     assert history["mse"][-1] < history["mse"][0]
+
+
+def test_a_step_budget_ends_the_last_epoch_early_and_progress_runs_over_the_budget(tmp_path):
+    """Epochs of 4 batches and a budget of 10 steps: 3 epochs, the last of 2 steps; ``progress`` is the share of
+    the 10 steps done. Without ``max_steps`` every batch of every epoch trains."""
+    progresses, ends = [], []
+    _, history = regression(3, checkpoint=tmp_path / "run.pt", max_steps=10, progresses=progresses,
+                            on_epoch_end=ends.append)
+    assert progresses == [i / 10 for i in range(10)] and ends == [0, 1, 2] and len(history["mse"]) == 3
+    state = load_checkpoint(tmp_path / "run.pt")
+    assert state["epoch"] == 3
+    progresses.clear()
+    regression(3, max_steps=None, progresses=progresses)
+    assert len(progresses) == 12
+    progresses.clear()
+    regression(5, max_steps=6, progresses=progresses, on_epoch_end=ends.append)  # epochs beyond the budget: none
+    assert len(progresses) == 6 and ends[3:] == [0, 1]
+
+
+def test_a_run_with_a_step_budget_resumes_like_an_uninterrupted_one(tmp_path):
+    """Stopped in the last, cut epoch: the resumed run trains its 2 steps with the rates an uninterrupted one
+    sets (the progress over the budget's 10 steps, not over 3 whole epochs)."""
+    path = tmp_path / "run.pt"
+
+    def stop_in_the_last_epoch(epoch):
+        if epoch == 2:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        regression(3, checkpoint=path, max_steps=10, save_every=1, on_epoch_end=stop_in_the_last_epoch, scheduled=True)
+    assert load_checkpoint(path)["epoch"] == 2
+    progresses = []
+    resumed_model, resumed = regression(3, checkpoint=path, max_steps=10, progresses=progresses, scheduled=True)
+    assert progresses == [0.8, 0.9]
+    full_model, full = regression(3, max_steps=10, scheduled=True)
+    assert resumed == full and torch.equal(resumed_model.weight, full_model.weight)
 
 
 def test_finished_checkpoint_is_reused_without_training(tmp_path):

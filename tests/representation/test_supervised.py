@@ -2,11 +2,13 @@
 import pytest
 import torch
 
+from helpers.core.evaluation import accuracy
 from helpers.core.images import ImageSet
 from helpers.representation import pretrained
 from helpers.representation.augment import ViewPairs, augment_batch, byol_augmentation
 from helpers.representation.networks import model_a, penultimate, resnet18_small
 from helpers.representation.schedule import warmup_linear, warmup_linear_factor
+from helpers.representation import supervised
 from helpers.representation.supervised import snapshot_epochs, train_supervised
 
 
@@ -95,7 +97,7 @@ def test_warmup_then_linear_decay():
     assert rates == pytest.approx([0.3 * f for f in factors])
 
 
-def test_features_are_saved_at_first_middle_and_last_epoch_and_survive_a_resume(tmp_path):
+def test_features_are_saved_at_first_middle_and_last_epoch_and_survive_a_resume(tmp_path, monkeypatch):
     torch.manual_seed(0)
     data = ImageSet(torch.randint(0, 256, (32, 3, 28, 28), dtype=torch.uint8), torch.arange(32) % 4, "fixture")
     assert snapshot_epochs(5) == {"first": 0, "middle": 2, "last": 4}
@@ -106,13 +108,19 @@ def test_features_are_saved_at_first_middle_and_last_epoch_and_survive_a_resume(
                                 batch_size=8, device=torch.device("cpu"), checkpoint=tmp_path / "a.pt",
                                 features=penultimate(model), snapshots=snapshot_epochs(3))
 
+    calls = []
+    monkeypatch.setattr(supervised, "accuracy", lambda *a: calls.append(a) or accuracy(*a))
     first = run()
+    assert len(calls) == 3  # one measurement an epoch: the last one is the result, not measured again
     assert {k: v[0] for k, v in first.snapshots.items()} == {"first": 0, "middle": 1, "last": 2}
     assert first.snapshots["last"][1].shape == (32, 16)
     again = run()  # a finished checkpoint: no training, the snapshots come back from their files
     for label in ("first", "middle", "last"):
         assert (again.snapshots[label][1] == first.snapshots[label][1]).all()
     assert again.accuracy == first.accuracy
+    # the last epoch's measurement is the trained model's accuracy (not measured a second time)
+    measured = accuracy(first.model, data, torch.device("cpu"))
+    assert first.accuracy == first.history["validation accuracy"][-1] == measured
 
 
 def test_each_image_gets_its_own_augmentation_and_stays_uint8():
