@@ -115,8 +115,11 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
         optimizer.step()
         return {"train loss": loss.detach()}
 
+    last: dict[str, torch.Tensor] = {}  # the last epoch's confusion matrix: the trained model's
+
     def on_epoch_end(epoch: int) -> dict[str, float]:
         val_loss, confusion = evaluate(model, data.validation, n_classes, device)
+        last["confusion"] = confusion
         if epoch + 1 in snapshot_epochs(length.epochs):
             snapshots[epoch + 1] = predict(model, watched, device)
             if snapshot_file is not None:
@@ -127,7 +130,8 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
                   modules={"model": model},
                   optimizers={"adam": optimizer}, schedulers={"cosine": schedule}, checkpoint=checkpoint,
                   seed=seed, on_epoch_end=on_epoch_end, deliverable=segmentation_record(name, data, config))
-    _, confusion = evaluate(model, data.validation, n_classes, device)
+    # measured after the last epoch (a run that trained here); a finished checkpoint's is measured now
+    confusion = last["confusion"] if "confusion" in last else evaluate(model, data.validation, n_classes, device)[1]
     return SegmentationResult(name, model, history, miou_table(confusion, data.classes, data.exclude), snapshots,
                               checkpoint, confusion)
 

@@ -6,7 +6,7 @@ from helpers.core.config import make_config
 from helpers.data.scenes import SCENE_CLASSES, digit_scenes
 from helpers.segmentation.config import SegmentationConfig
 from helpers.segmentation.data import SegmentationData, SegmentationSet
-from helpers.segmentation.experiment import snapshot_epochs, train_segmenter
+from helpers.segmentation.experiment import evaluate, snapshot_epochs, train_segmenter
 from helpers.segmentation.masks import LAND_COVER, palette_of
 
 LAND = palette_of(tuple(LAND_COVER))
@@ -27,7 +27,13 @@ def tiny_data():
     return SegmentationData(sets["train"], sets["validation"], SCENE_CLASSES, ())
 
 
-def test_training_keeps_snapshots_and_resumes_to_the_same_numbers(tmp_path):
+def test_training_keeps_snapshots_and_resumes_to_the_same_numbers(tmp_path, monkeypatch):
+    """Also: the validation set is measured once an epoch, the last measurement being the result (not measured a
+    second time); a finished checkpoint's result is measured on loading it, the same numbers."""
+    from helpers.segmentation import experiment
+
+    calls = []
+    monkeypatch.setattr(experiment, "evaluate", lambda *a, **k: calls.append(a) or evaluate(*a, **k))
     config = make_config(SegmentationConfig, "smoke", {"epochs": 3})
     data = tiny_data()
     run = train_segmenter("deeplabv3", data, config, watch=[0, 2, 4], seed=0, device=torch.device("cpu"),
@@ -35,10 +41,11 @@ def test_training_keeps_snapshots_and_resumes_to_the_same_numbers(tmp_path):
     assert sorted(run.snapshots) == snapshot_epochs(3) == [1, 2, 3]
     assert all(s.shape == (3, 32, 32) for s in run.snapshots.values())
     assert set(run.history) == {"train loss", "val loss", "val mIoU"} and len(run.history["val mIoU"]) == 3
-    assert set(run.miou) == {*SCENE_CLASSES, "mean"}
+    assert set(run.miou) == {*SCENE_CLASSES, "mean"} and len(calls) == 3
     again = train_segmenter("deeplabv3", data, config, watch=[0, 2, 4], seed=0, device=torch.device("cpu"),
                             checkpoint_dir=tmp_path)  # finished checkpoint: nothing is trained again
-    assert again.miou == run.miou and again.history == run.history
+    assert again.miou == run.miou and again.history == run.history and len(calls) == 4
+    assert torch.equal(again.confusion, run.confusion)
     assert all(torch.equal(again.snapshots[e], run.snapshots[e]) for e in run.snapshots)
 
 
