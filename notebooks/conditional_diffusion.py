@@ -119,11 +119,11 @@ print(f"{count_parameters(unet) / 1e6:.2f} M parameters")
 # al. 2023): the nearly clean steps, whose tiny noise is hard to see and matters little to a sample, no longer
 # dominate the gradient. At the cpu profile's 2,520 steps it lifted the samples an independent classifier reads
 # right from 81 to 92% and from 78 to 90% on two course-layout trees (docs/tuning.md); the config's
-# `loss_weighting = "simple"` is Ho et al.'s unweighted loss. Each label is dropped with probability `p_uncond`. A checkpoint is
-# written at epoch ends at least 50 steps apart (and at the last) under `out_dir/checkpoints/`; running the notebook
-# again resumes or reuses it. The checkpoint carries a record of the UNet and of the grid's sampler and guidance
-# scale, so `python -m helpers.predict conditional_diffusion` can draw digits from it (with the EMA weights) without
-# this notebook.
+# `loss_weighting = "simple"` is Ho et al.'s unweighted loss. Each label is dropped with probability `p_uncond`. A
+# checkpoint is written at epoch ends at least 50 steps apart (and at the last) under `out_dir/checkpoints/`; running
+# the notebook again resumes or reuses it. The checkpoint carries a record of the UNet and of the grid's sampler and
+# guidance scale, so `python -m helpers.predict conditional_diffusion` can draw digits from it (with the EMA weights)
+# without this notebook.
 
 # %%
 with timer.phase("training"):
