@@ -14,6 +14,14 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 
 
 @pytest.fixture
+def torch_threads():
+    """``torch.set_num_threads`` for one test; the suite's one thread comes back after it."""
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def no_profile_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DLCV_PROFILE", raising=False)
 

@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 from sklearn.decomposition import PCA
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
 
-def tsne(features: np.ndarray, *, seed: int = 0, n_jobs: int = 2, perplexity: float = 30.0) -> np.ndarray:
-    """openTSNE's t-SNE (FFT-accelerated; measured ~2.5-3x faster than scikit-learn's, bench/tsne.py)."""
+def tsne(features: np.ndarray, *, seed: int = 0, n_jobs: int | None = None, perplexity: float = 30.0) -> np.ndarray:
+    """openTSNE's t-SNE (Barnes-Hut below 10,000 points, FFT-accelerated above; measured ~2.5-3x faster than
+    scikit-learn's, bench/tsne.py). ``n_jobs`` defaults to torch's thread count, the process's share of the cores:
+    openTSNE's threads wait for each other at every iteration, so more threads than the process has cores stall
+    (150 points in 0.4 s alone, 11 s beside another notebook's kernel on 2 cores; docs/tuning.md)."""
     from openTSNE import TSNE
 
     perplexity = min(perplexity, (len(features) - 1) / 3)
+    n_jobs = torch.get_num_threads() if n_jobs is None else n_jobs
     return np.asarray(TSNE(perplexity=perplexity, n_jobs=n_jobs, random_state=seed, verbose=False).fit(features))
 
 

@@ -13,6 +13,13 @@ import torch
 T = TypeVar("T")
 
 
+def usable_processes(processes: int) -> int:
+    """How many of ``processes`` worker processes are worth starting here: at most one per torch thread. A process
+    given one thread (OMP_NUM_THREADS=1, as beside another notebook's kernel) has no threads to split, and its workers
+    would only add their start-up (~5 s of imports each) and contend for the others' cores."""
+    return max(1, min(processes, torch.get_num_threads()))
+
+
 def in_processes(calls: Mapping[str, Callable[[], T]], processes: int) -> dict[str, T]:
     """Each of ``calls`` (picklable, e.g. a ``functools.partial`` of a module-level function) run in one of
     ``processes`` spawned workers, each with its share of torch's threads; their results by name. A worker's error

@@ -12,7 +12,7 @@ import torch
 from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import as_dict, budget, make_config
 from helpers.core.images import ImageSet, as_uint8, to_float
-from helpers.core.processes import in_processes
+from helpers.core.processes import in_processes, usable_processes
 from helpers.core.runtime import derive_seed, seed_everything
 from helpers.core.training import History
 from helpers.data.batches import Batches
@@ -98,10 +98,12 @@ def run_gans(jobs: Mapping[str, GanJob], train: ImageSet, config: GanConfig, *, 
     """:func:`run_gan` for every named job, each GAN built from a seed of its own name (so a run does not depend
     on which runs came before it).
 
-    With ``processes`` > 1 on a CPU the jobs first train in that many worker processes, the threads split
-    between them (:func:`helpers.core.processes.in_processes`), and write their checkpoints; the runs are then read
-    back from those checkpoints here, as a re-run of the notebook would."""
+    With ``processes`` > 1 on a CPU (and as many torch threads, :func:`helpers.core.processes.usable_processes`)
+    the jobs first train in that many worker processes, the threads split between them
+    (:func:`helpers.core.processes.in_processes`), and write their checkpoints; the runs are then read back from
+    those checkpoints here, as a re-run of the notebook would."""
     seconds: dict[str, float] = {}
+    processes = usable_processes(processes)
     if processes > 1 and len(jobs) > 1 and torch.device(device).type == "cpu":
         seconds = in_processes({name: partial(_train_job, name, job, train, config, seed=seed,
                                               checkpoint_dir=checkpoint_dir, judge=judge)

@@ -17,7 +17,7 @@ from torch import nn
 
 from helpers.core.checkpoint import checkpoint_path
 from helpers.core.config import as_dict
-from helpers.core.processes import in_processes
+from helpers.core.processes import in_processes, usable_processes
 from helpers.core.runtime import derive_seed
 from helpers.core.training import History, fit
 from helpers.gans import losses
@@ -143,10 +143,12 @@ def run_collapse(name: str, config: GanConfig, *, device: torch.device | str, se
 
 def run_mode_collapse(config: GanConfig, *, device: torch.device | str, seed: int, checkpoint_dir: Path | str,
                       processes: int = 1) -> dict[str, CollapseRun]:
-    """Both runs; on a CPU with ``processes`` > 1 they first train side by side in worker processes, and are then
-    read back from their checkpoints here (as :func:`helpers.gans.experiment.run_gans` does)."""
+    """Both runs; on a CPU with ``processes`` > 1 (and as many torch threads) they first train side by side in
+    worker processes, and are then read back from their checkpoints here (as :func:`helpers.gans.experiment.run_gans`
+    does)."""
     train = partial(run_collapse, config=config, device=device, seed=seed, checkpoint_dir=checkpoint_dir)
     seconds: dict[str, float] = {}
+    processes = usable_processes(processes)
     if processes > 1 and torch.device(device).type == "cpu":
         seconds = in_processes({name: partial(_seconds, name, train) for name in COLLAPSE_RUNS}, processes)
     runs = {name: train(name) for name in COLLAPSE_RUNS}

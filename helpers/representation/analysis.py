@@ -36,8 +36,7 @@ def embed(title: str, features: np.ndarray, labels: np.ndarray, *, points: int, 
     """PCA and t-SNE of ``points`` of the features (the same points for every call with the same seed)."""
     chosen = sample_indices(len(features), points, seed)
     x, y = features[chosen], labels[chosen]
-    # one thread: openTSNE's two threads took 5x the CPU time on the shared 2-core machine (800 points: 16 s vs 2.6 s)
-    embedded = tsne(x, seed=seed, n_jobs=1)
+    embedded = tsne(x, seed=seed)
     # stratified folds need every class in each: as many folds (at most 5) as the rarest class has points
     folds = min(5, int(np.unique(y, return_counts=True)[1].min()))
     enough = folds >= 2 and len(y) * (folds - 1) // folds >= 5  # 5 neighbours in every training fold

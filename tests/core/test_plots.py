@@ -140,17 +140,23 @@ def test_a_twin_axis_joins_its_panel_and_a_panel_legend_stays_with_its_panel():
 
 @pytest.mark.parametrize("in_notebook", [True, False])
 def test_in_a_notebook_a_saved_figure_is_shown_once_with_its_text_alternative(tmp_path, monkeypatch, in_notebook):
+    import base64
+
     import IPython.display
+    from IPython.core.formatters import DisplayFormatter
 
     shown = []
     monkeypatch.setattr(plots, "inline_notebook", lambda: in_notebook)
-    monkeypatch.setattr(IPython.display, "display", lambda obj, metadata: shown.append((obj, metadata)))
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(DisplayFormatter().format(obj)))
     fig = loss_curves({"a": {"loss": [3.0, 2.0]}})
     save_figure(fig, tmp_path, "curves")
     save_figure(fig, tmp_path, "curves_again", alt="Given by the notebook")
     if in_notebook:
         assert [meta["image/png"]["alt"] for _, meta in shown] == [describe(fig), "Given by the notebook"]
-        assert shown[0][0] is fig and not plt.fignum_exists(fig.number)  # closed: the inline backend shows it no more
+        # the saved file's bytes, not the figure drawn once more
+        assert [base64.b64decode(data["image/png"]) for data, _ in shown] == [
+            (tmp_path / "figures" / f"{name}.png").read_bytes() for name in ("curves", "curves_again")]
+        assert not plt.fignum_exists(fig.number)  # closed: the inline backend shows it no more
     else:
         assert shown == [] and plt.fignum_exists(fig.number)
         plt.close(fig)

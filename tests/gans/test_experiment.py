@@ -1,4 +1,5 @@
 """helpers/gans/experiment.py: the gan notebook's samples table, and the DCGAN row the DDPM notebook takes from it."""
+import pytest
 import torch
 
 from helpers.core.config import as_dict, make_config
@@ -90,3 +91,25 @@ def test_a_gan_on_other_faces_of_the_same_name_and_count_trains_anew(tmp_path):
     paths = [gan_checkpoint(tmp_path, "dcgan", config, 2, 0, ImageSet(images, labels, "train"), gan)
              for images in (faces, faces.clone(), 255 - faces)]
     assert paths[0] == paths[1] != paths[2]
+
+
+@pytest.mark.parametrize("threads, workers", [(1, 0), (2, 2)])
+def test_jobs_train_in_worker_processes_only_with_a_thread_for_each(tmp_path, monkeypatch, torch_threads, threads,
+                                                                    workers):
+    """Beside another notebook's kernel (OMP_NUM_THREADS=1) two workers of 'half a thread' each only added their
+    start-up: the gan notebook's training took 19 s in the smoke fixture."""
+    from functools import partial
+
+    from helpers.gans import experiment
+    from helpers.gans.methods import build_gan
+
+    started = []
+    real = experiment.in_processes
+    monkeypatch.setattr(experiment, "in_processes", lambda calls, processes: started.append(processes) or
+                        real(calls, processes))
+    config = make_config(GanConfig, "smoke", {"image_size": 16, "eval_samples": 20})
+    images = ImageSet(torch.randint(0, 256, (16, 1, 16, 16), dtype=torch.uint8), torch.zeros(16, dtype=torch.long), "noise")
+    jobs = {name: experiment.GanJob(partial(build_gan, name, config, 1, "cpu"), 1, "noise") for name in ("dcgan", "sngan")}
+    torch_threads(threads)
+    runs = experiment.run_gans(jobs, images, config, device="cpu", seed=0, checkpoint_dir=tmp_path, processes=2)
+    assert started == ([workers] if workers else []) and set(runs) == {"dcgan", "sngan"}
