@@ -93,14 +93,35 @@ def run_two_at_a_time(tasks: list[list[tuple[str, str, dict]]]) -> dict[str, str
 
 
 @pytest.fixture(scope="session")
-def smoke_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str | None]]:
-    """Every notebook run once in the smoke profile the way `make report` runs it, two at a time
-    (:func:`run_two_at_a_time`), then the combined report: (reports folder, {notebook: the error it raised, as
-    text, or None})."""
+def notebook_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict[str, str | None]]:
+    """Every papermill run of the suite, in one pool of two workers (:func:`run_two_at_a_time`), the chains of
+    two notebooks first: the nine notebooks in the smoke profile on the embedded data, the way `make report` runs
+    them, into one reports folder, then the combined report; and each notebook on a course-layout tree of its own
+    (tests/course_trees.py). One pool, not one for each: the second worker is not left idle at the end of the
+    first. (The embedded runs' reports folder, {tree: its folder}, {run: the error it raised, as text, or None}:
+    the notebook's name for an embedded run, ``course:<run>`` for a tree's.)"""
     from helpers.report.combine import build_report
+    from tests.course_trees import course_tasks
 
     reports = tmp_path_factory.mktemp("reports")
-    errors = run_two_at_a_time([[(name, name, {"reports_dir": reports}) for name in task]
-                                for task in smoke_batches(NOTEBOOKS)])
+    embedded = [[(name, name, {"reports_dir": reports}) for name in task] for task in smoke_batches(NOTEBOOKS)]
+    folders, course = course_tasks(tmp_path_factory)
+    errors = run_two_at_a_time(sorted(embedded + course, key=len, reverse=True))
     build_report(reports, NOTEBOOKS)
-    return reports, errors
+    return reports, folders, errors
+
+
+@pytest.fixture(scope="session")
+def smoke_reports(notebook_runs) -> tuple[Path, dict[str, str | None]]:
+    """Every notebook run once in the smoke profile on the embedded data, and the combined report: (reports folder,
+    {notebook: the error it raised, as text, or None})."""
+    reports, _, errors = notebook_runs
+    return reports, {name: errors[name] for name in NOTEBOOKS}
+
+
+@pytest.fixture(scope="session")
+def course_runs(notebook_runs) -> tuple[dict, dict[str, str | None]]:
+    """Each notebook on a course-layout tree: ({tree: its folder, with the tree and reports/}, {``course:<run>``:
+    the error it raised, as text, or None})."""
+    _, folders, errors = notebook_runs
+    return folders, {key: error for key, error in errors.items() if key.startswith("course:")}
