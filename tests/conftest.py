@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
@@ -62,9 +63,10 @@ def smoke_batches(names: list[str]) -> list[list[str]]:
     return [task for task in tasks if task] + [[name] for name in names if name not in chained]
 
 
-def _run_task(task: list[tuple[str, str, dict]]) -> dict[str, str | None]:
+def _run_task(task: list[tuple[str, str, dict]], env: dict[str, str]) -> dict[str, str | None]:
     """One worker's notebook runs in the smoke profile, in order, each ``(key, notebook, execute_notebook's other
-    arguments)``: {key: the error it raised, as text, or None}."""
+    arguments)``, their kernels with ``env`` added to this process's: {key: the error it raised, as text, or None}."""
+    os.environ.update(env)
     from helpers.report.execute import execute_notebook
 
     errors: dict[str, str | None] = {}
@@ -78,35 +80,91 @@ def _run_task(task: list[tuple[str, str, dict]]) -> dict[str, str | None]:
     return errors
 
 
-def run_two_at_a_time(tasks: list[list[tuple[str, str, dict]]]) -> dict[str, str | None]:
-    """The tasks (:func:`_run_task`) in two worker processes, each kernel with half the cores' threads: a smoke run
-    is mostly kernel start, imports and rendering, and on 2 cores nine notebooks took 93 s this way against 159 s
-    one after another. Processes, not threads: papermill changes the process's working directory while it runs a
-    notebook, and two threads doing so can leave it in notebooks/ for the tests after them (docs/tuning.md,
-    "`make test` in pytest-xdist workers")."""
-    errors: dict[str, str | None] = {}
-    with pytest.MonkeyPatch.context() as patch, ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        patch.setenv("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // 2)))  # the kernels inherit it
-        for result in pool.map(_run_task, tasks):
-            errors.update(result)
-    return errors
+class BackgroundRuns:
+    """The tasks (:func:`_run_task`) in worker processes while the rest of the suite goes on: one at a time, the
+    suite keeping the other core, until :meth:`errors` is first called (the suite now waits for them), then two at
+    a time. Each kernel has one core's share of threads. Processes, not threads: papermill changes the process's
+    working directory while it runs a notebook, and two threads doing so can leave it in notebooks/ for the tests
+    after them (docs/tuning.md, "`make test` in pytest-xdist workers")."""
+
+    def __init__(self, tasks: list[list[tuple[str, str, dict]]], env: dict[str, str]):
+        self._pool = ProcessPoolExecutor(2, mp_context=get_context("spawn"))  # a worker is started when needed
+        self._slots = threading.Semaphore(1)
+        self._futures: list = []
+        self._waited = False
+        self._feeder = threading.Thread(target=self._feed, args=(tasks, env), daemon=True)
+        self._feeder.start()
+
+    def _feed(self, tasks, env) -> None:
+        for task in tasks:
+            self._slots.acquire()
+            future = self._pool.submit(_run_task, task, env)
+            future.add_done_callback(lambda _: self._slots.release())
+            self._futures.append(future)
+
+    def errors(self) -> dict[str, str | None]:
+        """{key: the error its run raised, as text, or None}, once every run has ended."""
+        if not self._waited:
+            self._waited = True
+            self._slots.release()  # a second run at a time
+        self._feeder.join()
+        errors: dict[str, str | None] = {}
+        for future in self._futures:
+            errors.update(future.result())
+        return errors
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-@pytest.fixture(scope="session")
-def notebook_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict[str, str | None]]:
-    """Every papermill run of the suite, in one pool of two workers (:func:`run_two_at_a_time`), the chains of
-    two notebooks first: the nine notebooks in the smoke profile on the embedded data, the way `make report` runs
-    them, into one reports folder, then the combined report; and each notebook on a course-layout tree of its own
-    (tests/course_trees.py). One pool, not one for each: the second worker is not left idle at the end of the
-    first. (The embedded runs' reports folder, {tree: its folder}, {run: the error it raised, as text, or None}:
-    the notebook's name for an embedded run, ``course:<run>`` for a tree's.)"""
-    from helpers.report.combine import build_report
+def reads_notebook_runs(item: pytest.Item) -> bool:
+    return "notebook_runs" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that read the notebook runs go last, after nbval's notebooks too: the runs are made in the
+    background meanwhile (:func:`notebook_runs_started`), on the core the rest of the suite leaves idle (the unit
+    tests and nbval's kernels keep about one of two busy). Waiting for them may take minutes: no 10-minute limit."""
+    items.sort(key=reads_notebook_runs)
+    for item in filter(reads_notebook_runs, items):
+        item.add_marker(pytest.mark.timeout(1800))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def notebook_runs_started(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """At the first test, when any collected test reads them: every papermill run of the suite, started in the
+    background (:class:`BackgroundRuns`), the chains of two notebooks first. The nine notebooks in the smoke profile
+    on the embedded data, the way `make report` runs them, into one reports folder; and each notebook on a
+    course-layout tree of its own (tests/course_trees.py). While they run, every kernel of the suite (nbval's too)
+    gets one core's share of threads: more threads than cores stall torch's and openTSNE's threads waiting on each
+    other. (The embedded runs' reports folder, {tree: its folder}, the runs; None without a test that reads them.)"""
+    if not any(map(reads_notebook_runs, request.session.items)):
+        yield None
+        return
     from tests.course_trees import course_tasks
 
     reports = tmp_path_factory.mktemp("reports")
     embedded = [[(name, name, {"reports_dir": reports}) for name in task] for task in smoke_batches(NOTEBOOKS)]
     folders, course = course_tasks(tmp_path_factory)
-    errors = run_two_at_a_time(sorted(embedded + course, key=len, reverse=True))
+    threads = str(max(1, (os.cpu_count() or 1) // 2))
+    # the runs' own dlcv-report cache (the judge, calibration), never the user's
+    env = {"OMP_NUM_THREADS": threads, "DLCV_CACHE": str(tmp_path_factory.mktemp("runs-cache"))}
+    runs = BackgroundRuns(sorted(embedded + course, key=len, reverse=True), env)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OMP_NUM_THREADS", threads)  # the kernels the suite starts itself: nbval's, the failing run's
+        yield reports, folders, runs
+    runs.close()
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(notebook_runs_started) -> tuple[Path, dict, dict[str, str | None]]:
+    """The runs of :func:`notebook_runs_started`, ended, and the combined report of the embedded ones: (reports
+    folder, {tree: its folder}, {run: the error it raised, as text, or None}: the notebook's name for an embedded
+    run, ``course:<run>`` for a tree's)."""
+    from helpers.report.combine import build_report
+
+    reports, folders, runs = notebook_runs_started
+    errors = runs.errors()
     build_report(reports, NOTEBOOKS)
     return reports, folders, errors
 

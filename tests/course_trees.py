@@ -24,7 +24,8 @@ def build_digit_domains(root):
             for i in range(count):
                 image = f"{split}_{i:04d}.png"
                 shape = (28, 28, channels) if channels == 3 else (16, 16)
-                Image.fromarray(rng.integers(0, 255, shape, dtype=np.uint8)).save(root / "digits" / domain / "data" / image)
+                pixels = rng.integers(0, 255, shape, dtype=np.uint8)
+                Image.fromarray(pixels).save(root / "digits" / domain / "data" / image)
                 rows.append(f"{image},{i % 10}")
             write_csv(root / "digits" / domain / f"{split}.csv", "image_name,label", rows)
 
@@ -44,7 +45,8 @@ def build_satellite(root):
     for split, stems in SATELLITE.items():
         (root / "sat" / split).mkdir(parents=True)
         for stem in stems:
-            Image.fromarray(rng.integers(0, 255, (96, 96, 3), dtype=np.uint8)).save(root / "sat" / split / f"{stem}_sat.jpg")
+            pixels = rng.integers(0, 255, (96, 96, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / "sat" / split / f"{stem}_sat.jpg")
             classes = rng.integers(0, len(colours), (6, 6)).repeat(16, 0).repeat(16, 1)
             Image.fromarray(colours[classes]).save(root / "sat" / split / f"{stem}_mask.png")
     stale = root / "reports" / "segmentation" / "masks" / "0006_mask.png"
@@ -62,7 +64,8 @@ def build_mnistm(root):
         rows = []
         for i in range(count):
             image = f"{split}_{i:04d}.png"
-            Image.fromarray(rng.integers(0, 255, (28, 28, 3), dtype=np.uint8)).save(root / "digits" / "mnistm" / "data" / image)
+            pixels = rng.integers(0, 255, (28, 28, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / "digits" / "mnistm" / "data" / image)
             rows.append(f"{image},{i % 10}")
         write_csv(root / "digits" / "mnistm" / f"{split}.csv", "image_name,label", rows)
 
@@ -113,7 +116,7 @@ def build_faces(root):
 
 def course_tasks(tmp_path_factory) -> tuple[dict, list]:
     """`DATA=path` end to end: every notebook on a course-layout tree of its own, as `make report DATA=...` runs it.
-    ({tree: its folder, with the tree and reports/}, the runs as tasks for tests/conftest.py's run_two_at_a_time,
+    ({tree: its folder, with the tree and reports/}, the runs as tasks for tests/conftest.py's BackgroundRuns,
     each keyed ``course:<run>``.) gan, then ddpm (which reads gan's DCGAN row), and acgan share the face folder."""
     builders = {"dann": build_digit_domains, "adda": build_digit_domains, "segmentation": build_satellite,
                 "conditional_diffusion": build_mnistm, "classification": build_class_folders,
