@@ -65,7 +65,8 @@ def smoke_batches(names: list[str]) -> list[list[str]]:
 
 def _run_task(task: list[tuple[str, str, dict]], env: dict[str, str]) -> dict[str, str | None]:
     """One worker's notebook runs in the smoke profile, in order, each ``(key, notebook, execute_notebook's other
-    arguments)``, their kernels with ``env`` added to this process's: {key: the error it raised, as text, or None}."""
+    arguments)``, in the environment ``env`` (their kernels' too): {key: the error it raised, as text, or None}."""
+    os.environ.clear()
     os.environ.update(env)
     from helpers.report.execute import execute_notebook
 
@@ -83,22 +84,27 @@ def _run_task(task: list[tuple[str, str, dict]], env: dict[str, str]) -> dict[st
 class BackgroundRuns:
     """The tasks (:func:`_run_task`) in worker processes while the rest of the suite goes on: one at a time, the
     suite keeping the other core, until :meth:`errors` is first called (the suite now waits for them), then two at
-    a time. Each kernel has one core's share of threads. Processes, not threads: papermill changes the process's
-    working directory while it runs a notebook, and two threads doing so can leave it in notebooks/ for the tests
-    after them (docs/tuning.md, "`make test` in pytest-xdist workers")."""
+    a time. Processes, not threads: papermill changes the process's working directory while it runs a notebook, and
+    two threads doing so can leave it in notebooks/ for the tests after them (docs/tuning.md, "`make test` in
+    pytest-xdist workers")."""
 
     def __init__(self, tasks: list[list[tuple[str, str, dict]]], env: dict[str, str]):
         self._pool = ProcessPoolExecutor(2, mp_context=get_context("spawn"))  # a worker is started when needed
         self._slots = threading.Semaphore(1)
         self._futures: list = []
-        self._waited = False
+        self._waited = self._closed = False
         self._feeder = threading.Thread(target=self._feed, args=(tasks, env), daemon=True)
         self._feeder.start()
 
     def _feed(self, tasks, env) -> None:
         for task in tasks:
             self._slots.acquire()
-            future = self._pool.submit(_run_task, task, env)
+            if self._closed:
+                return
+            try:
+                future = self._pool.submit(_run_task, task, env)
+            except RuntimeError:  # closed meanwhile
+                return
             future.add_done_callback(lambda _: self._slots.release())
             self._futures.append(future)
 
@@ -114,42 +120,62 @@ class BackgroundRuns:
         return errors
 
     def close(self) -> None:
+        """At the session's end. A session ended early (-x, an interrupt, no test left that reads the runs) stops
+        the runs still going instead of waiting for them (their kernels end with their parent)."""
+        self._closed = True
+        self._slots.release()  # a feeder waiting for a slot stops
+        if self._feeder.is_alive() or not all(future.done() for future in self._futures):
+            for process in list(self._pool._processes.values()):
+                process.terminate()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def reads_notebook_runs(item: pytest.Item) -> bool:
-    return "notebook_runs" in getattr(item, "fixturenames", ())
+# The notebook runs that the tests read, by the fixture through which they read them.
+RUN_GROUPS = {"smoke_reports": "embedded", "course_runs": "course"}
+
+
+def runs_read(item: pytest.Item) -> set[str]:
+    """The groups of notebook runs (:data:`RUN_GROUPS`) that a test reads."""
+    return {group for fixture, group in RUN_GROUPS.items() if fixture in getattr(item, "fixturenames", ())}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests that read the notebook runs go last, after nbval's notebooks too: the runs are made in the
     background meanwhile (:func:`notebook_runs_started`), on the core the rest of the suite leaves idle (the unit
     tests and nbval's kernels keep about one of two busy). Waiting for them may take minutes: no 10-minute limit."""
-    items.sort(key=reads_notebook_runs)
-    for item in filter(reads_notebook_runs, items):
-        item.add_marker(pytest.mark.timeout(1800))
+    items.sort(key=lambda item: bool(runs_read(item)))
+    for item in items:
+        if runs_read(item):
+            item.add_marker(pytest.mark.timeout(1800))
 
 
 @pytest.fixture(scope="session", autouse=True)
 def notebook_runs_started(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """At the first test, when any collected test reads them: every papermill run of the suite, started in the
-    background (:class:`BackgroundRuns`), the chains of two notebooks first. The nine notebooks in the smoke profile
-    on the embedded data, the way `make report` runs them, into one reports folder; and each notebook on a
+    """At the first test, the papermill runs that the collected tests read, started in the background
+    (:class:`BackgroundRuns`), the chains of two notebooks first: "embedded", the nine notebooks in the smoke profile
+    on the embedded data, the way `make report` runs them, into one reports folder; "course", each notebook on a
     course-layout tree of its own (tests/course_trees.py). While they run, every kernel of the suite (nbval's too)
     gets one core's share of threads: more threads than cores stall torch's and openTSNE's threads waiting on each
-    other. (The embedded runs' reports folder, {tree: its folder}, the runs; None without a test that reads them.)"""
-    if not any(map(reads_notebook_runs, request.session.items)):
+    other. (The embedded runs' reports folder or None, {tree: its folder}, the runs; None without a test that reads
+    them.)"""
+    groups = set().union(*map(runs_read, request.session.items))
+    if not groups:
         yield None
         return
     from tests.course_trees import course_tasks
 
-    reports = tmp_path_factory.mktemp("reports")
-    embedded = [[(name, name, {"reports_dir": reports}) for name in task] for task in smoke_batches(NOTEBOOKS)]
-    folders, course = course_tasks(tmp_path_factory)
+    reports, tasks, folders = None, [], {}
+    if "embedded" in groups:
+        reports = tmp_path_factory.mktemp("reports")
+        tasks += [[(name, name, {"reports_dir": reports}) for name in task] for task in smoke_batches(NOTEBOOKS)]
+    if "course" in groups:
+        folders, course = course_tasks(tmp_path_factory)
+        tasks += course
     threads = str(max(1, (os.cpu_count() or 1) // 2))
-    # the runs' own dlcv-report cache (the judge, calibration), never the user's
-    env = {"OMP_NUM_THREADS": threads, "DLCV_CACHE": str(tmp_path_factory.mktemp("runs-cache"))}
-    runs = BackgroundRuns(sorted(embedded + course, key=len, reverse=True), env)
+    # this environment as it is before any test changes it, and the runs' own dlcv-report cache (the judge,
+    # calibration), never the user's
+    env = {**os.environ, "OMP_NUM_THREADS": threads, "DLCV_CACHE": str(tmp_path_factory.mktemp("runs-cache"))}
+    runs = BackgroundRuns(sorted(tasks, key=len, reverse=True), env)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OMP_NUM_THREADS", threads)  # the kernels the suite starts itself: nbval's, the failing run's
         yield reports, folders, runs
@@ -157,7 +183,7 @@ def notebook_runs_started(request: pytest.FixtureRequest, tmp_path_factory: pyte
 
 
 @pytest.fixture(scope="session")
-def notebook_runs(notebook_runs_started) -> tuple[Path, dict, dict[str, str | None]]:
+def notebook_runs(notebook_runs_started) -> tuple[Path | None, dict, dict[str, str | None]]:
     """The runs of :func:`notebook_runs_started`, ended, and the combined report of the embedded ones: (reports
     folder, {tree: its folder}, {run: the error it raised, as text, or None}: the notebook's name for an embedded
     run, ``course:<run>`` for a tree's)."""
@@ -165,7 +191,8 @@ def notebook_runs(notebook_runs_started) -> tuple[Path, dict, dict[str, str | No
 
     reports, folders, runs = notebook_runs_started
     errors = runs.errors()
-    build_report(reports, NOTEBOOKS)
+    if reports is not None:
+        build_report(reports, NOTEBOOKS)
     return reports, folders, errors
 
 

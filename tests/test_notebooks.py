@@ -79,7 +79,6 @@ def test_every_notebook_is_a_jupytext_pair():
     assert sorted(p.stem for p in (ROOT / "notebooks").glob("*.py")) == sorted(NOTEBOOKS)
 
 
-@pytest.mark.timeout(1800)  # the first one runs all nine notebooks (the smoke_reports fixture): ~1.5 minutes on 2 idle cores
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_runs_through_papermill_and_writes_its_report(name, smoke_reports):
     reports, errors = smoke_reports

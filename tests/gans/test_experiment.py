@@ -108,8 +108,10 @@ def test_jobs_train_in_worker_processes_only_with_a_thread_for_each(tmp_path, mo
     monkeypatch.setattr(experiment, "in_processes", lambda calls, processes: started.append(processes) or
                         real(calls, processes))
     config = make_config(GanConfig, "smoke", {"image_size": 16, "eval_samples": 20})
-    images = ImageSet(torch.randint(0, 256, (16, 1, 16, 16), dtype=torch.uint8), torch.zeros(16, dtype=torch.long), "noise")
-    jobs = {name: experiment.GanJob(partial(build_gan, name, config, 1, "cpu"), 1, "noise") for name in ("dcgan", "sngan")}
+    images = ImageSet(torch.randint(0, 256, (16, 1, 16, 16), dtype=torch.uint8), torch.zeros(16, dtype=torch.long),
+                      "noise")
+    jobs = {name: experiment.GanJob(partial(build_gan, name, config, 1, "cpu"), 1, "noise")
+            for name in ("dcgan", "sngan")}
     torch_threads(threads)
     runs = experiment.run_gans(jobs, images, config, device="cpu", seed=0, checkpoint_dir=tmp_path, processes=2)
     assert started == ([workers] if workers else []) and set(runs) == {"dcgan", "sngan"}

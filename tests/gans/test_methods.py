@@ -217,20 +217,23 @@ def _tiny_jobs(config, names):
     return {name: GanJob(build[name], 1, "noise") for name in names}
 
 
-def test_runs_trained_in_worker_processes_equal_runs_trained_here(tmp_path, monkeypatch, torch_threads):
-    from helpers.gans.experiment import run_gans
+def test_runs_trained_in_worker_processes_equal_runs_trained_here(tmp_path, monkeypatch):
+    from helpers.gans import experiment
     from helpers.gans.methods import Gan
+    from helpers.grading.judge import Judge, JudgeNet
     config = make_config(GanConfig, "smoke", {"image_size": 16, "eval_samples": 20})
     images = ImageSet(torch.randint(0, 256, (32, 1, 16, 16), dtype=torch.uint8), torch.zeros(32, dtype=torch.long), "noise")
-    torch_threads(1)  # trained here on one thread; two threads below, one for each worker: the same arithmetic
-    here = run_gans(_tiny_jobs(config, ["dcgan", "sngan", "wgan-gp"]), images, config, device="cpu", seed=0,
-                    checkpoint_dir=tmp_path / "here", processes=1)
-    alone = run_gans(_tiny_jobs(config, ["sngan"]), images, config, device="cpu", seed=0,
-                     checkpoint_dir=tmp_path / "alone", processes=1)
+    torch.manual_seed(0)
+    judge = Judge(JudgeNet(1, 16).eval(), 1, 16, 0.5, torch.device("cpu"))  # pickled into the workers, as a notebook's
+    here = experiment.run_gans(_tiny_jobs(config, ["dcgan", "sngan", "wgan-gp"]), images, config, device="cpu", seed=0,
+                               checkpoint_dir=tmp_path / "here", judge=judge, processes=1)
+    alone = experiment.run_gans(_tiny_jobs(config, ["sngan"]), images, config, device="cpu", seed=0,
+                                checkpoint_dir=tmp_path / "alone", judge=judge, processes=1)
     monkeypatch.setattr(Gan, "step", lambda *args: pytest.fail("trained here, not in a worker"))
-    torch_threads(2)
-    workers = run_gans(_tiny_jobs(config, ["dcgan", "sngan", "wgan-gp"]), images, config, device="cpu", seed=0,
-                       checkpoint_dir=tmp_path / "workers", processes=2)
+    # two workers of one thread each, as on two cores, though this process has one thread: the same arithmetic
+    monkeypatch.setattr(experiment, "usable_processes", lambda processes: processes)
+    workers = experiment.run_gans(_tiny_jobs(config, ["dcgan", "sngan", "wgan-gp"]), images, config, device="cpu",
+                                  seed=0, checkpoint_dir=tmp_path / "workers", judge=judge, processes=2)
     assert set(workers) == {"dcgan", "sngan", "wgan-gp"}
     for name, run in workers.items():
         assert torch.equal(run.samples, here[name].samples), name
@@ -263,14 +266,15 @@ def test_bf16_is_on_by_default_only_where_bfloat16_is_native(monkeypatch):
     assert GanConfig().bf16 is True
 
 
-def test_a_worker_process_error_reaches_the_notebook_with_its_name(tmp_path, torch_threads):
+def test_a_worker_process_error_reaches_the_notebook_with_its_name(tmp_path, monkeypatch):
     from functools import partial
 
+    from helpers.gans import experiment
     from helpers.gans.experiment import GanJob, run_gans
     config = make_config(GanConfig, "smoke", {"image_size": 16, "wgan_lr": 1e30, "wgan_clip": 1e30, "n_critic": 1})
     images = ImageSet(torch.randint(0, 256, (64, 1, 16, 16), dtype=torch.uint8), torch.zeros(64, dtype=torch.long), "noise")
     jobs = {name: GanJob(partial(build_gan, name, config, 1, "cpu"), 3, "noise") for name in ("dcgan", "wgan")}
-    torch_threads(2)  # a thread for each worker
+    monkeypatch.setattr(experiment, "usable_processes", lambda processes: processes)  # workers on one thread
     with pytest.raises(TrainingDiverged, match="wgan: loss '(d|g)_loss' is (nan|inf|-inf)"):
         run_gans(jobs, images, config, device="cpu", seed=0, checkpoint_dir=tmp_path, processes=2)
 

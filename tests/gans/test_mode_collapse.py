@@ -5,7 +5,7 @@ import torch
 
 from helpers.core.checkpoint import load_checkpoint
 from helpers.core.config import make_config
-from helpers.gans import ring
+from helpers.gans import mode_collapse, ring
 from helpers.gans.config import GanConfig
 from helpers.gans.mode_collapse import PackedDiscriminator, collapse_gan, run_collapse, run_mode_collapse
 from helpers.gans.ring import MODES, STD, centres, coverage, sample_ring
@@ -93,7 +93,7 @@ def test_too_few_steps_for_the_snapshots_is_refused(tmp_path):
         run_collapse("collapsed", config, device="cpu", seed=0, checkpoint_dir=tmp_path)
 
 
-def test_the_runs_collapse_and_the_pack_mitigates_it(tmp_path, torch_threads):
+def test_the_runs_collapse_and_the_pack_mitigates_it(tmp_path, monkeypatch):
     """The experiment's point at 2,000 steps (2/3 of the profiles'): the collapsed run never covers more than one mode
     and crowds near one mode (at least half its samples nearest it) at every snapshot, at least two different modes
     over the five; PacGAN ends with at least six of eight. Measured
@@ -101,7 +101,7 @@ def test_the_runs_collapse_and_the_pack_mitigates_it(tmp_path, torch_threads):
     covered at most one mode at every snapshot and sat nearest 3-5 different modes, PacGAN ended with all eight in
     every run. Trained in two worker processes, as the notebook does on a CPU."""
     config = make_config(GanConfig, "cpu", {"collapse_steps": 2000})
-    torch_threads(2)  # a thread for each worker
+    monkeypatch.setattr(mode_collapse, "usable_processes", lambda processes: processes)  # workers on one thread
     runs = run_mode_collapse(config, device="cpu", seed=0, checkpoint_dir=tmp_path, processes=2)
     collapsed, mitigated = runs["collapsed"].history, runs["mitigated"].history
     assert max(collapsed["modes"]) <= 1 and min(collapsed["largest_share"]) >= 0.5  # crowded near one mode...
@@ -115,15 +115,24 @@ def test_the_modes_are_numbered_anticlockwise_from_the_right_as_the_observation_
     assert centres()[2].tolist() == pytest.approx([0.0, 2.0], abs=1e-6)
 
 
-def test_runs_trained_in_worker_processes_equal_runs_trained_here(tmp_path, monkeypatch, torch_threads):
+def test_runs_trained_in_worker_processes_equal_runs_trained_here(tmp_path, monkeypatch):
     from helpers.gans.methods import Gan
     config = make_config(GanConfig, "smoke", {"collapse_steps": 10, "collapse_batch_size": 32})
-    torch_threads(1)  # trained here on one thread; two threads below, one for each worker: the same arithmetic
     here = run_mode_collapse(config, device="cpu", seed=0, checkpoint_dir=tmp_path / "here", processes=1)
     monkeypatch.setattr(Gan, "step", lambda *args: pytest.fail("trained here, not in a worker"))
-    torch_threads(2)
+    # two workers of one thread each, as on two cores, though this process has one thread: the same arithmetic
+    monkeypatch.setattr(mode_collapse, "usable_processes", lambda processes: processes)
     workers = run_mode_collapse(config, device="cpu", seed=0, checkpoint_dir=tmp_path / "workers", processes=2)
     for name in ("collapsed", "mitigated"):
         assert torch.equal(workers[name].snapshots, here[name].snapshots)
         assert workers[name].history == here[name].history
     assert not torch.equal(here["collapsed"].snapshots, here["mitigated"].snapshots)
+
+
+def test_one_thread_trains_both_runs_here_without_workers(tmp_path, monkeypatch, torch_threads):
+    """A kernel with one thread (beside another kernel) has no threads to give two workers."""
+    monkeypatch.setattr(mode_collapse, "in_processes", lambda *args: pytest.fail("worker processes started"))
+    torch_threads(1)
+    config = make_config(GanConfig, "smoke", {"collapse_steps": 5, "collapse_batch_size": 16})
+    runs = run_mode_collapse(config, device="cpu", seed=0, checkpoint_dir=tmp_path, processes=2)
+    assert set(runs) == {"collapsed", "mitigated"}
