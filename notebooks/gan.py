@@ -154,12 +154,13 @@ for method in config.methods:
 # least 50 steps apart (and at the last) under `out_dir/checkpoints/`; running the notebook again resumes or reuses
 # it. Each checkpoint carries a record of its generator, so `python -m helpers.predict gan` can draw images from it
 # without this notebook. On a CPU the runs (and the mode-collapse experiment's two, in their section) train
-# `processes` at a time, each process with its share of the threads: networks this small do not spread well over
-# threads, so on 2 cores two processes of one thread each get through 1.7 times as many steps per second as one
-# process of two threads. Each run starts from a seed of its own name, so its numbers do not depend on which runs
-# train beside it or before it (one thread or two differ only by floating-point rounding). Where bfloat16 is native
-# (a recent GPU, or a CPU with AVX-512 BF16) the forward passes run under bfloat16 autocast (`bf16`), about 1.25x
-# faster on this CPU; weights, optimisers, losses and sampling stay float32.
+# `processes` at a time, each process with its share of the threads (a kernel of one thread, as OMP_NUM_THREADS=1
+# makes it, trains here): networks this small do not spread well over threads, so on 2 cores two processes of one
+# thread each get through 1.7 times as many steps per second as one process of two threads. Each run starts from a seed
+# of its own name, so its numbers do not depend on which runs train beside it or before it (one thread or two differ
+# only by floating-point rounding). Where bfloat16 is native (a recent GPU, or a CPU with AVX-512 BF16) the forward
+# passes run under bfloat16 autocast (`bf16`), about 1.25x faster on this CPU; weights, optimisers, losses and sampling
+# stay float32.
 
 # %%
 jobs = {method: GanJob(partial(build_gan, method, config, train.channels, device), methods_budget.epochs, data,
