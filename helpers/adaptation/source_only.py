@@ -26,8 +26,7 @@ def train_classifier(train: ImageSet, monitor: ImageSet, config: DannConfig, cha
     batches = Batches(train, length.batch_size, device, transform=training_augmentation(config.augment))
     history = fit(classification_step(model, optimizer, config.lr), lambda: batches, name=name,
                   epochs=length.epochs, max_steps=length.max_steps, modules={"model": model},
-                  optimizers={"adam": optimizer},
-                  checkpoint=checkpoint, seed=seed,
+                  optimizers={"adam": optimizer}, checkpoint=checkpoint, seed=seed,
                   on_epoch_end=lambda epoch: {"target accuracy": accuracy(model, monitor, device)})
     return model, history
 

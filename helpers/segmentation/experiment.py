@@ -127,9 +127,9 @@ def train_segmenter(name: str, data: SegmentationData, config: SegmentationConfi
         return {"val loss": val_loss, "val mIoU": miou_table(confusion, data.classes, data.exclude)["mean"] or 0.0}
 
     history = fit(step, lambda: batches, name=name, epochs=length.epochs, max_steps=length.max_steps,
-                  modules={"model": model},
-                  optimizers={"adam": optimizer}, schedulers={"cosine": schedule}, checkpoint=checkpoint,
-                  seed=seed, on_epoch_end=on_epoch_end, deliverable=segmentation_record(name, data, config))
+                  modules={"model": model}, optimizers={"adam": optimizer}, schedulers={"cosine": schedule},
+                  checkpoint=checkpoint, seed=seed, on_epoch_end=on_epoch_end,
+                  deliverable=segmentation_record(name, data, config))
     # measured after the last epoch (a run that trained here); a finished checkpoint's is measured now
     confusion = last["confusion"] if "confusion" in last else evaluate(model, data.validation, n_classes, device)[1]
     return SegmentationResult(name, model, history, miou_table(confusion, data.classes, data.exclude), snapshots,
