@@ -137,7 +137,11 @@ def typed(name: str, value: Any, hint: Any) -> Any:
 
 
 def type_name(hint: Any) -> str:
-    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
+    """``int``, ``tuple[int, ...]``, ``int | None``. (On Python 3.10 ``tuple[int, ...]`` is also an instance of
+    ``type``, and its ``__name__`` is just "tuple".)"""
+    if isinstance(hint, type) and typing.get_origin(hint) is None:
+        return hint.__name__
+    return str(hint).replace("typing.", "")
 
 
 def validate(config: Any) -> None:
