@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def write_csv(path, header, rows):
     """A CSV as Excel's "CSV UTF-8" saves it: a byte-order mark first and CRLF line ends (the course trees below
     are all written so; plain CSVs are the readers' unit tests')."""
