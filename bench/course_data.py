@@ -13,7 +13,8 @@ Hardware: the 2-core CPU machine of docs/design.md, cpu profile. No asserts on t
 Run: python bench/course_trees.py /tmp/trees/seed0 --seed 0
      python bench/course_data.py /tmp/trees/seed0 [/tmp/trees/seed1 embedded] [--seeds 0 1] [--diffusion] [--fresh]
          [-p epochs 88]
-Got (2026-11-29, 2 shared cores): docs/tuning.md, "Adaptation on course-layout trees of our own".
+Got (2026-11-29, 2 shared cores): docs/tuning.md, "Adaptation on course-layout trees of our own"; with ``--seeds 0 1``
+(2026-12-01): its "The plain trees over two training seeds".
 """
 from __future__ import annotations
 
