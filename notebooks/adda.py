@@ -175,8 +175,9 @@ save_figure(fig, out_dir, "tsne_adapted")
 # ## Observations
 
 # %%
-display(Markdown("**ADDA**\n\n" + observations(table, "adda", pair_names)))
-display(Markdown("**DANN + entropy minimisation**\n\n" + observations(table, "dann-em", pair_names)))
+test_sizes = {name: len(pair.target.test) for name, pair in pairs_by_name.items()}  # target test images
+display(Markdown("**ADDA**\n\n" + observations(table, "adda", pair_names, test_sizes)))
+display(Markdown("**DANN + entropy minimisation**\n\n" + observations(table, "dann-em", pair_names, test_sizes)))
 better = [p for p in pair_names if table["dann-em"][p] >= table["dann"][p]]
 display(Markdown(f"DANN + entropy minimisation matches or beats DANN on {len(better)} of {len(pair_names)} pairs"
                  + (f" ({', '.join(better)})." if better else ".") + f" The DANN row was {dann_source}."))

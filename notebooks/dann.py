@@ -149,7 +149,8 @@ save_figure(fig, out_dir, "tsne_dann")
 # ## Observations
 
 # %%
-display(Markdown(observations(table, "dann", pair_names)))
+test_sizes = {name: len(pair.target.test) for name, pair in pairs_by_name.items()}  # target test images
+display(Markdown(observations(table, "dann", pair_names, test_sizes)))
 
 # %%
 metrics_path = write_metrics(

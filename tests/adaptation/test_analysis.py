@@ -1,9 +1,9 @@
-"""helpers/adaptation/analysis.py: the domains figure, the accuracy curves and the t-SNE panels."""
+"""helpers/adaptation/analysis.py: the domains figure, the accuracy curves, the t-SNE panels and the observations."""
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from helpers.adaptation.analysis import accuracy_curves, domains_figure, tsne_panels
+from helpers.adaptation.analysis import accuracy_curves, domains_figure, observations, tsne_panels
 from helpers.adaptation.common import DomainPair
 from helpers.adaptation.experiment import MethodResult
 from helpers.core.images import Domain, ImageSet
@@ -54,3 +54,13 @@ def test_adda_curves_start_after_the_source_only_training_they_continue():
     lines = {line.get_label(): list(line.get_xdata()) for line in fig.axes[0].lines if len(line.get_xdata())}
     assert sorted(map(tuple, lines.values())) == [(1, 2, 3), (1, 2, 3), (4, 5)]
     plt.close(fig)
+
+
+def test_observations_say_how_many_test_images_a_difference_is_and_whether_it_is_under_two_standard_errors():
+    table = {"source-only": {"a->b": 0.5, "b->a": 0.5}, "dann": {"a->b": 0.75, "b->a": 0.49},
+             "target-only": {"a->b": 0.9, "b->a": 0.9}}
+    lines = observations(table, "dann", ["a->b", "b->a"], {"a->b": 100, "b->a": 100}).splitlines()
+    # binomial standard error of 50% on 100 images: 5 points; +25 points is five of them, -1 point a fifth of one
+    assert "25 of 100 test images" in lines[0] and "about 5.0 points)" in lines[0] and "two of them" not in lines[0]
+    assert "1 of 100 test images" in lines[1] and "less than two of them" in lines[1]
+    assert "test images" not in observations(table, "dann", ["a->b", "b->a"])
