@@ -75,8 +75,8 @@ def observations(table: Mapping[str, Mapping[str, float]], method: str, pairs: S
                  test_sizes: Mapping[str, int] | None = None) -> str:
     """A few sentences of Markdown written from the measured accuracies of ``method`` against the bounds.
     ``test_sizes`` (each pair's number of target test images) adds how many images a difference is, and the binomial
-    standard error of source-only's accuracy on that many images: on a course-layout tree of 120 test images one image
-    is 0.8 points, and a difference under two such errors is said to be one."""
+    standard error of source-only's accuracy on that many images, saying when the difference is under two of them: on
+    a course-layout tree of 120 test images one image is 0.8 points."""
     lines = []
     for pair in pairs:
         low, high, ours = table["source-only"][pair], table["target-only"][pair], table[method][pair]
