@@ -65,44 +65,36 @@ def points(value: float) -> str:
     return f"{100 * value:+.1f}"
 
 
-def gains(runs: list[list[dict]], method: str, pair: str) -> list[float]:
-    """``method``'s accuracy minus source-only's on ``pair`` in each run (a training seed's table) that has both."""
-    rows = [next(r for r in table if r["pair"] == pair) for table in runs]
-    return [row[method] - row["source-only"] for row in rows if method in row and "source-only" in row]
-
-
 def seed_summary(runs: list[list[dict]]) -> list[str]:
     """Lines judging #21 item 2 over the training seeds' tables (:func:`adaptation_table`, one per seed): a table of
     each method's gain over source-only per pair (the seeds' mean, then each seed's), then each target counted per
     run (pair and seed) and judged on the seeds' means."""
-    pairs = [row["pair"] for row in runs[0]]
-    methods = [m for m in ADAPTED if any(m in row for table in runs for row in table)]
-    source = {p: [next(r for r in t if r["pair"] == p)["source-only"] for t in runs] for p in pairs}
+    seeds = [{row["pair"]: row for row in table} for table in runs]
+    pairs = list(seeds[0])
+    methods = [m for m in ADAPTED if m in seeds[0][pairs[0]]]
+    source = {p: [run[p]["source-only"] for run in seeds] for p in pairs}
+    gains = {(m, p): [run[p][m] - run[p]["source-only"] for run in seeds] for m in methods for p in pairs}
     lines = [f"| pair | source-only | {' | '.join(f'{m} - source-only' for m in methods)} |",
              "|---" * (len(methods) + 2) + "|"]
     for pair in pairs:
-        cells = [f"{points(mean(g))} ({' '.join(points(x) for x in g)})" if (g := gains(runs, m, pair)) else ""
-                 for m in methods]
+        cells = [f"{points(mean(g))} ({' '.join(points(x) for x in g)})" for g in (gains[m, pair] for m in methods)]
         lines.append(f"| {pair} | {100 * mean(source[pair]):.1f} | {' | '.join(cells)} |")
-    below_90 = [(p, i) for p in pairs for i, s in enumerate(source[p]) if s < 0.90]
     if "dann" in methods:
-        met = sum(gains(runs, "dann", p)[i] >= 0.05 - EPSILON for p, i in below_90)
-        judged = [p for p in pairs if mean(source[p]) < 0.90]
+        below_90 = [gains["dann", p][i] for p in pairs for i, s in enumerate(source[p]) if s < 0.90]
         on_means = [f"{p} {points(g)} ({'met' if g >= 0.05 - EPSILON else 'not met'})"
-                    for p in judged for g in [mean(gains(runs, "dann", p))]]
-        lines.append(f"DANN >= source-only + 5 where source-only < 90%: {met} of {len(below_90)} runs; on the means: "
-                     + (", ".join(on_means) if judged else "no pair below 90%"))
+                    for p in pairs if mean(source[p]) < 0.90 for g in [mean(gains["dann", p])]]
+        lines.append(f"DANN >= source-only + 5 where source-only < 90%: {sum(g >= 0.05 - EPSILON for g in below_90)} "
+                     f"of {len(below_90)} runs; on the means: " + (", ".join(on_means) or "no pair below 90%"))
         barred = [p for p in pairs if p in REFERENCE]
         if barred:
-            dann = {p: mean(next(r for r in t if r["pair"] == p)["dann"] for t in runs) for p in barred}
-            reached = [p for p in barred if dann[p] >= REFERENCE[p] - EPSILON]
+            reached = [p for p in barred if mean(run[p]["dann"] for run in seeds) >= REFERENCE[p] - EPSILON]
             lines.append(f"DANN >= the reference ({' / '.join(f'{100 * REFERENCE[p]:.0f}' for p in barred)}) on "
                          f"two of three pairs: on the means {len(reached)} of {len(barred)}"
                          + (f" ({', '.join(reached)})" if reached else ""))
     for method in ("adda", "dann-em"):
         if method in methods:
-            each = [g for p in pairs for g in gains(runs, method, p)]
-            below = [p for p in pairs if mean(gains(runs, method, p)) < -EPSILON]
+            each = [g for p in pairs for g in gains[method, p]]
+            below = [p for p in pairs if mean(gains[method, p]) < -EPSILON]
             lines.append(f"{method} >= source-only: {sum(g >= -EPSILON for g in each)} of {len(each)} runs; "
                          f"on the means {len(pairs) - len(below)} of {len(pairs)} pairs"
                          + (f" (below: {', '.join(below)})" if below else ""))
